@@ -1,0 +1,2 @@
+import Coordinator
+print(CoordinatorVersion.current)

@@ -1,0 +1,1 @@
+public enum SandboxVersion { public static let name = "sandbox" }

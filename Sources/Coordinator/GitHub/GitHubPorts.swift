@@ -1,0 +1,105 @@
+import Foundation
+
+/// Which issues a list request asks for.
+public enum IssueStateFilter: String, Sendable {
+    case open, closed, all
+}
+
+/// What makes a list request conditional: the URL of its first page and the `ETag` GitHub gave it.
+/// Kept with the cache so that an unchanged repository costs one `304`, which is free of quota.
+public struct ListValidator: Codable, Sendable, Equatable {
+    public var url: String
+    public var etag: String
+
+    public init(url: String, etag: String) {
+        self.url = url
+        self.etag = etag
+    }
+}
+
+/// The answer to a list request: the issues (pull requests already dropped), GitHub's clock, and
+/// whether the server said nothing changed since `validator`.
+public struct IssueListing: Sendable, Equatable {
+    public var issues: [Issue]
+    /// The `Date` header of the first page: cursors follow the server's clock, not ours.
+    public var serverDate: Date?
+    /// `true` when GitHub answered `304 Not Modified`; `issues` is then empty and means "same as before".
+    public var notModified: Bool
+    /// The validator to send next time (only for single-page answers), or nil.
+    public var validator: ListValidator?
+
+    public init(issues: [Issue], serverDate: Date? = nil, notModified: Bool = false, validator: ListValidator? = nil) {
+        self.issues = issues
+        self.serverDate = serverDate
+        self.notModified = notModified
+        self.validator = validator
+    }
+}
+
+/// Reads issues of one repository.
+public protocol IssueSource: Sendable {
+    /// Lists issues in `state`, updated at or after `since` when given, following every page.
+    func listIssues(state: IssueStateFilter, since: Date?, validator: ListValidator?) async throws -> IssueListing
+    /// Reads one issue live.
+    func issue(number: Int) async throws -> Issue
+}
+
+/// Changes labels of one repository's issues. Each call returns the issue's full label list as
+/// GitHub answered it.
+public protocol LabelWriter: Sendable {
+    func addLabels(_ labels: [String], toIssue number: Int) async throws -> [String]
+    /// Removes one label; returns nil when GitHub answers `404` (the label was already gone).
+    func removeLabel(_ label: String, fromIssue number: Int) async throws -> [String]?
+}
+
+/// Finds the branches linked to an issue (GitHub's "Development" section).
+public protocol BranchResolver: Sendable {
+    func linkedBranches(issue number: Int) async throws -> [String]
+}
+
+/// GitHub's rate-limit headers as last seen.
+public struct RateLimitSnapshot: Sendable, Equatable {
+    public var limit: Int
+    public var remaining: Int
+    public var reset: Date?
+
+    public init(limit: Int, remaining: Int, reset: Date?) {
+        self.limit = limit
+        self.remaining = remaining
+        self.reset = reset
+    }
+}
+
+/// A failed GitHub request, with what the operator needs to act on it. Never carries the token.
+public enum GitHubError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// `401`: the token is missing, wrong or expired.
+    case unauthorized(url: String, message: String)
+    /// `403`/`429` with the limit spent; `retryAt` says when GitHub will answer again.
+    case rateLimited(url: String, retryAt: Date?)
+    /// Any other non-success status, with GitHub's `message`.
+    case http(status: Int, url: String, message: String)
+    /// The request never got an HTTP answer (connection refused, timeout, dropped).
+    case transport(url: String, message: String)
+    /// The answer was not the JSON GitHub sends.
+    case malformed(url: String, message: String)
+    /// A GraphQL answer with `errors`.
+    case graphQL(message: String)
+
+    public var description: String {
+        switch self {
+        case let .unauthorized(url, message):
+            return "GitHub refused the token (401 \(message)) for \(url): check [github] token or GITHUB_TOKEN"
+        case let .rateLimited(url, retryAt):
+            let when = retryAt.map { "retry after \(Timestamp.format($0))" } ?? "retry later"
+            return "GitHub rate limit exceeded for \(url): \(when)"
+        case let .http(status, url, message):
+            return "GitHub answered \(status) \(message) for \(url)"
+        case let .transport(url, message):
+            return "GitHub could not be reached at \(url): \(message)"
+        case let .malformed(url, message):
+            return "GitHub sent an unexpected answer for \(url): \(message)"
+        case let .graphQL(message):
+            return "GitHub GraphQL error: \(message)"
+        }
+    }
+}

@@ -1,0 +1,242 @@
+import Foundation
+import TOMLKit
+
+/// Reads and validates the TOML configuration (SPEC §4). Everything is checked before anything is
+/// dispatched: all repos, the label set and the mapping.
+public enum ConfigLoader {
+    /// `--config PATH`, else `$COORDINATOR_CONFIG`, else `~/.mcp_coder/config.toml`.
+    public static func resolvePath(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let explicit, !explicit.isEmpty { return expandTilde(explicit, environment: environment) }
+        if let fromEnv = environment["COORDINATOR_CONFIG"], !fromEnv.isEmpty { return expandTilde(fromEnv, environment: environment) }
+        return expandTilde("~/.mcp_coder/config.toml", environment: environment)
+    }
+
+    /// Loads the file at `path`. A missing file gets a commented template written there and
+    /// `ConfigError.templateWritten` thrown.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> CoordinatorConfig {
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: path) else {
+            try writeTemplate(to: path)
+            throw ConfigError.templateWritten(path: path)
+        }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError.unreadable(path: path, reason: error.localizedDescription)
+        }
+        return try parse(text, path: path, environment: environment)
+    }
+
+    /// Parses config text; `path` is only for messages and relative paths.
+    public static func parse(_ text: String, path: String, environment: [String: String] = [:]) throws -> CoordinatorConfig {
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError.invalidTOML(path: path, line: error.source.begin.line, column: error.source.begin.column, reason: error.description)
+        } catch {
+            throw ConfigError.invalidTOML(path: path, line: 0, column: 0, reason: "\(error)")
+        }
+        let reader = SectionReader(path: path)
+        let github = root["github"]?.table
+        let jenkins = root["jenkins"]?.table
+        let coordinator = root["coordinator"]?.table
+
+        func env(_ key: String) -> String? {
+            guard let value = environment[key], !value.isEmpty else { return nil }
+            return value
+        }
+        var missing: [ConfigError.MissingFields] = []
+        func require(_ section: String, _ pairs: [(String, String?)]) {
+            let absent = pairs.filter { $0.1 == nil || $0.1!.isEmpty }.map(\.0)
+            if !absent.isEmpty { missing.append(.init(section: section, fields: absent)) }
+        }
+
+        let token = try env("GITHUB_TOKEN") ?? reader.string(github, "github", "token")
+        let apiURL = try reader.string(github, "github", "api_url")
+        require("github", [("token (or GITHUB_TOKEN)", token)])
+
+        let serverURL = try env("JENKINS_URL") ?? reader.string(jenkins, "jenkins", "server_url")
+        let username = try env("JENKINS_USER") ?? reader.string(jenkins, "jenkins", "username")
+        let apiToken = try env("JENKINS_TOKEN") ?? reader.string(jenkins, "jenkins", "api_token")
+        require("jenkins", [
+            ("server_url (or JENKINS_URL)", serverURL), ("username (or JENKINS_USER)", username),
+            ("api_token (or JENKINS_TOKEN)", apiToken),
+        ])
+
+        var settings = CoordinatorSettings(cacheDirectory: expandTilde("~/.mcp_coder/coordinator_cache", environment: environment))
+        if let minutes = try reader.positiveInt(coordinator, "coordinator", "cache_refresh_minutes") { settings.cacheRefreshMinutes = minutes }
+        if let seconds = try reader.nonNegativeInt(coordinator, "coordinator", "duplicate_window_seconds") { settings.duplicateWindowSeconds = seconds }
+        if let spacing = try reader.nonNegativeInt(coordinator, "coordinator", "write_spacing_ms") { settings.writeSpacingMilliseconds = spacing }
+        if let refresh = try reader.nonNegativeInt(coordinator, "coordinator", "console_refresh_seconds") { settings.consoleRefreshSeconds = refresh }
+        if let dir = try reader.string(coordinator, "coordinator", "cache_dir"), !dir.isEmpty {
+            settings.cacheDirectory = resolveRelative(expandTilde(dir, environment: environment), to: path)
+        }
+        if let labels = try reader.string(coordinator, "coordinator", "labels_file"), !labels.isEmpty {
+            settings.labelsFile = resolveRelative(expandTilde(labels, environment: environment), to: path)
+        }
+        if let templates = coordinator?["command_templates"]?.table {
+            for key in templates.keys {
+                guard let value = templates[key]?.string else {
+                    throw ConfigError.invalidValue(path: path, section: "coordinator.command_templates", field: key, reason: "must be a string")
+                }
+                settings.commandTemplates[key] = value
+            }
+        }
+
+        var repos: [RepoConfig] = []
+        let repoTable = coordinator?["repos"]?.table
+        for name in orderedRepoNames(in: text, keys: repoTable?.keys ?? []) {
+            let section = "coordinator.repos.\(name)"
+            guard let table = repoTable?[name]?.table else {
+                throw ConfigError.invalidValue(path: path, section: section, field: name, reason: "must be a table")
+            }
+            let urlText = try reader.string(table, section, "repo_url")
+            let jobPath = try reader.string(table, section, "executor_job_path")
+            let credentials = try reader.string(table, section, "github_credentials_id")
+            let osText = try reader.string(table, section, "executor_os")
+            let mainBranch = try reader.string(table, section, "main_branch")
+            require(section, [("repo_url", urlText), ("executor_job_path", jobPath), ("github_credentials_id", credentials)])
+            guard let urlText, let jobPath, let credentials, !urlText.isEmpty, !jobPath.isEmpty, !credentials.isEmpty else { continue }
+            guard let repo = RepoURL(parsing: urlText) else {
+                throw ConfigError.invalidValue(
+                    path: path, section: section, field: "repo_url",
+                    reason: "'\(urlText)' is not https://HOST/OWNER/REPO[.git] or git@HOST:OWNER/REPO[.git]")
+            }
+            var os = ExecutorOS.linux
+            if let osText, !osText.isEmpty {
+                guard let parsed = ExecutorOS(rawValue: osText.lowercased()) else {
+                    throw ConfigError.invalidValue(path: path, section: section, field: "executor_os", reason: "'\(osText)' is neither \"linux\" nor \"windows\"")
+                }
+                os = parsed
+            }
+            let trimmedJob = jobPath.split(separator: "/").joined(separator: "/")
+            repos.append(RepoConfig(
+                name: name, repoURLText: urlText, repo: repo, executorJobPath: trimmedJob,
+                githubCredentialsID: credentials, executorOS: os,
+                mainBranch: (mainBranch?.isEmpty == false) ? mainBranch! : "main"))
+        }
+        if !missing.isEmpty { throw ConfigError.missingFields(path: path, missing: missing) }
+        if repos.isEmpty { throw ConfigError.noRepositories(path: path) }
+
+        var rules = WorkflowRules()
+        if let labelsFile = settings.labelsFile {
+            rules.labels = try LabelSet.load(from: labelsFile)
+        }
+        try rules.mapping.validate(against: rules.labels, source: settings.labelsFile ?? "the built-in label set")
+        for key in settings.commandTemplates.keys where !ExecutorCommand.isValidTemplateKey(key) {
+            throw ConfigError.invalidValue(
+                path: path, section: "coordinator.command_templates", field: key,
+                reason: "keys are WORKFLOW.OS, e.g. \"implement.linux\" (workflows: create-plan, implement, create-pr; OS: linux, windows)")
+        }
+        return CoordinatorConfig(
+            path: path,
+            github: GitHubSettings(token: Secret(token ?? ""), apiURL: (apiURL?.isEmpty == false) ? apiURL : nil),
+            jenkins: JenkinsSettings(serverURL: (serverURL ?? "").trimmingTrailingSlashes(), username: username ?? "", apiToken: Secret(apiToken ?? "")),
+            settings: settings, repos: repos, rules: rules)
+    }
+
+    /// Repo section names in the order they stand in the file. The TOML library keeps tables
+    /// sorted, and repos must be processed in file order, so the headers are read off the text.
+    static func orderedRepoNames(in text: String, keys: [String]) -> [String] {
+        var ordered: [String] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            var header = line.trimmingCharacters(in: .whitespaces)
+            guard header.hasPrefix("["), !header.hasPrefix("[[") else { continue }
+            header.removeFirst()
+            guard let close = header.firstIndex(of: "]") else { continue }
+            let dotted = header[..<close].trimmingCharacters(in: .whitespaces)
+            let prefix = "coordinator.repos."
+            guard dotted.hasPrefix(prefix) else { continue }
+            var name = String(dotted.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
+            if name.count >= 2, let first = name.first, first == "\"" || first == "'", name.last == first {
+                name = String(name.dropFirst().dropLast())
+            }
+            if keys.contains(name), !ordered.contains(name) { ordered.append(name) }
+        }
+        return ordered + keys.sorted().filter { !ordered.contains($0) }
+    }
+
+    static func expandTilde(_ path: String, environment: [String: String]) -> String {
+        guard path == "~" || path.hasPrefix("~/") else { return path }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return home + path.dropFirst()
+    }
+
+    static func resolveRelative(_ path: String, to configPath: String) -> String {
+        if path.hasPrefix("/") { return path }
+        return URL(fileURLWithPath: configPath).deletingLastPathComponent().appendingPathComponent(path).path
+    }
+
+    /// Writes the commented template to `path` (creating its directory), never over an existing file.
+    public static func writeTemplate(to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try AtomicFile.write(Data(template.utf8), to: url, permissions: 0o600)
+        } catch {
+            throw ConfigError.unreadable(path: path, reason: "no config file, and a template could not be written: \(error)")
+        }
+    }
+
+    public static let template = """
+        # Coordinator configuration.
+        # Environment variables win over this file when set: GITHUB_TOKEN, JENKINS_URL, JENKINS_USER, JENKINS_TOKEN.
+
+        [github]
+        token = ""                                   # a token with issues read/write on every repo below
+        # api_url = "https://ghe.example.com/api/v3"  # only to override the API base derived from repo_url
+
+        [jenkins]
+        server_url = "https://jenkins.example.com"
+        username = ""
+        api_token = ""
+
+        [coordinator]
+        cache_refresh_minutes = 1440                 # full refresh at least this often
+        # duplicate_window_seconds = 60              # reuse the cache without any API call inside this window
+        # write_spacing_ms = 1000                    # least time between two label writes on GitHub
+        # cache_dir = "~/.mcp_coder/coordinator_cache"
+        # labels_file = "/path/to/labels.json"
+        # console_refresh_seconds = 0                # console: live refresh every N seconds (0 = off)
+
+        # One section per repository; NAME is what --repo NAME selects.
+        # [coordinator.repos.NAME]
+        # repo_url = "https://github.com/OWNER/REPO.git"
+        # executor_job_path = "Folder/Sub/Job"
+        # github_credentials_id = "github-pat"
+        # executor_os = "linux"                      # or "windows"
+        # main_branch = "main"
+
+        """
+}
+
+/// Typed reads from one TOML section, with errors that name the file, section and field.
+private struct SectionReader {
+    let path: String
+
+    func string(_ table: TOMLTable?, _ section: String, _ key: String) throws -> String? {
+        guard let value = table?[key] else { return nil }
+        guard let string = value.string else {
+            throw ConfigError.invalidValue(path: path, section: section, field: key, reason: "must be a string")
+        }
+        return string
+    }
+
+    func positiveInt(_ table: TOMLTable?, _ section: String, _ key: String) throws -> Int? {
+        guard let value = try nonNegativeInt(table, section, key) else { return nil }
+        guard value > 0 else {
+            throw ConfigError.invalidValue(path: path, section: section, field: key, reason: "must be a positive whole number")
+        }
+        return value
+    }
+
+    func nonNegativeInt(_ table: TOMLTable?, _ section: String, _ key: String) throws -> Int? {
+        guard let value = table?[key] else { return nil }
+        guard let int = value.int, int >= 0 else {
+            throw ConfigError.invalidValue(path: path, section: section, field: key, reason: "must be a whole number, 0 or more")
+        }
+        return int
+    }
+}

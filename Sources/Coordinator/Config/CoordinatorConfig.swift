@@ -1,0 +1,103 @@
+import Foundation
+
+/// Which OS the executor job runs on; picks the command template.
+public enum ExecutorOS: String, Codable, Sendable, Equatable {
+    case linux, windows
+}
+
+/// One `[coordinator.repos.NAME]` section, validated.
+public struct RepoConfig: Sendable, Equatable {
+    public var name: String
+    public var repoURLText: String
+    public var repo: RepoURL
+    public var executorJobPath: String
+    public var githubCredentialsID: String
+    public var executorOS: ExecutorOS
+    public var mainBranch: String
+
+    public init(
+        name: String, repoURLText: String, repo: RepoURL, executorJobPath: String,
+        githubCredentialsID: String, executorOS: ExecutorOS = .linux, mainBranch: String = "main"
+    ) {
+        self.name = name
+        self.repoURLText = repoURLText
+        self.repo = repo
+        self.executorJobPath = executorJobPath
+        self.githubCredentialsID = githubCredentialsID
+        self.executorOS = executorOS
+        self.mainBranch = mainBranch
+    }
+}
+
+public struct GitHubSettings: Sendable, Equatable {
+    public var token: Secret
+    /// `[github] api_url`: overrides the API base derived from each repo URL's host.
+    public var apiURL: String?
+
+    public init(token: Secret, apiURL: String? = nil) {
+        self.token = token
+        self.apiURL = apiURL
+    }
+}
+
+public struct JenkinsSettings: Sendable, Equatable {
+    public var serverURL: String
+    public var username: String
+    public var apiToken: Secret
+
+    public init(serverURL: String, username: String, apiToken: Secret) {
+        self.serverURL = serverURL
+        self.username = username
+        self.apiToken = apiToken
+    }
+}
+
+/// `[coordinator]` settings with their defaults.
+public struct CoordinatorSettings: Sendable, Equatable {
+    public var cacheRefreshMinutes: Int = 1440
+    public var duplicateWindowSeconds: Int = 60
+    public var writeSpacingMilliseconds: Int = 1000
+    public var cacheDirectory: String
+    public var labelsFile: String?
+    /// Console: seconds between automatic live refreshes (0 = off).
+    public var consoleRefreshSeconds: Int = 0
+    /// Overrides of the executor command templates, keyed "WORKFLOW.OS" (e.g. "implement.linux").
+    public var commandTemplates: [String: String] = [:]
+
+    public init(cacheDirectory: String) {
+        self.cacheDirectory = cacheDirectory
+    }
+}
+
+/// The whole configuration, validated: every repo parsed, the label set loaded and checked.
+public struct CoordinatorConfig: Sendable, Equatable {
+    /// The file it came from, for messages.
+    public var path: String
+    public var github: GitHubSettings
+    public var jenkins: JenkinsSettings
+    public var settings: CoordinatorSettings
+    /// In file order.
+    public var repos: [RepoConfig]
+    public var rules: WorkflowRules
+
+    public init(
+        path: String, github: GitHubSettings, jenkins: JenkinsSettings, settings: CoordinatorSettings,
+        repos: [RepoConfig], rules: WorkflowRules = WorkflowRules()
+    ) {
+        self.path = path
+        self.github = github
+        self.jenkins = jenkins
+        self.settings = settings
+        self.repos = repos
+        self.rules = rules
+    }
+
+    /// The repos named by `--repo NAME` (one) or all of them.
+    public func selectRepos(named name: String?) throws -> [RepoConfig] {
+        guard let name else { return repos }
+        guard let repo = repos.first(where: { $0.name == name }) else {
+            throw ConfigError.unknownRepository(path: path, name: name, known: repos.map(\.name))
+        }
+        return [repo]
+    }
+}

@@ -1,0 +1,100 @@
+/// The shell (Linux) or batch (Windows) script sent to the executor job as `COMMAND`.
+///
+/// Templates are data: one per workflow and OS, overridable under `[coordinator.command_templates]`
+/// with keys like `"implement.linux"`. Placeholders: `{branch}`, `{issue}`, `{log_level}`,
+/// `{workflow}`.
+public struct ExecutorCommand: Sendable, Equatable {
+    public var overrides: [String: String]
+
+    public init(overrides: [String: String] = [:]) {
+        self.overrides = overrides
+    }
+
+    /// The environment check `coordinator test` runs; key `test.linux` / `test.windows`.
+    public static let environmentCheckKey = "test"
+
+    static func isValidTemplateKey(_ key: String) -> Bool {
+        let parts = key.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, ExecutorOS(rawValue: String(parts[1])) != nil else { return false }
+        return WorkflowName(rawValue: String(parts[0])) != nil || parts[0] == environmentCheckKey
+    }
+
+    /// The command for `workflow` on `os`. `logLevel` is the executor's log level; an absent or
+    /// "none" level becomes INFO, never the word "None" (failure mode 11).
+    public func render(workflow: WorkflowName, os: ExecutorOS, issue: Int, branch: String, logLevel: String?) -> String {
+        let template = overrides["\(workflow.rawValue).\(os.rawValue)"] ?? Self.defaultTemplate(os: os)
+        return fill(template, workflow: workflow.rawValue, issue: String(issue), branch: branch, logLevel: logLevel)
+    }
+
+    /// The environment-check command for `coordinator test`.
+    public func renderEnvironmentCheck(os: ExecutorOS, branch: String, logLevel: String?) -> String {
+        let template = overrides["\(Self.environmentCheckKey).\(os.rawValue)"] ?? Self.environmentCheckTemplate(os: os)
+        return fill(template, workflow: Self.environmentCheckKey, issue: "", branch: branch, logLevel: logLevel)
+    }
+
+    /// The level sent to the executor: upper-cased, INFO when absent or "none".
+    public static func executorLogLevel(_ level: String?) -> String {
+        guard let level = level?.trimmingCharacters(in: .whitespaces), !level.isEmpty, level.lowercased() != "none" else {
+            return "INFO"
+        }
+        return level.uppercased()
+    }
+
+    private func fill(_ template: String, workflow: String, issue: String, branch: String, logLevel: String?) -> String {
+        template
+            .replacingOccurrences(of: "{workflow}", with: workflow)
+            .replacingOccurrences(of: "{issue}", with: issue)
+            .replacingOccurrences(of: "{branch}", with: branch)
+            .replacingOccurrences(of: "{log_level}", with: Self.executorLogLevel(logLevel))
+    }
+
+    static func defaultTemplate(os: ExecutorOS) -> String {
+        switch os {
+        case .linux:
+            return """
+                git checkout {branch}
+                git pull
+                which claude && claude --version
+                which mcp-coder && mcp-coder --version
+                uv sync --extra dev
+                mcp-coder --log-level {log_level} {workflow} {issue} --project-dir /workspace/repo --mcp-config .mcp.json --update-labels
+                """
+        case .windows:
+            return """
+                @echo ON
+                cd /d "%WORKSPACE%\\repo" || exit /b 1
+                git checkout {branch} || exit /b 1
+                git pull || exit /b 1
+                where claude && claude --version
+                where mcp-coder && mcp-coder --version
+                uv sync --extra dev || exit /b 1
+                mcp-coder --log-level {log_level} {workflow} {issue} --project-dir "%WORKSPACE%\\repo" --mcp-config .mcp.json --update-labels
+                """
+        }
+    }
+
+    static func environmentCheckTemplate(os: ExecutorOS) -> String {
+        switch os {
+        case .linux:
+            return """
+                git checkout {branch}
+                git pull
+                which claude && claude --version
+                which mcp-coder && mcp-coder --version
+                uv sync --extra dev
+                mcp-coder --log-level {log_level} verify
+                """
+        case .windows:
+            return """
+                @echo ON
+                cd /d "%WORKSPACE%\\repo" || exit /b 1
+                git checkout {branch} || exit /b 1
+                git pull || exit /b 1
+                where claude && claude --version
+                where mcp-coder && mcp-coder --version
+                uv sync --extra dev || exit /b 1
+                mcp-coder --log-level {log_level} verify
+                """
+        }
+    }
+}

@@ -1,0 +1,83 @@
+/// What the workflow rules make of one issue (SPEC §3).
+public enum Eligibility: Sendable, Equatable {
+    /// The issue may be dispatched along `route`.
+    case eligible(WorkflowRoute)
+    /// The issue holds a pickup and a busy label at once: half of an earlier label move. Never
+    /// dispatched; shown to the operator.
+    case conflict(pickup: [String], busy: [String])
+    /// Not a candidate, and why.
+    case ineligible(IneligibleReason)
+
+    public var route: WorkflowRoute? {
+        if case let .eligible(route) = self { return route }
+        return nil
+    }
+
+    public var isConflict: Bool {
+        if case .conflict = self { return true }
+        return false
+    }
+}
+
+public enum IneligibleReason: Sendable, Equatable, CustomStringConvertible {
+    case closed
+    case noPickupLabel
+    case severalPickupLabels([String])
+    case ignored(String)
+    case busy(String)
+
+    public var description: String {
+        switch self {
+        case .closed: return "closed"
+        case .noPickupLabel: return "no pickup label"
+        case let .severalPickupLabels(labels): return "several pickup labels: \(labels.joined(separator: ", "))"
+        case let .ignored(label): return "ignore label '\(label)'"
+        case let .busy(label): return "a bot is busy ('\(label)')"
+        }
+    }
+}
+
+/// The workflow rules in force: label set plus mapping. Pure; the same for a headless run and the
+/// console.
+public struct WorkflowRules: Sendable, Equatable {
+    public var labels: LabelSet
+    public var mapping: WorkflowMapping
+
+    public init(labels: LabelSet = .standard, mapping: WorkflowMapping = .standard) {
+        self.labels = labels
+        self.mapping = mapping
+    }
+
+    public func classify(_ issue: Issue) -> Eligibility {
+        let pickupNames = Set(mapping.routes.map(\.pickupLabel)).union(labels.names(in: .botPickup))
+        let busyNames = labels.names(in: .botBusy).union(mapping.routes.map(\.busyLabel))
+        let pickups = issue.labels.filter(pickupNames.contains)
+        let busy = issue.labels.filter(busyNames.contains)
+        if issue.state != .open { return .ineligible(.closed) }
+        if !pickups.isEmpty && !busy.isEmpty { return .conflict(pickup: pickups, busy: busy) }
+        if let ignored = issue.labels.first(where: labels.ignoreLabels.contains) { return .ineligible(.ignored(ignored)) }
+        if let busyLabel = busy.first { return .ineligible(.busy(busyLabel)) }
+        guard let pickup = pickups.first else { return .ineligible(.noPickupLabel) }
+        if pickups.count > 1 { return .ineligible(.severalPickupLabels(pickups)) }
+        guard let route = mapping.route(forPickup: pickup) else { return .ineligible(.noPickupLabel) }
+        return .eligible(route)
+    }
+
+    /// The eligible issues with their routes, in dispatch order: route priority, then issue
+    /// number ascending (oldest first).
+    public func eligible(_ issues: some Sequence<Issue>) -> [(issue: Issue, route: WorkflowRoute)] {
+        issues.compactMap { issue in classify(issue).route.map { (issue: issue, route: $0) } }
+            .sorted { ($0.route.priority, $0.issue.number) < ($1.route.priority, $1.issue.number) }
+    }
+
+    /// Issues holding a pickup and a busy label at once, by number.
+    public func conflicts(_ issues: some Sequence<Issue>) -> [Issue] {
+        issues.filter { classify($0).isConflict }.sorted { $0.number < $1.number }
+    }
+
+    /// The workflow status label an issue carries (the first workflow label in label-set order),
+    /// for showing cached and live status side by side.
+    public func statusLabel(of labelNames: [String]) -> String? {
+        labels.workflowLabels.first { labelNames.contains($0.name) }?.name
+    }
+}

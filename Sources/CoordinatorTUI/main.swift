@@ -1,2 +1,0 @@
-import Coordinator
-print(CoordinatorVersion.current)

@@ -1,0 +1,17 @@
+import Coordinator
+import Foundation
+
+/// What happened: a key, a resize, a clock tick, or a backend call that came back.
+public enum ConsoleAction: Sendable, Equatable {
+    /// The console opened: load every cache and fetch every repo live.
+    case started
+    case keyPressed(Key)
+    case resized(ScreenSize)
+    case tick(Date)
+    case cacheLoaded(repo: String, Result<CacheSnapshot, ConsoleFailure>)
+    case liveLoaded(repo: String, Result<[Issue], ConsoleFailure>, at: Date)
+    case previewLoaded(repo: String, issue: Int, Result<PlanOutcome, ConsoleFailure>)
+    case dispatchFinished(repo: String, DispatchReport, at: Date)
+    case syncFinished(repo: String, Result<CacheSnapshot, ConsoleFailure>, at: Date)
+    case rateLimitLoaded(RateLimitSnapshot?)
+}

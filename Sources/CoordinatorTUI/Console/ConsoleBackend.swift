@@ -1,0 +1,100 @@
+import Coordinator
+import Foundation
+
+/// A repository as the console shows it, fixed for the session.
+public struct ConsoleRepo: Sendable, Equatable {
+    public var name: String
+    /// `owner/name`.
+    public var fullName: String
+    public var jobPath: String
+    public var rules: WorkflowRules
+
+    public init(name: String, fullName: String, jobPath: String, rules: WorkflowRules = WorkflowRules()) {
+        self.name = name
+        self.fullName = fullName
+        self.jobPath = jobPath
+        self.rules = rules
+    }
+}
+
+/// A repository's cache file as read: the issues, when it was last checked, and a notice such as
+/// "corrupt cache moved aside".
+public struct CacheSnapshot: Sendable, Equatable {
+    public var issues: [Int: Issue]
+    public var lastChecked: Date?
+    public var notice: String?
+
+    public init(issues: [Int: Issue], lastChecked: Date? = nil, notice: String? = nil) {
+        self.issues = issues
+        self.lastChecked = lastChecked
+        self.notice = notice
+    }
+}
+
+/// How one dispatch ended, in the console's terms (the core's outcome, flattened to what is shown).
+public enum DispatchReport: Sendable, Equatable {
+    /// The job started (or an interrupted dispatch was finished: `recovered`); `labels` is GitHub's
+    /// answer to the last label call.
+    case dispatched(DispatchReceiptSummary)
+    case skipped(issue: Int, reason: String)
+    case failed(issue: Int, message: String, jobStarted: Bool)
+
+    public var issueNumber: Int {
+        switch self {
+        case let .dispatched(receipt): return receipt.issueNumber
+        case let .skipped(issue, _), let .failed(issue, _, _): return issue
+        }
+    }
+}
+
+public struct DispatchReceiptSummary: Sendable, Equatable {
+    public var issueNumber: Int
+    public var labels: [String]
+    public var queueID: Int?
+    public var buildURL: String?
+    public var merged: Bool
+    public var recovered: Bool
+    public var cacheWarning: String?
+
+    public init(
+        issueNumber: Int, labels: [String], queueID: Int? = nil, buildURL: String? = nil,
+        merged: Bool = false, recovered: Bool = false, cacheWarning: String? = nil
+    ) {
+        self.issueNumber = issueNumber
+        self.labels = labels
+        self.queueID = queueID
+        self.buildURL = buildURL
+        self.merged = merged
+        self.recovered = recovered
+        self.cacheWarning = cacheWarning
+    }
+}
+
+/// A failed backend call, as the message the operator reads.
+public struct ConsoleFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+
+    public init(_ message: String) { self.message = message }
+    public init(describing error: any Error) {
+        message = String(describing: error)
+    }
+
+    public var description: String { message }
+}
+
+/// Everything the console asks of the core. The effect runner calls it off the UI thread; tests
+/// give the runner an in-memory fake.
+public protocol ConsoleBackend: Sendable {
+    var repos: [ConsoleRepo] { get }
+    /// Reads the cache file; no network.
+    func readCache(repo: String) async throws -> CacheSnapshot
+    /// All open issues, live. Never writes the cache.
+    func fetchLive(repo: String) async throws -> [Issue]
+    /// The dry-run plan for `issue`, or why it would be skipped.
+    func preview(repo: String, issue: Issue) async throws -> PlanOutcome
+    /// The core's dispatch: lock, ledger, live re-read guard, Jenkins, labels, cache update.
+    func dispatch(repo: String, issueNumber: Int) async -> DispatchReport
+    /// A forced full refresh written to the cache.
+    func sync(repo: String) async throws -> CacheSnapshot
+    func rateLimit() async -> RateLimitSnapshot?
+}

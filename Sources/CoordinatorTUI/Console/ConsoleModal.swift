@@ -1,0 +1,17 @@
+import Coordinator
+
+/// One issue named in a dispatch confirmation.
+public struct DispatchCandidate: Sendable, Equatable {
+    public var number: Int
+    public var title: String
+    public var labelMove: LabelMove
+    public var workflow: WorkflowName
+}
+
+/// An overlay that takes the keys until it closes. Destructive actions are confirmed with `y`;
+/// every other key cancels, so No is the default.
+public enum ConsoleModal: Sendable, Equatable {
+    case confirmDispatch(repo: String, jobPath: String, issues: [DispatchCandidate])
+    case confirmSync(repo: String)
+    case help
+}

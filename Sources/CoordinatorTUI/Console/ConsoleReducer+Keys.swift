@@ -1,0 +1,238 @@
+import Coordinator
+import Foundation
+
+/// Key handling: a modal takes every key, then the filter prompt, then the key map.
+extension ConsoleState {
+    mutating func handleKey(_ key: Key, keyMap: KeyMap) -> [ConsoleEffect] {
+        if let modal {
+            return handleModalKey(key, modal)
+        }
+        if isEditingFilter, let effects = handleFilterKey(key) {
+            return effects
+        }
+        guard let intent = keyMap.intent(for: key) else { return [] }
+        return perform(intent)
+    }
+
+    private mutating func handleModalKey(_ key: Key, _ modal: ConsoleModal) -> [ConsoleEffect] {
+        self.modal = nil
+        switch modal {
+        case .help:
+            return []
+        case let .confirmDispatch(repo, _, issues):
+            guard key == .char("y"), let index = repoIndex(repo) else {
+                report(.notice, "dispatch cancelled")
+                return []
+            }
+            for issue in issues {
+                repos[index].dispatches[issue.number] = .inFlight
+                repos[index].busy += 1
+                beginTask(TaskKey(.dispatch, repo: repo, issue: issue.number), "dispatching #\(issue.number)")
+            }
+            rebuild(index)
+            return [.dispatch(repo: repo, issues: issues.map(\.number))]
+        case let .confirmSync(repo):
+            guard key == .char("y"), let index = repoIndex(repo) else {
+                report(.notice, "sync cancelled")
+                return []
+            }
+            repos[index].busy += 1
+            beginTask(TaskKey(.sync, repo: repo), "syncing \(repo) cache")
+            return [.sync(repo: repo)]
+        }
+    }
+
+    /// Text keys edit the filter; nil lets navigation keys through to the key map.
+    private mutating func handleFilterKey(_ key: Key) -> [ConsoleEffect]? {
+        switch key {
+        case let .char(c):
+            filter.append(c)
+        case .backspace:
+            if !filter.isEmpty { filter.removeLast() }
+        case .enter:
+            isEditingFilter = false
+        case .escape:
+            filter = ""
+            isEditingFilter = false
+        case .tab, .backTab, .left, .right, .control:
+            isEditingFilter = false
+            return nil
+        default:
+            return nil
+        }
+        rebuildAll()
+        return requestPreviewIfNeeded()
+    }
+
+    private mutating func perform(_ intent: ConsoleIntent) -> [ConsoleEffect] {
+        switch intent {
+        case .moveDown: return move(by: 1)
+        case .moveUp: return move(by: -1)
+        case .moveTop: return move(to: 0)
+        case .moveBottom: return move(to: Int.max)
+        case .pageDown: return move(by: pageSize)
+        case .pageUp: return move(by: -pageSize)
+        case .nextPane:
+            focus = Pane(rawValue: (focus.rawValue + 1) % Pane.allCases.count)!
+            return []
+        case .previousPane:
+            focus = Pane(rawValue: (focus.rawValue + Pane.allCases.count - 1) % Pane.allCases.count)!
+            return []
+        case .paneLeft:
+            focus = Pane(rawValue: max(focus.rawValue - 1, 0))!
+            return []
+        case .paneRight:
+            focus = Pane(rawValue: min(focus.rawValue + 1, Pane.detail.rawValue))!
+            return []
+        case .focusDetail:
+            focus = focus == .repos ? .issues : .detail
+            return []
+        case .refreshRepo:
+            guard let repo = currentRepo else { return [] }
+            return startRefresh(repo.name)
+        case .refreshAll:
+            return repos.map(\.name).flatMap { startRefresh($0) }
+        case .dispatchIssue:
+            return askToDispatchSelected()
+        case .dispatchAllEligible:
+            return askToDispatchAll()
+        case .syncRepo:
+            guard let repo = currentRepo else { return [] }
+            if readOnly { return refuseWrite("sync") }
+            modal = .confirmSync(repo: repo.name)
+            return []
+        case .togglePreview:
+            showPreview.toggle()
+            keepCursorVisible()
+            return requestPreviewIfNeeded()
+        case .startFilter:
+            isEditingFilter = true
+            focus = .issues
+            return []
+        case .cycleView:
+            view = view.next
+            detailScroll = 0
+            rebuildAll()
+            return requestPreviewIfNeeded()
+        case .showHelp:
+            modal = .help
+            return []
+        case .redraw:
+            return [.redraw]
+        case .dismissMessage:
+            if result?.kind == .failure {
+                result = nil
+            } else if focus == .detail {
+                focus = .issues
+            }
+            return []
+        case .quit:
+            return [.quit]
+        }
+    }
+
+    private var pageSize: Int {
+        max(1, ConsoleLayout(size: size, showPreview: showPreview).issueListHeight - 1)
+    }
+
+    private mutating func move(by delta: Int) -> [ConsoleEffect] {
+        switch focus {
+        case .repos:
+            return selectRepo(selectedRepo + delta)
+        case .issues:
+            return moveCursor(to: (currentRepo?.cursor ?? 0) + delta)
+        case .detail:
+            detailScroll = max(0, detailScroll + delta)
+            return []
+        }
+    }
+
+    private mutating func move(to position: Int) -> [ConsoleEffect] {
+        switch focus {
+        case .repos:
+            return selectRepo(position == 0 ? 0 : repos.count - 1)
+        case .issues:
+            return moveCursor(to: position)
+        case .detail:
+            detailScroll = position == 0 ? 0 : Int.max / 2
+            return []
+        }
+    }
+
+    private mutating func selectRepo(_ index: Int) -> [ConsoleEffect] {
+        guard !repos.isEmpty else { return [] }
+        let clamped = min(max(index, 0), repos.count - 1)
+        guard clamped != selectedRepo else { return [] }
+        selectedRepo = clamped
+        detailScroll = 0
+        keepCursorVisible()
+        return requestPreviewIfNeeded()
+    }
+
+    private mutating func moveCursor(to position: Int) -> [ConsoleEffect] {
+        guard let repo = currentRepo, !repo.rows.isEmpty else { return [] }
+        let clamped = min(max(position, 0), repo.rows.count - 1)
+        guard clamped != repo.cursor else { return [] }
+        repos[selectedRepo].cursor = clamped
+        detailScroll = 0
+        keepCursorVisible()
+        return requestPreviewIfNeeded()
+    }
+
+    private mutating func refuseWrite(_ what: String) -> [ConsoleEffect] {
+        report(.notice, "read-only: \(what) is disabled (started with --read-only)")
+        return []
+    }
+
+    private mutating func askToDispatchSelected() -> [ConsoleEffect] {
+        if readOnly { return refuseWrite("dispatch") }
+        guard let repo = currentRepo, let row = repo.selectedRow else {
+            report(.notice, "no issue selected")
+            return []
+        }
+        if case .inFlight? = repo.dispatches[row.number] {
+            report(.notice, "#\(row.number) is being dispatched")
+            return []
+        }
+        guard let issue = repo.current(row.number), let route = row.eligibility.route else {
+            report(.notice, "#\(row.number) cannot be dispatched: \(Self.whyNot(row.eligibility))")
+            return []
+        }
+        modal = .confirmDispatch(repo: repo.name, jobPath: repo.repo.jobPath, issues: [candidate(issue, route)])
+        return []
+    }
+
+    private mutating func askToDispatchAll() -> [ConsoleEffect] {
+        if readOnly { return refuseWrite("dispatch") }
+        guard let repo = currentRepo else { return [] }
+        let current = repo.live.map { Array($0.values) } ?? Array(repo.cached.values)
+        let candidates = repo.repo.rules.eligible(current)
+            .filter { pair in
+                if case .inFlight? = repo.dispatches[pair.issue.number] { return false }
+                return true
+            }
+            .map { candidate($0.issue, $0.route) }
+        guard !candidates.isEmpty else {
+            report(.notice, "\(repo.name): no eligible issue to dispatch")
+            return []
+        }
+        modal = .confirmDispatch(repo: repo.name, jobPath: repo.repo.jobPath, issues: candidates)
+        return []
+    }
+
+    private func candidate(_ issue: Issue, _ route: WorkflowRoute) -> DispatchCandidate {
+        DispatchCandidate(
+            number: issue.number, title: issue.title,
+            labelMove: LabelMove(remove: route.pickupLabel, add: route.busyLabel), workflow: route.workflow)
+    }
+
+    /// The operator-facing reason an issue is not eligible.
+    static func whyNot(_ eligibility: Eligibility) -> String {
+        switch eligibility {
+        case .eligible: return "eligible"
+        case let .conflict(pickup, busy):
+            return "conflict: it holds pickup \(pickup.joined(separator: ", ")) and busy \(busy.joined(separator: ", "))"
+        case let .ineligible(reason): return "not eligible (\(reason))"
+        }
+    }
+}

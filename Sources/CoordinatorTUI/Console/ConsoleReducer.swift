@@ -1,0 +1,206 @@
+import Coordinator
+import Foundation
+
+/// The console's update function: applies `action` to `state` and returns the effects to run.
+/// Pure: no I/O, no clock (time arrives through `tick` and the results' `at`).
+public func reduce(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap: KeyMap = .standard) -> [ConsoleEffect] {
+    switch action {
+    case .started:
+        var effects: [ConsoleEffect] = []
+        for repo in state.repos.map(\.name) {
+            state.beginTask(TaskKey(.loadCache, repo: repo), "reading \(repo) cache")
+            effects.append(.loadCache(repo: repo))
+            effects += state.startRefresh(repo)
+        }
+        return effects
+
+    case let .keyPressed(key):
+        return state.handleKey(key, keyMap: keyMap)
+
+    case let .resized(size):
+        state.size = size
+        state.keepCursorVisible()
+        return []
+
+    case let .tick(now):
+        state.now = now
+        if let result = state.result, result.isExpired(at: now) { state.result = nil }
+        guard state.refreshSeconds > 0, now.timeIntervalSince(state.lastAutoRefresh) >= Double(state.refreshSeconds) else {
+            return []
+        }
+        state.lastAutoRefresh = now
+        return state.repos.map(\.name).flatMap { state.startRefresh($0) }
+
+    case let .cacheLoaded(repo, result):
+        state.endTask(TaskKey(.loadCache, repo: repo))
+        guard let index = state.repoIndex(repo) else { return [] }
+        switch result {
+        case let .success(snapshot):
+            state.repos[index].cached = snapshot.issues
+            state.repos[index].cacheLoaded = true
+            state.repos[index].cacheNotice = snapshot.notice
+            if let notice = snapshot.notice { state.report(.notice, "\(repo): \(notice)") }
+        case let .failure(failure):
+            state.repos[index].lastError = "cache: \(failure.message)"
+            state.report(.failure, "\(repo): cache could not be read: \(failure.message)")
+        }
+        state.rebuild(index)
+        return []
+
+    case let .liveLoaded(repo, result, at):
+        state.endTask(TaskKey(.refresh, repo: repo))
+        guard let index = state.repoIndex(repo) else { return [] }
+        state.repos[index].busy = max(0, state.repos[index].busy - 1)
+        switch result {
+        case let .success(issues):
+            state.repos[index].live = Dictionary(issues.map { ($0.number, $0) }, uniquingKeysWith: { _, last in last })
+            state.repos[index].liveAt = at
+            state.repos[index].liveIsOutdated = false
+            state.repos[index].lastError = nil
+            // Labels may have moved: plans made from the old labels no longer hold.
+            state.repos[index].previews = [:]
+            state.rebuild(index)
+            let stale = state.repos[index].counts.stale
+            state.report(.success, "\(repo): \(issues.count) open issues live, \(stale) stale in the cache")
+        case let .failure(failure):
+            // The last good data stays on screen, marked as outdated (an outage must never look
+            // like "no changes").
+            state.repos[index].liveIsOutdated = state.repos[index].live != nil
+            state.repos[index].lastError = failure.message
+            state.rebuild(index)
+            state.report(.failure, "\(repo): refresh failed: \(failure.message)")
+        }
+        return [.fetchRateLimit] + state.requestPreviewIfNeeded()
+
+    case let .previewLoaded(repo, issue, result):
+        state.endTask(TaskKey(.preview, repo: repo, issue: issue))
+        guard let index = state.repoIndex(repo) else { return [] }
+        switch result {
+        case let .success(outcome): state.repos[index].previews[issue] = .ready(outcome)
+        case let .failure(failure): state.repos[index].previews[issue] = .failed(failure.message)
+        }
+        return []
+
+    case let .dispatchFinished(repo, report, at):
+        let number = report.issueNumber
+        state.endTask(TaskKey(.dispatch, repo: repo, issue: number))
+        guard let index = state.repoIndex(repo) else { return [] }
+        state.repos[index].busy = max(0, state.repos[index].busy - 1)
+        var effects: [ConsoleEffect] = [.loadCache(repo: repo), .fetchRateLimit]
+        switch report {
+        case let .dispatched(receipt):
+            state.repos[index].dispatches[number] = .dispatched(receipt, at: at)
+            // GitHub's answer to the label call is the live truth; the cache is re-read from disk
+            // so the screen shows what the core actually wrote.
+            state.repos[index].live?[number]?.labels = receipt.labels
+            state.repos[index].previews[number] = nil
+            var message = "dispatched #\(number)"
+            if let queue = receipt.queueID { message += " (queue item \(queue))" }
+            if receipt.merged { message += ", merged into a queued build" }
+            if receipt.recovered { message += ", finishing an interrupted dispatch" }
+            if let warning = receipt.cacheWarning {
+                state.report(.failure, "\(message); cache not updated: \(warning)")
+            } else {
+                state.report(.success, "\(message); labels moved, cache updated")
+            }
+        case let .skipped(_, reason):
+            state.repos[index].dispatches[number] = .skipped(reason)
+            state.report(.notice, "skipped #\(number): \(reason)")
+            effects += state.startRefresh(repo)
+        case let .failed(_, message, jobStarted):
+            state.repos[index].dispatches[number] = .failed(message)
+            let started = jobStarted ? " (the job did start; the next run finishes the label move)" : ""
+            state.report(.failure, "dispatch #\(number) failed: \(message)\(started)")
+        }
+        state.beginTask(TaskKey(.loadCache, repo: repo), "reading \(repo) cache")
+        state.rebuild(index)
+        return effects
+
+    case let .syncFinished(repo, result, at):
+        state.endTask(TaskKey(.sync, repo: repo))
+        guard let index = state.repoIndex(repo) else { return [] }
+        state.repos[index].busy = max(0, state.repos[index].busy - 1)
+        switch result {
+        case let .success(snapshot):
+            state.repos[index].cached = snapshot.issues
+            state.repos[index].cacheLoaded = true
+            // A sync is a full live listing: it is the live state as of now.
+            let open = snapshot.issues.values.filter { $0.state == .open }
+            state.repos[index].live = Dictionary(open.map { ($0.number, $0) }, uniquingKeysWith: { _, last in last })
+            state.repos[index].liveAt = at
+            state.repos[index].liveIsOutdated = false
+            state.repos[index].lastError = nil
+            state.repos[index].previews = [:]
+            state.report(.success, "\(repo): cache synced from live (\(open.count) open issues)")
+        case let .failure(failure):
+            state.repos[index].lastError = failure.message
+            state.report(.failure, "\(repo): sync failed, cache unchanged: \(failure.message)")
+        }
+        state.rebuild(index)
+        return [.fetchRateLimit]
+
+    case let .rateLimitLoaded(snapshot):
+        if let snapshot { state.rateLimit = snapshot }
+        return []
+    }
+}
+
+extension ConsoleState {
+    mutating func beginTask(_ key: TaskKey, _ message: String) {
+        running[key] = RunningTask(id: nextTaskID, message: message, started: now)
+        nextTaskID += 1
+    }
+
+    mutating func endTask(_ key: TaskKey) {
+        running[key] = nil
+    }
+
+    mutating func report(_ kind: TaskResult.Kind, _ message: String) {
+        // A success must not wipe an error the operator has not seen yet.
+        if kind != .failure, result?.kind == .failure { return }
+        result = TaskResult(kind: kind, message: message, at: now)
+    }
+
+    /// A live fetch for `repo`, unless one is already running.
+    mutating func startRefresh(_ repo: String) -> [ConsoleEffect] {
+        let key = TaskKey(.refresh, repo: repo)
+        guard running[key] == nil, let index = repoIndex(repo) else { return [] }
+        repos[index].busy += 1
+        beginTask(key, "refreshing \(repo)")
+        return [.fetchLive(repo: repo)]
+    }
+
+    mutating func rebuild(_ index: Int) {
+        repos[index].rebuildRows(view: view, filter: filter)
+        if index == selectedRepo { keepCursorVisible() }
+    }
+
+    mutating func rebuildAll() {
+        for index in repos.indices { repos[index].rebuildRows(view: view, filter: filter) }
+        keepCursorVisible()
+    }
+
+    /// Scrolls the issues list so the cursor row is on screen.
+    mutating func keepCursorVisible() {
+        guard repos.indices.contains(selectedRepo) else { return }
+        let height = max(1, ConsoleLayout(size: size, showPreview: showPreview).issueListHeight)
+        var repo = repos[selectedRepo]
+        let count = repo.rows.count
+        repo.cursor = min(max(repo.cursor, 0), max(count - 1, 0))
+        if repo.cursor < repo.scroll { repo.scroll = repo.cursor }
+        if repo.cursor >= repo.scroll + height { repo.scroll = repo.cursor - height + 1 }
+        repo.scroll = min(max(repo.scroll, 0), max(count - height, 0))
+        repos[selectedRepo] = repo
+    }
+
+    /// With the preview on, asks for the selected issue's plan once. Ineligible issues need no
+    /// backend call: the detail pane states why from the rules.
+    mutating func requestPreviewIfNeeded() -> [ConsoleEffect] {
+        guard showPreview, let repo = currentRepo, let row = repo.selectedRow, row.eligibility.route != nil,
+            repo.previews[row.number] == nil, let issue = repo.current(row.number)
+        else { return [] }
+        repos[selectedRepo].previews[row.number] = .loading
+        beginTask(TaskKey(.preview, repo: repo.name, issue: row.number), "planning #\(row.number)")
+        return [.preview(repo: repo.name, issue: issue)]
+    }
+}

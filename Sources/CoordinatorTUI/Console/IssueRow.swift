@@ -1,0 +1,27 @@
+import Coordinator
+
+/// What the marker column says about an issue, most urgent first.
+public enum RowMarker: Sendable, Equatable {
+    case dispatched
+    case conflict
+    case stale
+    case none
+}
+
+/// One line of the issues pane, derived from cache, live data and session history when they
+/// change, so that drawing 10 000 issues costs only the visible rows.
+public struct IssueRow: Sendable, Equatable {
+    public var number: Int
+    public var title: String
+    public var cachedStatus: String?
+    public var liveStatus: String?
+    /// nil while no live data has been loaded.
+    public var diff: CacheDiff.Kind?
+    public var eligibility: Eligibility
+    public var marker: RowMarker
+    public var inCache: Bool
+    public var isLive: Bool
+
+    public var workflow: WorkflowName? { eligibility.route?.workflow }
+    public var isStale: Bool { diff.map { $0 != .inSync } ?? false }
+}

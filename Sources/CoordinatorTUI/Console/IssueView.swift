@@ -1,0 +1,31 @@
+/// Which issues the issues pane lists; `v` cycles through them.
+public enum IssueView: String, Sendable, Equatable, CaseIterable {
+    /// Issues a run would dispatch now (live data when loaded, else the cache), plus those
+    /// dispatched in this session so their `→` stays visible.
+    case eligible
+    /// Issues whose cache entry differs from live.
+    case stale
+    /// Every cached issue, and those only live.
+    case all
+
+    public var next: IssueView {
+        switch self {
+        case .eligible: return .stale
+        case .stale: return .all
+        case .all: return .eligible
+        }
+    }
+
+    public var title: String {
+        switch self {
+        case .eligible: return "eligible"
+        case .stale: return "stale"
+        case .all: return "all cached"
+        }
+    }
+}
+
+/// The panes focus moves between.
+public enum Pane: Int, Sendable, Equatable, CaseIterable {
+    case repos, issues, detail
+}

@@ -1,0 +1,123 @@
+import Foundation
+
+/// Draws the whole console for `state` on a screen of `size`. Pure: no terminal, no clock
+/// (`state.now` is the time), so snapshots test it as text.
+public func render(_ state: ConsoleState, size: ScreenSize, options: RenderOptions = RenderOptions()) -> Grid {
+    var painter = ScreenPainter(state: state, size: size, glyphs: options.glyphs, asciiOnly: !options.unicode)
+    painter.paint()
+    return painter.grid
+}
+
+/// Paints one frame into a grid; one extension per pane.
+struct ScreenPainter {
+    let state: ConsoleState
+    let layout: ConsoleLayout
+    let glyphs: Glyphs
+    var grid: Grid
+
+    init(state: ConsoleState, size: ScreenSize, glyphs: Glyphs, asciiOnly: Bool) {
+        self.state = state
+        self.glyphs = glyphs
+        layout = ConsoleLayout(size: size, showPreview: state.showPreview)
+        grid = Grid(size: size, asciiOnly: asciiOnly)
+    }
+
+    mutating func paint() {
+        guard !layout.isTooSmall else {
+            paintTooSmall()
+            return
+        }
+        paintHeader()
+        paintRepos()
+        paintIssues()
+        paintDetail()
+        paintFooter()
+        switch state.modal {
+        case let .confirmDispatch(repo, jobPath, issues)?:
+            paintDispatchConfirmation(repo: repo, jobPath: jobPath, issues: issues)
+        case let .confirmSync(repo)?:
+            paintSyncConfirmation(repo: repo)
+        case .help?:
+            paintHelp()
+        case nil:
+            break
+        }
+    }
+
+    // MARK: Drawing helpers
+
+    /// A box on `rect`'s edge with `title` in the top border; the focused pane's border is bold.
+    mutating func box(_ rect: Rect, title: String, focused: Bool) {
+        guard rect.height >= 2, rect.width >= 2 else { return }
+        let style = CellStyle(focused ? .header : .border, bold: focused)
+        let inner = rect.width - 2
+        let horizontal = String(repeating: glyphs.horizontal, count: inner)
+        grid.put(glyphs.topLeft + horizontal + glyphs.topRight, row: rect.row, column: rect.column, style: style)
+        for row in (rect.row + 1)..<(rect.row + rect.height - 1) {
+            grid.put(glyphs.vertical, row: row, column: rect.column, style: style)
+            grid.put(glyphs.vertical, row: row, column: rect.column + rect.width - 1, style: style)
+        }
+        grid.put(glyphs.bottomLeft + horizontal + glyphs.bottomRight, row: rect.row + rect.height - 1, column: rect.column, style: style)
+        if !title.isEmpty, inner > 4 {
+            let text = " " + DisplayWidth.truncate(title, to: inner - 4, ellipsis: glyphs.ellipsis) + " "
+            grid.put(text, row: rect.row, column: rect.column + 2, maxWidth: inner - 2, style: CellStyle(.header, bold: true))
+        }
+    }
+
+    /// Text clipped to `width` columns with an ellipsis; returns the columns used.
+    @discardableResult
+    mutating func text(_ text: String, row: Int, column: Int, width: Int, style: CellStyle = .normal) -> Int {
+        guard width > 0 else { return 0 }
+        return grid.put(DisplayWidth.truncate(text, to: width, ellipsis: glyphs.ellipsis), row: row, column: column, maxWidth: width, style: style)
+    }
+
+    var spinnerFrame: String {
+        let frames = glyphs.spinner
+        let tick = Int((state.now.timeIntervalSinceReferenceDate * 10).rounded(.down))
+        return frames[((tick % frames.count) + frames.count) % frames.count]
+    }
+
+    /// "12s ago", "5m ago", "3h ago".
+    func age(since date: Date) -> String {
+        let seconds = max(0, Int(state.now.timeIntervalSince(date)))
+        if seconds < 60 { return "\(seconds)s ago" }
+        if seconds < 3600 { return "\(seconds / 60)m ago" }
+        if seconds < 86_400 { return "\(seconds / 3600)h ago" }
+        return "\(seconds / 86_400)d ago"
+    }
+
+    // MARK: Header and small screen
+
+    mutating func paintHeader() {
+        let rect = layout.header
+        let style = CellStyle(.header, bold: true, reverse: true)
+        grid.fill(row: rect.row, column: 0, width: rect.width, style: style)
+        var parts = ["Coordinator console", "view: \(state.view.title)"]
+        if !state.filter.isEmpty { parts.append("filter: \(state.filter)") }
+        if state.readOnly { parts.append("READ-ONLY") }
+        let left = " " + parts.joined(separator: " \(glyphs.separator) ")
+        let used = text(left, row: rect.row, column: 0, width: rect.width, style: style)
+        if let banner = state.banner {
+            let room = rect.width - used - 2
+            let shown = DisplayWidth.truncate(banner, to: room, ellipsis: glyphs.ellipsis)
+            let width = DisplayWidth.of(shown)
+            if room > 8 { grid.put(shown, row: rect.row, column: rect.width - width - 1, style: style) }
+        }
+    }
+
+    mutating func paintTooSmall() {
+        let size = layout.size
+        let minimum = ConsoleLayout.minimum
+        let lines = [
+            "Terminal too small",
+            "\(size.columns)x\(size.rows), need \(minimum.columns)x\(minimum.rows)",
+            "enlarge it, or q to quit",
+        ]
+        let top = max(0, (size.rows - lines.count) / 2)
+        for (offset, line) in lines.enumerated() {
+            let width = min(DisplayWidth.of(line), size.columns)
+            let column = max(0, (size.columns - width) / 2)
+            text(line, row: top + offset, column: column, width: size.columns - column, style: CellStyle(offset == 0 ? .error : .normal, bold: offset == 0))
+        }
+    }
+}

@@ -1,0 +1,60 @@
+/// The footer: the task line (spinner, then ✓/✗ with the message) and the key hints with GitHub's
+/// remaining rate limit.
+extension ScreenPainter {
+    mutating func paintFooter() {
+        paintTaskLine()
+        paintHints()
+    }
+
+    private mutating func paintTaskLine() {
+        let rect = layout.taskLine
+        if state.isEditingFilter {
+            let prompt = "/\(state.filter)_"
+            let used = text(prompt, row: rect.row, column: 0, width: rect.width, style: CellStyle(.header, bold: true))
+            text("   Enter keeps the filter, Esc clears it", row: rect.row, column: used, width: rect.width - used, style: CellStyle(.dim))
+            return
+        }
+        let tasks = state.runningTasks
+        if !tasks.isEmpty {
+            let line = "\(spinnerFrame) " + tasks.map(\.message).joined(separator: " \(glyphs.separator) ")
+            text(line, row: rect.row, column: 0, width: rect.width, style: CellStyle(.notice))
+            return
+        }
+        guard let result = state.result else { return }
+        switch result.kind {
+        case .success:
+            text("\(glyphs.success) \(result.message)", row: rect.row, column: 0, width: rect.width, style: CellStyle(.success))
+        case .notice:
+            text("\(glyphs.notice) \(result.message)", row: rect.row, column: 0, width: rect.width, style: CellStyle(.notice, bold: true))
+        case .failure:
+            let dismiss = "  (Esc dismisses)"
+            let used = text("\(glyphs.failure) \(result.message)", row: rect.row, column: 0, width: rect.width - DisplayWidth.of(dismiss), style: CellStyle(.error, bold: true))
+            text(dismiss, row: rect.row, column: used, width: rect.width - used, style: CellStyle(.dim))
+        }
+    }
+
+    private mutating func paintHints() {
+        let rect = layout.hints
+        grid.fill(row: rect.row, column: 0, width: rect.width, style: CellStyle(.dim, reverse: true))
+        var rate = ""
+        if let limit = state.rateLimit {
+            rate = " GitHub \(limit.remaining)/\(limit.limit) "
+        }
+        let rateWidth = DisplayWidth.of(rate)
+        var column = 0
+        let room = rect.width - rateWidth - 1
+        for binding in KeyMap.standard.bindings {
+            guard let hint = binding.hint, let key = binding.keys.first else { continue }
+            let keyText = " \(key.label)"
+            let entry = " \(hint) "
+            let width = DisplayWidth.of(keyText) + DisplayWidth.of(entry)
+            guard column + width <= room else { break }
+            column += grid.put(keyText, row: rect.row, column: column, style: CellStyle(.header, bold: true, reverse: true))
+            column += grid.put(entry, row: rect.row, column: column, style: CellStyle(.dim, reverse: true))
+        }
+        if !rate.isEmpty {
+            let low = (state.rateLimit?.remaining ?? 1) < max(1, (state.rateLimit?.limit ?? 0) / 10)
+            grid.put(rate, row: rect.row, column: rect.width - rateWidth, style: CellStyle(low ? .error : .dim, bold: low, reverse: true))
+        }
+    }
+}

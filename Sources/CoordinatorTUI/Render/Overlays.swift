@@ -1,0 +1,97 @@
+/// Modal overlays drawn over the panes: dispatch and sync confirmations (y confirms, anything else
+/// cancels) and the help generated from the key map.
+extension ScreenPainter {
+    /// A centred box holding `lines`, as wide as the longest line allows.
+    private mutating func overlay(title: String, lines: [[(String, CellStyle)]]) {
+        let size = layout.size
+        let longest = lines.map { $0.reduce(0) { $0 + DisplayWidth.of($1.0) } }.max() ?? 0
+        let width = min(max(longest, DisplayWidth.of(title) + 4) + 4, size.columns - 4)
+        let height = min(lines.count + 2, size.rows - 2)
+        let rect = Rect(row: max(0, (size.rows - height) / 2), column: max(0, (size.columns - width) / 2), height: height, width: width)
+        for row in rect.row..<(rect.row + rect.height) {
+            grid.fill(row: row, column: rect.column, width: rect.width)
+        }
+        box(rect, title: title, focused: true)
+        let inner = Rect(row: rect.row + 1, column: rect.column + 2, height: rect.height - 2, width: rect.width - 4)
+        for (offset, line) in lines.prefix(inner.height).enumerated() {
+            var column = inner.column
+            for (segment, style) in line {
+                let room = inner.column + inner.width - column
+                guard room > 0 else { break }
+                column += text(segment, row: inner.row + offset, column: column, width: room, style: style)
+            }
+        }
+    }
+
+    private var confirmLine: (String) -> [(String, CellStyle)] {
+        { verb in
+            [(" y ", CellStyle(.header, bold: true, reverse: true)), (" \(verb)    ", .normal),
+             (" n ", CellStyle(.dim, reverse: true)), (" / Esc / any other key cancels (default: No)", CellStyle(.dim))]
+        }
+    }
+
+    mutating func paintDispatchConfirmation(repo: String, jobPath: String, issues: [DispatchCandidate]) {
+        var lines: [[(String, CellStyle)]] = []
+        let key = CellStyle(.dim)
+        if issues.count == 1, let issue = issues.first {
+            lines.append([("Dispatch #\(issue.number) ", CellStyle(.header, bold: true)), ("\"\(issue.title)\"", CellStyle(.normal, bold: true))])
+            lines.append([])
+            lines.append([("repo      ", key), (repo, .normal)])
+            lines.append([("workflow  ", key), (issue.workflow.rawValue, .normal)])
+            lines.append([("job       ", key), (jobPath, .normal)])
+            lines.append([("labels    ", key), ("\(issue.labelMove.remove) \(glyphs.arrow) \(issue.labelMove.add)", CellStyle(.dispatched, bold: true))])
+        } else {
+            lines.append([("Dispatch \(issues.count) eligible issues of \(repo) to \(jobPath)", CellStyle(.header, bold: true))])
+            lines.append([])
+            let room = max(1, layout.size.rows - 10)
+            for issue in issues.prefix(room) {
+                lines.append([
+                    ("#\(issue.number) ", CellStyle(.normal, bold: true)), ("\(issue.workflow.rawValue)  ", key),
+                    ("\(shortStatus(issue.labelMove.remove)) \(glyphs.arrow) \(shortStatus(issue.labelMove.add))  ", CellStyle(.dispatched)),
+                    (issue.title, .normal),
+                ])
+            }
+            if issues.count > room { lines.append([("… and \(issues.count - room) more", key)]) }
+        }
+        lines.append([])
+        lines.append(confirmLine(issues.count == 1 ? "dispatch" : "dispatch all \(issues.count)"))
+        overlay(title: "Confirm dispatch", lines: lines)
+    }
+
+    mutating func paintSyncConfirmation(repo: String) {
+        overlay(title: "Confirm sync", lines: [
+            [("Sync the \(repo) cache from live GitHub?", CellStyle(.header, bold: true))],
+            [],
+            [("A full listing replaces the cached issues; closed issues leave the cache.", .normal)],
+            [],
+            confirmLine("sync"),
+        ])
+    }
+
+    mutating func paintHelp() {
+        let bindings = KeyMap.standard.bindings
+        let keyWidth = bindings.map { DisplayWidth.of($0.keyLabel) }.max() ?? 8
+        let entries: [[(String, CellStyle)]] = bindings.map { binding in
+            [(DisplayWidth.fit(binding.keyLabel, to: keyWidth) + "  ", CellStyle(.header, bold: true)), (binding.help, .normal)]
+        }
+        let footer: [(String, CellStyle)] = [("any key closes this help", CellStyle(.dim))]
+        let available = layout.size.rows - 4
+        if entries.count + 2 <= available {
+            overlay(title: "Keys", lines: entries + [[], footer])
+            return
+        }
+        // Not enough rows: two columns, each entry cut to half the width.
+        let half = (entries.count + 1) / 2
+        let columnWidth = (layout.size.columns - 10) / 2
+        var lines: [[(String, CellStyle)]] = []
+        for index in 0..<half {
+            let left = entries[index]
+            var line: [(String, CellStyle)] = left.enumerated().map { offset, segment in
+                offset == 0 ? segment : (DisplayWidth.fit(segment.0, to: max(columnWidth - keyWidth - 2, 1), ellipsis: glyphs.ellipsis) + " ", segment.1)
+            }
+            if index + half < entries.count { line += entries[index + half] }
+            lines.append(line)
+        }
+        overlay(title: "Keys", lines: lines + [footer])
+    }
+}

@@ -106,6 +106,23 @@ public final class RepoService: Sendable {
         ledger.recentDispatches(limit: limit)
     }
 
+    /// Starts the executor job with the environment-check command on `branch` (upstream
+    /// `coordinator test`). Touches no label and no cache.
+    public func startEnvironmentCheck(branch: String) async throws -> JobStart {
+        let command = planner.command.renderEnvironmentCheck(os: repo.executorOS, branch: branch, logLevel: planner.logLevel)
+        return try await jobs.startJob(path: repo.executorJobPath, parameters: [
+            JobParameter("REPO_URL", repo.repoURLText),
+            JobParameter("BRANCH_NAME", branch),
+            JobParameter("COMMAND", command),
+            JobParameter("GITHUB_CREDENTIALS_ID", repo.githubCredentialsID),
+        ])
+    }
+
+    /// A Jenkins queue item, e.g. to learn the build URL of a started job.
+    public func queueItem(id: Int) async throws -> QueueItem {
+        try await jobs.queueItem(id: id)
+    }
+
     public func rateLimit() async -> RateLimitSnapshot? {
         await rateLimitReader()
     }

@@ -1,0 +1,112 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where one repository's cache, lock and ledger live, and how the cache file is read and written.
+///
+/// Reading is lenient; a file that is not a cache is moved aside (never silently overwritten).
+/// Writing goes through `AtomicFile`. Callers hold `lockPath` (see `RepoLock`) around every
+/// read-modify-write.
+public struct IssueCacheStore: Sendable {
+    public let directory: URL
+    public let repo: RepoURL
+
+    public init(directory: String, repo: RepoURL) {
+        self.directory = URL(fileURLWithPath: directory)
+        self.repo = repo
+    }
+
+    /// `CACHE_DIR/{host_with_underscores}_{owner}_{repo}.issues.json`
+    public var fileURL: URL { directory.appendingPathComponent("\(repo.cacheStem).issues.json") }
+    public var lockPath: String { directory.appendingPathComponent("\(repo.cacheStem).lock").path }
+    public var ledgerURL: URL { directory.appendingPathComponent("\(repo.cacheStem).dispatches.jsonl") }
+
+    /// What reading found.
+    public struct Loaded: Sendable {
+        public var cache: IssueCache
+        /// Set when the file was corrupt and moved aside: what the operator should be told.
+        public var notice: String?
+    }
+
+    public struct StoreError: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    /// Creates the cache directory with mode 0700 when missing.
+    public func ensureDirectory() throws {
+        let path = directory.path
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw StoreError(description: "cache dir \(path) exists and is not a directory") }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw StoreError(description: "cannot create cache dir \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Reads the cache. Missing file: empty cache. Corrupt file: moved to `NAME.corrupt-TIMESTAMP`,
+    /// reported in `notice`, and an empty cache returned.
+    public func load(now: Date = Date()) throws -> Loaded {
+        let data: Data
+        do {
+            data = try Data(contentsOf: fileURL)
+        } catch CocoaError.fileReadNoSuchFile {
+            return Loaded(cache: .empty, notice: nil)
+        } catch {
+            if !FileManager.default.fileExists(atPath: fileURL.path) { return Loaded(cache: .empty, notice: nil) }
+            throw StoreError(description: "cannot read cache \(fileURL.path): \(error.localizedDescription)")
+        }
+        do {
+            guard (try JSONSerialization.jsonObject(with: data)) is [String: Any] else {
+                throw StoreError(description: "the top level is not a JSON object")
+            }
+            return Loaded(cache: try JSONDecoder().decode(IssueCache.self, from: data), notice: nil)
+        } catch {
+            let reason = (error as? StoreError)?.description ?? DecodingErrorText.describe(error)
+            let stamp = Timestamp.format(now).replacingOccurrences(of: ":", with: "")
+            let aside = fileURL.path + ".corrupt-\(stamp)"
+            guard rename(fileURL.path, aside) == 0 else {
+                throw StoreError(description: "cache \(fileURL.path) is corrupt (\(reason)) and could not be moved aside: \(String(cString: strerror(errno)))")
+            }
+            return Loaded(cache: .empty, notice: "cache \(fileURL.path) was corrupt (\(reason)); moved aside to \(aside) and rebuilt from GitHub")
+        }
+    }
+
+    /// Writes the cache crash-safely with mode 0600.
+    public func save(_ cache: IssueCache) throws {
+        try ensureDirectory()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(cache)
+        do {
+            try AtomicFile.write(data, to: fileURL, permissions: 0o600)
+        } catch {
+            throw StoreError(description: "\(error)")
+        }
+    }
+
+    /// Sets one cached issue's labels to `labels`, keeping every other field and every other issue.
+    /// Returns false when the issue is not in the cache (nothing written). Caller holds the lock.
+    @discardableResult
+    public func updateLabels(issue number: Int, labels: [String]) throws -> Bool {
+        var cache = try load().cache
+        guard var issue = cache.issues[number] else { return false }
+        issue.labels = labels
+        cache.issues[number] = issue
+        try save(cache)
+        return true
+    }
+
+    /// Replaces one cached issue with live data. Caller holds the lock.
+    public func upsert(_ issue: Issue) throws {
+        var cache = try load().cache
+        cache.issues[issue.number] = issue
+        try save(cache)
+    }
+}

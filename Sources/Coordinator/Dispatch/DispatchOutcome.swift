@@ -1,0 +1,76 @@
+/// What one dispatch did.
+public enum DispatchOutcome: Sendable, Equatable {
+    /// Job started, labels moved, cache updated (or a warning says why not).
+    case dispatched(DispatchReceipt)
+    /// An earlier dispatch had started the job but not moved the labels; this one finished the
+    /// label move and started no second job.
+    case recovered(DispatchReceipt)
+    /// Nothing was sent.
+    case skipped(issue: Int, reason: SkipReason)
+    case failed(DispatchFailure)
+
+    public var issueNumber: Int {
+        switch self {
+        case let .dispatched(receipt), let .recovered(receipt): return receipt.issueNumber
+        case let .skipped(issue, _): return issue
+        case let .failed(failure): return failure.issueNumber
+        }
+    }
+
+    public var isFailure: Bool {
+        if case .failed = self { return true }
+        return false
+    }
+
+    /// One line for a log, the console footer or the run report.
+    public var summary: String {
+        switch self {
+        case let .dispatched(r):
+            var text = "#\(r.issueNumber) dispatched: \(r.labelMove.summary), job \(r.jobPath)"
+            text += r.merged ? " (merged into queued item \(r.queueID.map(String.init) ?? "?"))" : r.queueID.map { " (queue item \($0))" } ?? ""
+            if let build = r.buildURL { text += ", build \(build)" }
+            if let warning = r.cacheWarning { text += "; warning: \(warning)" }
+            return text
+        case let .recovered(r):
+            var text = "#\(r.issueNumber) recovered: the job was already started\(r.queueID.map { " (queue item \($0))" } ?? ""); labels moved now (\(r.labelMove.summary)), no second job"
+            if let warning = r.cacheWarning { text += "; warning: \(warning)" }
+            return text
+        case let .skipped(issue, reason):
+            return "#\(issue) skipped: \(reason)"
+        case let .failed(f):
+            return "#\(f.issueNumber) failed (\(f.stage.rawValue)): \(f.message)"
+        }
+    }
+}
+
+/// What a dispatch that went through did.
+public struct DispatchReceipt: Sendable, Equatable {
+    public var issueNumber: Int
+    public var jobPath: String
+    public var labelMove: LabelMove
+    public var queueID: Int?
+    public var merged: Bool
+    /// The issue's labels as GitHub returned them from the last label call.
+    public var labels: [String]
+    public var cacheUpdated: Bool
+    /// Why the cache was not updated, when it was not. The dispatch succeeded regardless.
+    public var cacheWarning: String?
+    public var buildURL: String?
+}
+
+/// A dispatch that did not go through.
+public struct DispatchFailure: Sendable, Equatable {
+    public enum Stage: String, Sendable, Equatable {
+        /// Taking the lock, reading the issue live, or finding its branch: nothing sent.
+        case prepare
+        /// Jenkins refused or was unreachable: nothing changed.
+        case jenkins
+        /// The job started but the labels did not move; the ledger lets the next run finish it.
+        case labels
+    }
+
+    public var issueNumber: Int
+    public var stage: Stage
+    public var message: String
+    public var jobStarted: Bool
+}

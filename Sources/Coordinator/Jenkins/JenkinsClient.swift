@@ -1,0 +1,249 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Starts parameterised jobs on a Jenkins server and reads their queue items.
+///
+/// Authenticates with Basic `username:apiToken`. Before its first build request the client asks
+/// `/crumbIssuer/api/json` once for a CSRF crumb and sends it on every POST if the server issued
+/// one; API-token requests need none, so a missing issuer is fine.
+///
+/// The `HTTPClient` must not follow redirects (create it with `HTTPClientFactory.makeHTTPClient`):
+/// Jenkins answers `303` when it merged a request into an identical queued item, and that status
+/// is the answer. If a shared client follows redirects anyway, the client still reads the `303`
+/// from the response history, at the cost of one needless GET of the queue item.
+public final class JenkinsClient: JobStarter, Sendable {
+    private let exchange: HTTPExchange
+    private let serverURL: String
+    private let authorization: String
+    private let logger: Logger
+    private let crumbs = JenkinsCrumbCache()
+
+    /// - Parameters:
+    ///   - http: the shared client; the caller shuts it down.
+    ///   - serverURL: the Jenkins root, possibly under a path prefix (`https://host/jenkins`).
+    ///   - requestTimeout: deadline for one request, answer body included.
+    public init(
+        http: HTTPClient, serverURL: String, username: String, apiToken: Secret,
+        requestTimeout: Duration = .seconds(30), logger: Logger
+    ) {
+        self.exchange = HTTPExchange(http: http, timeout: requestTimeout, logger: logger)
+        self.serverURL = serverURL.trimmingTrailingSlashes()
+        self.authorization = "Basic " + Data("\(username):\(apiToken.reveal())".utf8).base64EncodedString()
+        self.logger = logger
+    }
+
+    /// `/job/A/job/B/job/C` for "A/B/C", each folder or job name encoded as one path segment.
+    /// Empty segments (a leading, trailing or doubled "/") are ignored.
+    public static func jobURLPath(_ jobPath: String) -> String {
+        jobPath.split(separator: "/", omittingEmptySubsequences: true)
+            .map { "/job/" + HTTPEncoding.pathSegment(String($0)) }
+            .joined()
+    }
+
+    // MARK: JobStarter
+
+    /// Queues a build of `jobPath` with `parameters` sent as a form body, in order.
+    ///
+    /// The POST is sent once and never retried on a transport failure: a request that reached
+    /// Jenkins but whose answer was lost has already queued a build, and a retry would queue a
+    /// second one. The caller reports the failure and the dispatch ledger decides what happens next.
+    /// The one retry there is concerns a `403` naming the crumb: Jenkins refused the request
+    /// without queueing anything, so asking for a fresh crumb and sending again is safe.
+    public func startJob(path jobPath: String, parameters: [JobParameter]) async throws -> JobStart {
+        let jobURLPath = Self.jobURLPath(jobPath)
+        let url = serverURL + jobURLPath + "/buildWithParameters"
+        guard !jobURLPath.isEmpty else {
+            throw JenkinsError.jobNotFound(jobPath: jobPath, url: url)
+        }
+        let body = HTTPEncoding.formBody(parameters.map { ($0.name, $0.value) })
+
+        var answer = try await postBuild(url: url, body: body, crumb: try await crumb())
+        if answer.status == 403, Self.text(of: answer).lowercased().contains("crumb") {
+            logger.debug("Jenkins refused the crumb; fetching a new one", metadata: ["url": "\(url)"])
+            await crumbs.forget()
+            answer = try await postBuild(url: url, body: body, crumb: try await crumb())
+        }
+
+        // With a redirect-following HTTPClient the final answer is the queue item's; the first hop
+        // is what Jenkins said to the POST.
+        let status = answer.hops.first?.status ?? answer.status
+        let headers = answer.hops.first?.headers ?? answer.headers
+        switch status {
+        case 201, 303:
+            let location = headers.first(name: "location").map { Self.absolute($0, against: url) }
+            return JobStart(queueID: location.flatMap(Self.queueID), queueURL: location, merged: status == 303)
+        case 401:
+            throw JenkinsError.unauthorized(url: url)
+        case 404:
+            throw JenkinsError.jobNotFound(jobPath: jobPath, url: url)
+        default:
+            throw JenkinsError.http(status: status, url: url, message: Self.message(of: answer))
+        }
+    }
+
+    /// Reads queue item `id`. Jenkins forgets items about five minutes after they left the queue,
+    /// so a `404` here is ordinary for an old dispatch.
+    public func queueItem(id: Int) async throws -> QueueItem {
+        let url = "\(serverURL)/queue/item/\(id)/api/json"
+        let answer = try await get(url)
+        switch answer.status {
+        case 200:
+            break
+        case 401:
+            throw JenkinsError.unauthorized(url: url)
+        default:
+            throw JenkinsError.http(status: answer.status, url: url, message: Self.message(of: answer))
+        }
+        let payload: JenkinsQueueItemPayload
+        do {
+            payload = try JSONDecoder().decode(JenkinsQueueItemPayload.self, from: answer.body)
+        } catch {
+            throw JenkinsError.malformed(url: url, message: GitHubClient.describe(error, body: answer.body))
+        }
+        return QueueItem(
+            id: payload.id ?? id, why: payload.why, cancelled: payload.cancelled ?? false,
+            buildNumber: payload.executable?.number, buildURL: payload.executable?.url)
+    }
+
+    // MARK: Requests
+
+    private func makeRequest(_ method: HTTPMethod, url: String) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "Authorization", value: authorization)
+        request.headers.add(name: "User-Agent", value: GitHubClient.userAgent)
+        return request
+    }
+
+    private func get(_ url: String) async throws -> HTTPAnswer {
+        var request = makeRequest(.GET, url: url)
+        request.headers.add(name: "Accept", value: "application/json")
+        return try await send(request, url: url)
+    }
+
+    private func postBuild(url: String, body: String, crumb: JenkinsCrumb?) async throws -> HTTPAnswer {
+        var request = makeRequest(.POST, url: url)
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        if let crumb { request.headers.add(name: crumb.field, value: crumb.value) }
+        request.body = .bytes(ByteBuffer(string: body))
+        return try await send(request, url: url)
+    }
+
+    private func send(_ request: HTTPClientRequest, url: String) async throws -> HTTPAnswer {
+        do {
+            return try await exchange.send(request)
+        } catch let failure as HTTPTransportFailure {
+            throw JenkinsError.transport(url: url, message: failure.message)
+        }
+    }
+
+    /// The crumb to send on POSTs, asked for once per client. A transport failure is not
+    /// remembered (the next call asks again); any answer is.
+    private func crumb() async throws -> JenkinsCrumb? {
+        try await crumbs.value { [self] in
+            let url = "\(serverURL)/crumbIssuer/api/json"
+            let answer = try await get(url)
+            switch answer.status {
+            case 200:
+                guard let payload = try? JSONDecoder().decode(JenkinsCrumbPayload.self, from: answer.body) else {
+                    throw JenkinsError.malformed(url: url, message: "the crumb issuer's answer is not the expected JSON")
+                }
+                return JenkinsCrumb(field: payload.crumbRequestField, value: payload.crumb)
+            case 401:
+                throw JenkinsError.unauthorized(url: url)
+            default:
+                // No issuer (404) or CSRF protection off: API-token requests go through without.
+                return nil
+            }
+        }
+    }
+
+    // MARK: Answer interpretation
+
+    /// The queue item id in `…/queue/item/ID/`.
+    static func queueID(_ location: String) -> Int? {
+        let parts = (URLComponents(string: location)?.path ?? location).split(separator: "/")
+        guard let index = parts.lastIndex(of: "item"), index > parts.startIndex,
+            parts[parts.index(before: index)] == "queue", index + 1 < parts.endIndex
+        else { return nil }
+        return Int(parts[index + 1])
+    }
+
+    static func absolute(_ location: String, against base: String) -> String {
+        guard let resolved = URL(string: location, relativeTo: URL(string: base)) else { return location }
+        return resolved.absoluteString
+    }
+
+    static func text(of answer: HTTPAnswer) -> String {
+        String(decoding: answer.body.prefix(4096), as: UTF8.self)
+    }
+
+    /// Jenkins answers errors with HTML pages; an operator wants the status and a hint, not markup.
+    static func message(of answer: HTTPAnswer) -> String {
+        let text = String(decoding: answer.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if !text.isEmpty, !text.contains("<") { return String(text.prefix(200)) }
+        return HTTPResponseStatus(statusCode: answer.status).reasonPhrase
+    }
+}
+
+/// A CSRF crumb: send `field: value` on every POST.
+struct JenkinsCrumb: Sendable, Equatable {
+    var field: String
+    var value: String
+}
+
+/// Remembers the crumb issuer's answer for the client's life, and makes concurrent first POSTs
+/// share one crumb request.
+actor JenkinsCrumbCache {
+    private enum State {
+        case unknown
+        case fetching(Task<JenkinsCrumb?, Error>)
+        case known(JenkinsCrumb?)
+    }
+
+    private var state = State.unknown
+
+    func value(fetch: @escaping @Sendable () async throws -> JenkinsCrumb?) async throws -> JenkinsCrumb? {
+        switch state {
+        case let .known(crumb):
+            return crumb
+        case let .fetching(task):
+            return try await task.value
+        case .unknown:
+            let task = Task { try await fetch() }
+            state = .fetching(task)
+            do {
+                let crumb = try await task.value
+                state = .known(crumb)
+                return crumb
+            } catch {
+                state = .unknown
+                throw error
+            }
+        }
+    }
+
+    func forget() {
+        state = .unknown
+    }
+}
+
+struct JenkinsCrumbPayload: Decodable {
+    var crumb: String
+    var crumbRequestField: String
+}
+
+/// `GET /queue/item/ID/api/json`: `why` while waiting, `executable` once a build runs.
+struct JenkinsQueueItemPayload: Decodable {
+    struct Executable: Decodable {
+        var number: Int?
+        var url: String?
+    }
+    var id: Int?
+    var why: String?
+    var cancelled: Bool?
+    var executable: Executable?
+}

@@ -1,0 +1,177 @@
+import Foundation
+import Logging
+
+/// Everything the coordinator does with one configured repository, for the headless commands and
+/// the console alike: read the cache, look live, refresh, diff, preview, dispatch, sync.
+///
+/// Every write of the cache and every dispatch happens under the repo lock.
+public final class RepoService: Sendable {
+    public typealias GitHubPort = IssueSource & LabelWriter & BranchResolver
+
+    public let repo: RepoConfig
+    public let rules: WorkflowRules
+    public let store: IssueCacheStore
+    public let ledger: DispatchLedger
+    public let planner: DispatchPlanner
+    public let refresher: CacheRefresher
+    private let github: any GitHubPort
+    private let jobs: any JobStarter
+    private let rateLimitReader: @Sendable () async -> RateLimitSnapshot?
+    private let logger: Logger
+
+    public init(
+        repo: RepoConfig, rules: WorkflowRules, store: IssueCacheStore, planner: DispatchPlanner,
+        refresher: CacheRefresher, github: any GitHubPort, jobs: any JobStarter,
+        rateLimit: @escaping @Sendable () async -> RateLimitSnapshot? = { nil }, logger: Logger
+    ) {
+        self.repo = repo
+        self.rules = rules
+        self.store = store
+        self.ledger = DispatchLedger(url: store.ledgerURL)
+        self.planner = planner
+        self.refresher = refresher
+        self.github = github
+        self.jobs = jobs
+        self.rateLimitReader = rateLimit
+        var logger = logger
+        logger[metadataKey: "repo"] = "\(repo.name)"
+        self.logger = logger
+    }
+
+    /// The cache as it is on disk, with a notice when a corrupt file was moved aside. No network.
+    public struct CachedState: Sendable {
+        public var cache: IssueCache
+        public var notice: String?
+    }
+
+    /// Reads the cache file without any network request. Moving a corrupt file aside is a write,
+    /// so it happens under the lock.
+    public func readCache() async throws -> CachedState {
+        try store.ensureDirectory()
+        let loaded = try await RepoLock.withLock(path: store.lockPath) { try store.load() }
+        return CachedState(cache: loaded.cache, notice: loaded.notice)
+    }
+
+    /// Every open issue, live. Never writes the cache: comparing must not hide the difference.
+    public func fetchLive() async throws -> [Issue] {
+        try await github.listIssues(state: .open, since: nil, validator: nil).issues.sorted { $0.number < $1.number }
+    }
+
+    /// The cache compared with live GitHub.
+    public func diff() async throws -> CacheDiff {
+        let cached = try await readCache().cache
+        let live = try await fetchLive()
+        return CacheDiff(cached: Array(cached.issues.values), live: live)
+    }
+
+    /// The dry-run plan of `issue` (made from `issue`'s labels), looking up its linked branches
+    /// when its route needs them. An issue that is not eligible gets a skip saying why; a failed
+    /// branch lookup throws.
+    public func preview(_ issue: Issue) async throws -> PlanOutcome {
+        guard let route = rules.classify(issue).route else {
+            return .skip(issue: issue.number, reason: .notEligible(describe(rules.classify(issue))))
+        }
+        let branches = DispatchPlanner.needsLinkedBranch(route) ? try await github.linkedBranches(issue: issue.number) : nil
+        return planner.plan(issue: issue, route: route, repo: repo, linkedBranches: branches)
+    }
+
+    /// Dispatches one issue by number, as the operator asked: under the lock, from the cached
+    /// labels (refreshing the cache first when it is outside the reuse window), through the same
+    /// `Dispatcher` as a headless run.
+    public func dispatch(issueNumber: Int, by actor: String) async -> DispatchOutcome {
+        do {
+            try store.ensureDirectory()
+            return try await RepoLock.withLock(path: store.lockPath) {
+                let cache = try await refreshLocked(force: false, dryRun: false).cache
+                guard let issue = cache.issues[issueNumber] else {
+                    return .skipped(issue: issueNumber, reason: .notEligible("not an open issue in the cache"))
+                }
+                return await dispatchLocked(issue, actor: actor)
+            }
+        } catch {
+            return .failed(DispatchFailure(issueNumber: issueNumber, stage: .prepare, message: "\(error)", jobStarted: false))
+        }
+    }
+
+    /// A forced full refresh written to the cache: the cache becomes the live state.
+    public func sync() async throws -> IssueCache {
+        try store.ensureDirectory()
+        return try await RepoLock.withLock(path: store.lockPath) {
+            try await refreshLocked(force: true, dryRun: false).cache
+        }
+    }
+
+    /// The newest dispatches from the ledger, newest last.
+    public func recentDispatches(limit: Int = 20) -> [LedgerRecord] {
+        ledger.recentDispatches(limit: limit)
+    }
+
+    /// Starts the executor job with the environment-check command on `branch` (upstream
+    /// `coordinator test`). Touches no label and no cache.
+    public func startEnvironmentCheck(branch: String) async throws -> JobStart {
+        let command = planner.command.renderEnvironmentCheck(os: repo.executorOS, branch: branch, logLevel: planner.logLevel)
+        return try await jobs.startJob(path: repo.executorJobPath, parameters: [
+            JobParameter("REPO_URL", repo.repoURLText),
+            JobParameter("BRANCH_NAME", branch),
+            JobParameter("COMMAND", command),
+            JobParameter("GITHUB_CREDENTIALS_ID", repo.githubCredentialsID),
+        ])
+    }
+
+    /// A Jenkins queue item, e.g. to learn the build URL of a started job.
+    public func queueItem(id: Int) async throws -> QueueItem {
+        try await jobs.queueItem(id: id)
+    }
+
+    public func rateLimit() async -> RateLimitSnapshot? {
+        await rateLimitReader()
+    }
+
+    // MARK: - The run of one repository
+
+    /// What a refresh produced.
+    public struct Refreshed: Sendable {
+        public var cache: IssueCache
+        public var kind: RefreshKind
+        public var notice: String?
+    }
+
+    /// Refresh (SPEC §5.1). Caller holds the lock unless `dryRun`. A failure writes nothing.
+    func refreshLocked(force: Bool, dryRun: Bool) async throws -> Refreshed {
+        let loaded = try store.load()
+        let (cache, kind) = try await refresher.refresh(loaded.cache, from: github, now: Date(), force: force)
+        if kind != .reused && !dryRun { try store.save(cache) }
+        logger.info("cache \(kind.rawValue): \(cache.issues.count) issues")
+        return Refreshed(cache: cache, kind: kind, notice: loaded.notice)
+    }
+
+    /// Plans and dispatches one cached issue. Caller holds the lock.
+    func dispatchLocked(_ issue: Issue, actor: String) async -> DispatchOutcome {
+        let outcome: PlanOutcome
+        do {
+            outcome = try await preview(issue)
+        } catch {
+            return .failed(DispatchFailure(issueNumber: issue.number, stage: .prepare, message: "linked branches could not be read: \(error)", jobStarted: false))
+        }
+        switch outcome {
+        case let .skip(number, reason):
+            logger.info("#\(number) skipped: \(reason)")
+            return .skipped(issue: number, reason: reason)
+        case let .ready(plan):
+            let dispatcher = Dispatcher(
+                issues: github, labels: github, jobs: jobs, store: store, ledger: ledger, rules: rules,
+                actor: actor, logger: logger)
+            let result = await dispatcher.dispatch(plan)
+            logger.info("\(result.summary)")
+            return result
+        }
+    }
+
+    private func describe(_ eligibility: Eligibility) -> String {
+        switch eligibility {
+        case .eligible: return "eligible"
+        case let .conflict(pickup, busy): return "conflict: both \(pickup.joined(separator: ", ")) and \(busy.joined(separator: ", "))"
+        case let .ineligible(reason): return reason.description
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+
+/// The configured repositories wired to real GitHub and Jenkins clients over one shared
+/// `HTTPClient`. The headless commands and the console both start here.
+public final class Workspace: Sendable {
+    public let config: CoordinatorConfig
+    /// In file order.
+    public let repos: [RepoService]
+    private let http: HTTPClient
+
+    private init(config: CoordinatorConfig, repos: [RepoService], http: HTTPClient) {
+        self.config = config
+        self.repos = repos
+        self.http = http
+    }
+
+    /// Builds the clients for every configured repository. `logLevel` is also what the executor
+    /// command is given (`mcp-coder --log-level`).
+    public static func open(
+        config: CoordinatorConfig, logger: Logger, logLevel: String? = nil, retryPolicy: RetryPolicy = .default
+    ) -> Workspace {
+        let http = HTTPClientFactory.makeHTTPClient()
+        let settings = config.settings
+        let jenkins = JenkinsClient(
+            http: http, serverURL: config.jenkins.serverURL, username: config.jenkins.username,
+            apiToken: config.jenkins.apiToken, logger: logger)
+        let planner = DispatchPlanner(command: ExecutorCommand(overrides: settings.commandTemplates), logLevel: logLevel)
+        let refresher = CacheRefresher(policy: RefreshPolicy(settings: settings))
+        let services = config.repos.map { repo in
+            let github = GitHubClient(
+                http: http, apiBase: repo.repo.apiBase(override: config.github.apiURL),
+                graphQLURL: repo.repo.graphQLURL(override: config.github.apiURL),
+                owner: repo.repo.owner, repo: repo.repo.name, token: config.github.token,
+                writeSpacing: .milliseconds(settings.writeSpacingMilliseconds), retryPolicy: retryPolicy, logger: logger)
+            return RepoService(
+                repo: repo, rules: config.rules,
+                store: IssueCacheStore(directory: settings.cacheDirectory, repo: repo.repo),
+                planner: planner, refresher: refresher, github: github, jobs: jenkins,
+                rateLimit: { await github.rateLimit() }, logger: logger)
+        }
+        return Workspace(config: config, repos: services, http: http)
+    }
+
+    /// The repositories `--repo NAME` selects (one), or all of them.
+    public func services(named name: String?) throws -> [RepoService] {
+        let selected = try config.selectRepos(named: name).map(\.name)
+        return repos.filter { selected.contains($0.repo.name) }
+    }
+
+    /// Closes the shared HTTP client. Call once, when done.
+    public func shutdown() async {
+        try? await http.shutdown()
+    }
+
+    /// `user@host (how)`, for the dispatch ledger.
+    public static func actor(_ how: String) -> String {
+        let env = ProcessInfo.processInfo.environment
+        let user = env["USER"] ?? env["LOGNAME"] ?? "unknown"
+        return "\(user)@\(ProcessInfo.processInfo.hostName) (\(how))"
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Coordinator
+import Foundation
+
+/// `coordinator diff`: the cache compared with live GitHub. Never writes the cache.
+struct DiffCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "Compare the cache with live GitHub (exit 0 in sync, 3 stale, 1 error). Writes nothing.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .long, help: "Only this repository.")
+    var repo: String?
+
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    struct RepoDiff: Encodable {
+        struct Entry: Encodable {
+            var number: Int
+            var title: String
+            var kind: String
+            var onlyCached: [String]?
+            var onlyLive: [String]?
+            var cachedState: String?
+            var liveState: String?
+        }
+        var name: String
+        var inSync: Bool
+        var stale: [Entry]
+    }
+
+    func run() async throws {
+        let diffs = try await global.withWorkspace { workspace in
+            var diffs: [RepoDiff] = []
+            for service in try workspace.services(named: repo) {
+                let diff = try await service.diff()
+                diffs.append(RepoDiff(name: service.repo.name, inSync: diff.isInSync, stale: diff.stale.map(Self.entry)))
+            }
+            return diffs
+        }
+        if json {
+            print(try JSONText.encode(diffs))
+        } else {
+            for diff in diffs {
+                print("\(diff.name): \(diff.inSync ? "in sync" : "\(diff.stale.count) stale")")
+                for entry in diff.stale { print("  " + Self.line(entry)) }
+            }
+        }
+        if diffs.contains(where: { !$0.inSync }) { throw ExitCode(3) }
+    }
+
+    static func entry(_ e: CacheDiff.Entry) -> RepoDiff.Entry {
+        var out = RepoDiff.Entry(number: e.number, title: e.title, kind: "in sync")
+        switch e.kind {
+        case .inSync: break
+        case let .labelsDiffer(onlyCached, onlyLive):
+            out.kind = "labels differ"
+            out.onlyCached = onlyCached
+            out.onlyLive = onlyLive
+        case let .stateDiffers(cached, live):
+            out.kind = "state differs"
+            out.cachedState = cached.rawValue
+            out.liveState = live.rawValue
+        case .onlyInCache: out.kind = "only in cache"
+        case .onlyLive: out.kind = "only live"
+        }
+        return out
+    }
+
+    static func line(_ e: RepoDiff.Entry) -> String {
+        var text = "#\(e.number) \(e.kind)"
+        if let cached = e.onlyCached, !cached.isEmpty { text += " −cached: \(cached.joined(separator: ", "))" }
+        if let live = e.onlyLive, !live.isEmpty { text += " +live: \(live.joined(separator: ", "))" }
+        if let c = e.cachedState, let l = e.liveState { text += " (\(c) → \(l))" }
+        return text + "  \(e.title)"
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Coordinator
+
+/// `coordinator run`: refresh, pick eligible issues, dispatch them (or print the plans).
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Dispatch every eligible issue of the selected repositories.",
+        discussion: """
+            Stops at the first failed dispatch and exits 1, unless --keep-going. --dry-run prints each \
+            plan (workflow, branch, job, parameters with COMMAND in full, label move) and changes nothing: \
+            no Jenkins call, no label write, no cache write.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var selection: RepoSelection
+
+    @Flag(name: .long, help: "Full refresh of the cache first, even inside the reuse window.")
+    var forceRefresh = false
+
+    @Flag(name: .long, help: "Print what would be dispatched; send nothing that changes anything.")
+    var dryRun = false
+
+    @Flag(name: .long, help: "Continue after a failed dispatch; exit 1 at the end if anything failed.")
+    var keepGoing = false
+
+    func run() async throws {
+        let options = RunOptions(forceRefresh: forceRefresh, dryRun: dryRun, keepGoing: keepGoing)
+        let report = try await global.withWorkspace { workspace in
+            let services = try workspace.services(named: selection.repo)
+            return await CoordinatorRun(services: services, actor: Workspace.actor("run")).run(options)
+        }
+        print(RunReportText.render(report, dryRun: dryRun), terminator: "")
+        if report.failed { throw ExitCode(1) }
+    }
+}

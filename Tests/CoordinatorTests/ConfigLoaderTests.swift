@@ -1,0 +1,177 @@
+import XCTest
+@testable import Coordinator
+
+final class ConfigLoaderTests: XCTestCase {
+    let valid = """
+        [github]
+        token = "ghp_secret_value"
+
+        [jenkins]
+        server_url = "https://jenkins.example.com/"
+        username = "bot"
+        api_token = "jenkins_secret_value"
+
+        [coordinator]
+        cache_refresh_minutes = 30
+        cache_dir = "/tmp/coordinator-cache"
+
+        [coordinator.repos.zeta]
+        repo_url = "https://github.com/acme/zeta.git"
+        executor_job_path = "/Folder/Sub/Job/"
+        github_credentials_id = "github-pat"
+        executor_os = "Windows"
+
+        [coordinator.repos.alpha]
+        repo_url = "git@ghe.example.com:acme/alpha.tool.git"
+        executor_job_path = "Alpha"
+        github_credentials_id = "pat"
+        main_branch = "develop"
+        """
+
+    func testValidConfigParsesWithDefaults() throws {
+        let config = try ConfigLoader.parse(valid, path: "/etc/c.toml")
+        XCTAssertEqual(config.github.token.reveal(), "ghp_secret_value")
+        XCTAssertEqual(config.jenkins.serverURL, "https://jenkins.example.com")
+        XCTAssertEqual(config.settings.cacheRefreshMinutes, 30)
+        XCTAssertEqual(config.settings.duplicateWindowSeconds, 60)
+        XCTAssertEqual(config.settings.writeSpacingMilliseconds, 1000)
+        XCTAssertEqual(config.settings.cacheDirectory, "/tmp/coordinator-cache")
+        let zeta = config.repos[0]
+        XCTAssertEqual(zeta.executorOS, .windows)
+        XCTAssertEqual(zeta.executorJobPath, "Folder/Sub/Job")
+        XCTAssertEqual(zeta.mainBranch, "main")
+        XCTAssertEqual(config.repos[1].repo, RepoURL(host: "ghe.example.com", owner: "acme", name: "alpha.tool"))
+        XCTAssertEqual(config.repos[1].mainBranch, "develop")
+    }
+
+    func testReposKeepFileOrder() throws {
+        let config = try ConfigLoader.parse(valid, path: "c.toml")
+        XCTAssertEqual(config.repos.map(\.name), ["zeta", "alpha"])
+    }
+
+    func testEnvironmentOverridesWin() throws {
+        let config = try ConfigLoader.parse(valid, path: "c.toml", environment: [
+            "GITHUB_TOKEN": "env_token", "JENKINS_URL": "http://j:8080", "JENKINS_USER": "u", "JENKINS_TOKEN": "t", "IGNORED": "x",
+        ])
+        XCTAssertEqual(config.github.token.reveal(), "env_token")
+        XCTAssertEqual(config.jenkins.serverURL, "http://j:8080")
+        XCTAssertEqual(config.jenkins.username, "u")
+        XCTAssertEqual(config.jenkins.apiToken.reveal(), "t")
+    }
+
+    func testEmptyEnvironmentValueDoesNotOverride() throws {
+        let config = try ConfigLoader.parse(valid, path: "c.toml", environment: ["GITHUB_TOKEN": ""])
+        XCTAssertEqual(config.github.token.reveal(), "ghp_secret_value")
+    }
+
+    func testMissingFieldsAreReportedTogetherWithFileAndSection() {
+        let text = """
+            [github]
+            [jenkins]
+            server_url = "x"
+            [coordinator.repos.a]
+            repo_url = "https://github.com/acme/a"
+            [coordinator.repos.b]
+            executor_job_path = "J"
+            """
+        XCTAssertThrowsError(try ConfigLoader.parse(text, path: "/home/me/config.toml")) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("/home/me/config.toml"), message)
+            XCTAssertTrue(message.contains("[github] is missing token"), message)
+            XCTAssertTrue(message.contains("[jenkins] is missing username (or JENKINS_USER), api_token (or JENKINS_TOKEN)"), message)
+            XCTAssertTrue(message.contains("[coordinator.repos.a] is missing executor_job_path, github_credentials_id"), message)
+            XCTAssertTrue(message.contains("[coordinator.repos.b] is missing repo_url, github_credentials_id"), message)
+        }
+    }
+
+    func testBadTOMLNamesFileLineAndColumn() {
+        let text = "[github]\ntoken = \"x\"\n[jenkins\nserver_url = 1\n"
+        XCTAssertThrowsError(try ConfigLoader.parse(text, path: "/x/config.toml")) { error in
+            guard case let ConfigError.invalidTOML(path, line, column, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(path, "/x/config.toml")
+            XCTAssertEqual(line, 3)
+            XCTAssertGreaterThan(column, 0)
+            XCTAssertTrue("\(error)".contains("line 3, column"), "\(error)")
+        }
+    }
+
+    func testWrongTypeIsNamed() {
+        let text = valid.replacingOccurrences(of: "cache_refresh_minutes = 30", with: "cache_refresh_minutes = \"soon\"")
+        XCTAssertThrowsError(try ConfigLoader.parse(text, path: "c.toml")) { error in
+            XCTAssertEqual("\(error)", "Config c.toml: [coordinator] cache_refresh_minutes: must be a whole number, 0 or more")
+        }
+    }
+
+    func testNonPositiveRefreshIntervalIsRejected() {
+        let text = valid.replacingOccurrences(of: "cache_refresh_minutes = 30", with: "cache_refresh_minutes = 0")
+        XCTAssertThrowsError(try ConfigLoader.parse(text, path: "c.toml"))
+    }
+
+    func testUnknownExecutorOSIsRejected() {
+        let text = valid.replacingOccurrences(of: "\"Windows\"", with: "\"solaris\"")
+        XCTAssertThrowsError(try ConfigLoader.parse(text, path: "c.toml")) { error in
+            XCTAssertTrue("\(error)".contains("executor_os"), "\(error)")
+        }
+    }
+
+    func testBadRepoURLIsRejectedAtLoad() {
+        let text = valid.replacingOccurrences(of: "https://github.com/acme/zeta.git", with: "github.com/zeta")
+        XCTAssertThrowsError(try ConfigLoader.parse(text, path: "c.toml")) { error in
+            XCTAssertTrue("\(error)".contains("[coordinator.repos.zeta] repo_url"), "\(error)")
+        }
+    }
+
+    func testMissingFileGetsATemplateAndAnError() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("sub/config.toml").path
+        XCTAssertThrowsError(try ConfigLoader.load(path: path)) { error in
+            XCTAssertEqual(error as? ConfigError, .templateWritten(path: path))
+            XCTAssertTrue("\(error)".contains(path))
+        }
+        let written = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertEqual(written, ConfigLoader.template)
+        // The template itself is valid TOML; it only lacks the values the user must fill in.
+        XCTAssertThrowsError(try ConfigLoader.parse(written, path: path)) { error in
+            guard case ConfigError.missingFields = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testConfigPathResolution() {
+        XCTAssertEqual(ConfigLoader.resolvePath(explicit: "/a.toml", environment: ["COORDINATOR_CONFIG": "/b.toml"]), "/a.toml")
+        XCTAssertEqual(ConfigLoader.resolvePath(explicit: nil, environment: ["COORDINATOR_CONFIG": "/b.toml"]), "/b.toml")
+        XCTAssertEqual(ConfigLoader.resolvePath(explicit: nil, environment: ["HOME": "/home/op"]), "/home/op/.mcp_coder/config.toml")
+    }
+
+    func testSecretsNeverAppearInDescriptions() throws {
+        let config = try ConfigLoader.parse(valid, path: "c.toml")
+        let dump = "\(config)"
+        XCTAssertFalse(dump.contains("ghp_secret_value"))
+        XCTAssertFalse(dump.contains("jenkins_secret_value"))
+        XCTAssertTrue(dump.contains("<redacted>"))
+    }
+
+    func testLabelsFileMismatchIsAStartUpError() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let labels = dir.appendingPathComponent("labels.json")
+        try Data("""
+            {"workflow_labels": [
+              {"internal_id": "a", "name": "status-08:ready-pr", "color": "fff", "description": "", "category": "human_action"}
+            ], "ignore_labels": []}
+            """.utf8).write(to: labels)
+        let text = valid.replacingOccurrences(of: "cache_refresh_minutes = 30", with: "labels_file = \"\(labels.path)\"")
+        XCTAssertThrowsError(try ConfigLoader.parse(text, path: "c.toml")) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("'status-08:ready-pr' has category human_action"), message)
+            XCTAssertTrue(message.contains("'status-03:planning'"), message)
+        }
+    }
+
+    func testCommandTemplateOverrideKeysAreChecked() {
+        let bad = valid + "\n[coordinator.command_templates]\n\"deploy.linux\" = \"x\"\n"
+        XCTAssertThrowsError(try ConfigLoader.parse(bad, path: "c.toml"))
+        let good = valid + "\n[coordinator.command_templates]\n\"implement.linux\" = \"run {issue} on {branch}\"\n"
+        XCTAssertEqual(try ConfigLoader.parse(good, path: "c.toml").settings.commandTemplates["implement.linux"], "run {issue} on {branch}")
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+@testable import Coordinator
+
+/// An in-memory GitHub for unit tests of pure-ish logic; HTTP behaviour is tested against the Sandbox.
+actor FakeGitHub: IssueSource, LabelWriter, BranchResolver {
+    var issues: [Int: Issue] = [:]
+    var branches: [Int: [String]] = [:]
+    var listCalls: [(state: IssueStateFilter, since: Date?)] = []
+    var failLists = false
+    var failLabelWrites = false
+    var serverDate: Date?
+    var labelCalls = 0
+
+    init(_ issues: [Issue] = []) {
+        for issue in issues { self.issues[issue.number] = issue }
+    }
+
+    func set(_ issue: Issue) { issues[issue.number] = issue }
+    func setFailLists(_ fail: Bool) { failLists = fail }
+    func setFailLabelWrites(_ fail: Bool) { failLabelWrites = fail }
+    func setBranches(_ number: Int, _ names: [String]) { branches[number] = names }
+    func setServerDate(_ date: Date?) { serverDate = date }
+
+    nonisolated func listIssues(state: IssueStateFilter, since: Date?, validator: ListValidator?) async throws -> IssueListing {
+        try await list(state: state, since: since)
+    }
+
+    private func list(state: IssueStateFilter, since: Date?) throws -> IssueListing {
+        listCalls.append((state, since))
+        if failLists { throw GitHubError.http(status: 500, url: "fake", message: "Server Error") }
+        let selected = issues.values.filter { issue in
+            (state == .all || issue.state.rawValue == state.rawValue)
+                && (since == nil || (issue.updatedAt ?? .distantPast) >= since!)
+        }
+        return IssueListing(issues: selected.sorted { $0.number < $1.number }, serverDate: serverDate)
+    }
+
+    nonisolated func issue(number: Int) async throws -> Issue {
+        try await get(number)
+    }
+
+    private func get(_ number: Int) throws -> Issue {
+        guard let issue = issues[number] else { throw GitHubError.http(status: 404, url: "fake/\(number)", message: "Not Found") }
+        return issue
+    }
+
+    nonisolated func addLabels(_ labels: [String], toIssue number: Int) async throws -> [String] {
+        try await mutate(number) { $0.labels += labels.filter { !$0.isEmpty } }
+    }
+
+    nonisolated func removeLabel(_ label: String, fromIssue number: Int) async throws -> [String]? {
+        guard try await self.get(number).labels.contains(label) else { return nil }
+        return try await mutate(number) { $0.labels.removeAll { $0 == label } }
+    }
+
+    private func mutate(_ number: Int, _ change: (inout Issue) -> Void) throws -> [String] {
+        labelCalls += 1
+        if failLabelWrites { throw GitHubError.http(status: 500, url: "fake/labels", message: "Server Error") }
+        guard var issue = issues[number] else { throw GitHubError.http(status: 404, url: "fake/\(number)", message: "Not Found") }
+        change(&issue)
+        issues[number] = issue
+        return issue.labels
+    }
+
+    nonisolated func linkedBranches(issue number: Int) async throws -> [String] {
+        await branches[number] ?? []
+    }
+}
+
+/// An in-memory Jenkins that records every build request.
+actor FakeJenkins: JobStarter {
+    var started: [(path: String, parameters: [JobParameter])] = []
+    var failure: JenkinsError?
+    var nextQueueID = 1
+
+    func setFailure(_ error: JenkinsError?) { failure = error }
+
+    func startJob(path jobPath: String, parameters: [JobParameter]) async throws -> JobStart {
+        if let failure { throw failure }
+        started.append((jobPath, parameters))
+        defer { nextQueueID += 1 }
+        return JobStart(queueID: nextQueueID, queueURL: "http://jenkins/queue/item/\(nextQueueID)/", merged: false)
+    }
+
+    func queueItem(id: Int) async throws -> QueueItem {
+        throw JenkinsError.transport(url: "fake", message: "queue lookups are cosmetic")
+    }
+}
+
+/// A fresh temporary directory, removed by the caller.
+func makeTemporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("coordinator-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+func issue(_ number: Int, _ labels: [String], state: IssueState = .open, updated: String = "2026-11-24T09:00:00Z", title: String? = nil) -> Issue {
+    Issue(
+        number: number, title: title ?? "Issue \(number)", state: state, labels: labels, user: "alice",
+        createdAt: Timestamp.parse("2026-11-20T08:00:00Z"), updatedAt: Timestamp.parse(updated),
+        url: "https://github.com/acme/demo/issues/\(number)")
+}
+
+let demoRepo = RepoConfig(
+    name: "demo", repoURLText: "https://github.com/acme/demo.git", repo: RepoURL(parsing: "https://github.com/acme/demo.git")!,
+    executorJobPath: "Folder/Sub/Job", githubCredentialsID: "github-pat")

@@ -1,2 +1,0 @@
-import XCTest
-final class CoordinatorTestsPlaceholder: XCTestCase { func testNothing() {} }

@@ -1,0 +1,70 @@
+import Coordinator
+import Foundation
+
+/// Runs the reducer's backend effects on background tasks and posts each result back into the
+/// inbox as an action. `redraw` and `quit` belong to the terminal loop and are ignored here.
+public final class EffectRunner: Sendable {
+    private let backend: any ConsoleBackend
+    private let inbox: Inbox
+    private let clock: @Sendable () -> Date
+
+    public init(backend: any ConsoleBackend, inbox: Inbox, clock: @escaping @Sendable () -> Date = Date.init) {
+        self.backend = backend
+        self.inbox = inbox
+        self.clock = clock
+    }
+
+    /// Starts `effect`; the returned task finishes when its result has been posted (tests await it).
+    @discardableResult
+    public func run(_ effect: ConsoleEffect) -> Task<Void, Never>? {
+        let backend = self.backend
+        let inbox = self.inbox
+        let clock = self.clock
+        switch effect {
+        case .redraw, .quit:
+            return nil
+        case let .loadCache(repo):
+            return Task.detached {
+                inbox.post(.cacheLoaded(repo: repo, await Self.capture { try await backend.readCache(repo: repo) }))
+            }
+        case let .fetchLive(repo):
+            return Task.detached {
+                let result = await Self.capture { try await backend.fetchLive(repo: repo) }
+                inbox.post(.liveLoaded(repo: repo, result, at: clock()))
+            }
+        case let .preview(repo, issue):
+            return Task.detached {
+                let result = await Self.capture { try await backend.preview(repo: repo, issue: issue) }
+                inbox.post(.previewLoaded(repo: repo, issue: issue.number, result))
+            }
+        case let .dispatch(repo, issues):
+            // One after another: the core takes the repo lock per dispatch anyway, and the footer
+            // reports each as it finishes.
+            return Task.detached {
+                for number in issues {
+                    let report = await backend.dispatch(repo: repo, issueNumber: number)
+                    inbox.post(.dispatchFinished(repo: repo, report, at: clock()))
+                }
+            }
+        case let .sync(repo):
+            return Task.detached {
+                let result = await Self.capture { try await backend.sync(repo: repo) }
+                inbox.post(.syncFinished(repo: repo, result, at: clock()))
+            }
+        case .fetchRateLimit:
+            return Task.detached {
+                inbox.post(.rateLimitLoaded(await backend.rateLimit()))
+            }
+        }
+    }
+
+    private static func capture<T: Sendable>(_ body: () async throws -> T) async -> Result<T, ConsoleFailure> {
+        do {
+            return .success(try await body())
+        } catch let failure as ConsoleFailure {
+            return .failure(failure)
+        } catch {
+            return .failure(ConsoleFailure(describing: error))
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Coordinator
+import Foundation
+
+/// The console's backend over the core `Workspace`: every call goes through `RepoService`, the
+/// same code a headless run uses.
+public final class WorkspaceBackend: ConsoleBackend {
+    private let services: [String: RepoService]
+    public let repos: [ConsoleRepo]
+    /// Who dispatched, for the ledger.
+    private let actor: String
+
+    public init(workspace: Workspace, actor: String) {
+        services = Dictionary(workspace.repos.map { ($0.repo.name, $0) }, uniquingKeysWith: { first, _ in first })
+        repos = workspace.repos.map { service in
+            ConsoleRepo(
+                name: service.repo.name, fullName: service.repo.repo.fullName,
+                jobPath: service.repo.executorJobPath, rules: service.rules)
+        }
+        self.actor = actor
+    }
+
+    private func service(_ repo: String) throws -> RepoService {
+        guard let service = services[repo] else { throw ConsoleFailure("unknown repository \(repo)") }
+        return service
+    }
+
+    public func readCache(repo: String) async throws -> CacheSnapshot {
+        let state = try await service(repo).readCache()
+        return CacheSnapshot(issues: state.cache.issues, lastChecked: state.cache.lastChecked, notice: state.notice)
+    }
+
+    public func fetchLive(repo: String) async throws -> [Issue] {
+        try await service(repo).fetchLive()
+    }
+
+    public func preview(repo: String, issue: Issue) async throws -> PlanOutcome {
+        try await service(repo).preview(issue)
+    }
+
+    public func dispatch(repo: String, issueNumber: Int) async -> DispatchReport {
+        guard let service = services[repo] else {
+            return .failed(issue: issueNumber, message: "unknown repository \(repo)", jobStarted: false)
+        }
+        switch await service.dispatch(issueNumber: issueNumber, by: actor) {
+        case let .dispatched(receipt):
+            return .dispatched(Self.summary(receipt, recovered: false))
+        case let .recovered(receipt):
+            return .dispatched(Self.summary(receipt, recovered: true))
+        case let .skipped(issue, reason):
+            return .skipped(issue: issue, reason: reason.description)
+        case let .failed(failure):
+            return .failed(issue: failure.issueNumber, message: "\(failure.stage.rawValue): \(failure.message)", jobStarted: failure.jobStarted)
+        }
+    }
+
+    private static func summary(_ receipt: DispatchReceipt, recovered: Bool) -> DispatchReceiptSummary {
+        DispatchReceiptSummary(
+            issueNumber: receipt.issueNumber, labels: receipt.labels, queueID: receipt.queueID,
+            buildURL: receipt.buildURL, merged: receipt.merged, recovered: recovered,
+            cacheWarning: receipt.cacheUpdated ? nil : (receipt.cacheWarning ?? "the cache was not updated"))
+    }
+
+    public func sync(repo: String) async throws -> CacheSnapshot {
+        let cache = try await service(repo).sync()
+        return CacheSnapshot(issues: cache.issues, lastChecked: cache.lastChecked)
+    }
+
+    public func rateLimit() async -> RateLimitSnapshot? {
+        for service in services.values {
+            if let snapshot = await service.rateLimit() { return snapshot }
+        }
+        return nil
+    }
+}

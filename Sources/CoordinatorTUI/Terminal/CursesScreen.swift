@@ -1,0 +1,110 @@
+import CNcurses
+import Foundation
+
+/// What the terminal reported: a key, or a new size.
+enum TerminalEvent: Equatable {
+    case key(Key)
+    case resized
+}
+
+/// The curses screen: the only type that talks to ncurses. Confined to the console's own thread
+/// (curses is not thread-safe), created and ended there.
+final class CursesScreen {
+    private let window: OpaquePointer
+    private(set) var hasColor: Bool
+    /// Whether the locale is UTF-8, i.e. whether Unicode glyphs can be drawn.
+    let unicode: Bool
+    private var ended = false
+
+    /// Takes the screen: locale, cbreak, no echo, keypad, hidden cursor, short ESC delay, colours
+    /// on the terminal's default background (htop's CRT.c hygiene). Call only after
+    /// `TerminalCheck` allowed it.
+    init(color wantColor: Bool, inputTimeoutMilliseconds: Int32) {
+        setlocale(LC_ALL, "")
+        let codeset = String(cString: nl_langinfo(CODESET))
+        unicode = codeset.uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
+        // Without this, ESC waits a whole second for a possible escape sequence.
+        set_escdelay(25)
+        window = initscr()
+        cbreak()
+        noecho()
+        nonl()
+        keypad(window, true)
+        curs_set(0)
+        wtimeout(window, inputTimeoutMilliseconds)
+        hasColor = false
+        if wantColor, has_colors() {
+            start_color()
+            use_default_colors()
+            ColorPalette.install()
+            hasColor = true
+        }
+    }
+
+    /// Gives the terminal back. Safe to call more than once.
+    func end() {
+        guard !ended else { return }
+        ended = true
+        curs_set(1)
+        endwin()
+    }
+
+    var size: ScreenSize {
+        ScreenSize(rows: Int(getmaxy(window)), columns: Int(getmaxx(window)))
+    }
+
+    /// Forces a full repaint on the next `paint` (Ctrl-L).
+    func invalidate() {
+        wclear(window)
+    }
+
+    /// Paints `grid`, one run of equally styled cells per call; a run ends after a wide grapheme
+    /// so a terminal that disagrees about its width cannot shift the rest of the row.
+    func paint(_ grid: Grid) {
+        let rows = min(grid.size.rows, size.rows)
+        let columns = min(grid.size.columns, size.columns)
+        for row in 0..<rows {
+            var column = 0
+            while column < columns {
+                let style = grid[row, column].style
+                var text = ""
+                let start = column
+                while column < columns {
+                    let cell = grid[row, column]
+                    if cell.width == 0 {
+                        column += 1
+                        continue
+                    }
+                    if cell.style != style { break }
+                    text.append(cell.character)
+                    column += 1
+                    if cell.width == 2 {
+                        column += 1
+                        break
+                    }
+                }
+                wattrset(window, ColorPalette.attributes(for: style, color: hasColor))
+                mvwaddnstr(window, Int32(row), Int32(start), text, -1)
+            }
+        }
+        wattrset(window, 0)
+        wrefresh(window)
+    }
+
+    /// Waits up to the input timeout for one event; nil when nothing happened.
+    func nextEvent() -> TerminalEvent? {
+        var code: wint_t = 0
+        let status = wget_wch(window, &code)
+        if status == ERR { return nil }
+        if status == KEY_CODE_YES {
+            if Int32(code) == KEY_RESIZE { return .resized }
+            return KeyDecoder.functionKey(Int32(code)).map(TerminalEvent.key)
+        }
+        return KeyDecoder.character(UInt32(code)).map(TerminalEvent.key)
+    }
+
+    /// Waits no longer than `milliseconds` for the next event (0 = only what is already queued).
+    func setInputTimeout(_ milliseconds: Int32) {
+        wtimeout(window, milliseconds)
+    }
+}

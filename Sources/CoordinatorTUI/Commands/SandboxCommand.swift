@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import Sandbox
+
+/// `coordinator sandbox`: serve the GitHub + Jenkins simulator until Ctrl-C or SIGTERM.
+struct SandboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox",
+        abstract: "Serve a simulated GitHub and Jenkins on 127.0.0.1 from a scenario file (default: the shipped example).")
+
+    @Option(name: .long, help: "Scenario JSON file (default: the example scenario).")
+    var scenario: String?
+
+    @Option(name: .long, help: "Port to listen on (default: a free ephemeral port).")
+    var port: Int = 0
+
+    @Option(name: .long, help: "Address to bind.")
+    var host: String = "127.0.0.1"
+
+    func run() async throws {
+        let loaded: Scenario
+        do {
+            loaded = try scenario.map { try Scenario.load(from: URL(fileURLWithPath: $0)) } ?? Scenario.example()
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+        let server: SandboxServer
+        do {
+            server = try await SandboxServer.start(scenario: loaded, host: host, port: port)
+        } catch {
+            throw CommandFailure("cannot start the sandbox on \(host):\(port): \(error)")
+        }
+        print("GitHub API:  \(server.githubAPIURL)  (Enterprise shape: \(server.githubEnterpriseAPIURL))")
+        print("Jenkins:     \(server.jenkinsURL)")
+        print("Control:     \(server.controlURL)")
+        print("Press Ctrl-C to stop.")
+        fflush(nil)
+        await SignalWait.untilInterrupted()
+        await server.stop()
+        print("sandbox stopped")
+    }
+}
+
+/// Waits for SIGINT or SIGTERM without killing the process, so servers stop cleanly.
+enum SignalWait {
+    static func untilInterrupted() async {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let (stream, continuation) = AsyncStream<Void>.makeStream()
+        let sources = [SIGINT, SIGTERM].map { number in
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { continuation.yield() }
+            source.resume()
+            return source
+        }
+        for await _ in stream { break }
+        sources.forEach { $0.cancel() }
+    }
+}

@@ -13,6 +13,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
         abstract: "Dispatches GitHub issues with pickup labels to Jenkins jobs, and keeps the issue cache honest.",
         version: CoordinatorVersion.current,
         subcommands: [
+            ConsoleCommand.self,
+            DemoCommand.self,
             RunCommand.self,
             StatusCommand.self,
             DiffCommand.self,
@@ -20,7 +22,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
             TestCommand.self,
             SandboxCommand.self,
             VersionCommand.self,
-        ]
+        ],
+        defaultSubcommand: ConsoleCommand.self
     )
 
     /// Parses and runs, mapping errors onto the documented exit codes instead of

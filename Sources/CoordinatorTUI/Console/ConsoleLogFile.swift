@@ -10,10 +10,10 @@ public struct ConsoleLogFile: LogHandler {
         let handle: Mutex<FileHandle?>
 
         init(path: String) {
-            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
-            let handle = FileHandle(forWritingAtPath: path)
-            handle?.seekToEndOfFile()
-            self.handle = Mutex(handle)
+            // O_APPEND: several handlers on one file (the demo's and the console's) never
+            // overwrite each other's lines.
+            let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+            handle = Mutex(descriptor >= 0 ? FileHandle(fileDescriptor: descriptor, closeOnDealloc: true) : nil)
         }
 
         func write(_ line: String) {
@@ -38,6 +38,20 @@ public struct ConsoleLogFile: LogHandler {
         var logger = Logger(label: label) { label in ConsoleLogFile(sink: sink, label: label, level: level) }
         logger.logLevel = level
         return logger
+    }
+
+    private static let bootstrapped = Mutex(false)
+
+    /// Sends every logger made with `Logger(label:)` (e.g. inside the Sandbox's HTTP server) to
+    /// `path` too, so nothing reaches stderr while curses owns the screen. Once per process.
+    public static func routeProcessLogs(to path: String, level: Logger.Level) {
+        let first = bootstrapped.withLock { done in
+            defer { done = true }
+            return !done
+        }
+        guard first else { return }
+        let sink = Sink(path: path)
+        LoggingSystem.bootstrap { label in ConsoleLogFile(sink: sink, label: label, level: level) }
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {

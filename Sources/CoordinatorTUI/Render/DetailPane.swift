@@ -124,10 +124,11 @@ extension ScreenPainter {
             [("  job       ", key), (plan.jobPath, .normal)],
             [("  labels    ", key), ("\(plan.labelMove.remove) \(glyphs.arrow) \(plan.labelMove.add)", CellStyle(.dispatched))],
         ]
+        let nameWidth = plan.parameters.map { DisplayWidth.of($0.name) }.max() ?? 0
         for parameter in plan.parameters {
             let valueLines = parameter.value.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            if valueLines.count == 1, DisplayWidth.of(parameter.name) + DisplayWidth.of(parameter.value) + 4 <= width {
-                lines.append([("  \(parameter.name) ", key), (parameter.value, .normal)])
+            if valueLines.count == 1, nameWidth + DisplayWidth.of(parameter.value) + 3 <= width {
+                lines.append([("  " + DisplayWidth.fit(parameter.name, to: nameWidth) + " ", key), (parameter.value, .normal)])
                 continue
             }
             lines.append([("  \(parameter.name)", key)])

@@ -32,7 +32,7 @@ public struct Grid: Sendable, Equatable {
     @discardableResult
     public mutating func put(_ text: String, row: Int, column: Int, maxWidth: Int = Int.max, style: CellStyle = .normal) -> Int {
         guard row >= 0, row < size.rows, column >= 0, column < size.columns else { return 0 }
-        let limit = min(column + max(0, maxWidth), size.columns)
+        let limit = maxWidth >= size.columns - column ? size.columns : column + max(0, maxWidth)
         var col = column
         for original in text {
             var character = original

@@ -10,7 +10,7 @@ extension ScreenPainter {
 
     func issueColumns(width: Int, maxNumber: Int) -> IssueColumns {
         let number = String(maxNumber).count + 1
-        let status = width >= 100 ? 22 : width >= 80 ? 16 : width >= 64 ? 13 : 10
+        let status = width >= 110 ? 22 : width >= 86 ? 20 : width >= 70 ? 14 : 10
         let workflow = width >= 64 ? 11 : 0
         // marker + space, number + space, then title, two status columns and the workflow, each
         // preceded by a space.

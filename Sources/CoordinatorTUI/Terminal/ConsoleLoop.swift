@@ -15,11 +15,11 @@ final class ConsoleLoop {
     private var state: ConsoleState
     private let runner: EffectRunner
     private let inbox: Inbox
-    private let signals: SignalTrap
+    private let signals: CaughtSignal
     private let color: Bool
     private let keyMap = KeyMap.standard
 
-    init(state: ConsoleState, runner: EffectRunner, inbox: Inbox, signals: SignalTrap, color: Bool) {
+    init(state: ConsoleState, runner: EffectRunner, inbox: Inbox, signals: CaughtSignal, color: Bool) {
         self.state = state
         self.runner = runner
         self.inbox = inbox
@@ -59,7 +59,7 @@ final class ConsoleLoop {
                 }
                 event = screen.nextEvent()
             }
-            if let number = signals.signal {
+            if let number = signals.number {
                 exit = .signal(number)
                 break
             }

@@ -23,7 +23,8 @@ public struct ConsoleSessionOptions: Sendable {
 /// its own thread; closes the workspace after the terminal is restored.
 public enum ConsoleSession {
     public static func run(config: CoordinatorConfig, options: ConsoleSessionOptions, logLevel: String) async -> ConsoleExit {
-        let level = Logger.Level(rawValue: logLevel.lowercased()) ?? (logLevel.uppercased() == "WARNING" ? .warning : .info)
+        let level = LogLevelName.parse(logLevel) ?? .info
+        ConsoleLogFile.routeProcessLogs(to: options.logPath, level: level)
         let logger = ConsoleLogFile.logger(path: options.logPath, level: level)
         logger.info("console opened on \(config.path) (\(config.repos.count) repos)")
         let workspace = Workspace.open(config: config, logger: logger, logLevel: logLevel)
@@ -34,9 +35,10 @@ public enum ConsoleSession {
             repos: backend.repos, now: Date(), readOnly: options.readOnly,
             refreshSeconds: config.settings.consoleRefreshSeconds, banner: options.banner)
         let signals = SignalTrap()
+        let caught = signals.caught
         let exit = await withCheckedContinuation { (continuation: CheckedContinuation<ConsoleExit, Never>) in
             let thread = Thread {
-                let loop = ConsoleLoop(state: state, runner: runner, inbox: inbox, signals: signals, color: options.color)
+                let loop = ConsoleLoop(state: state, runner: runner, inbox: inbox, signals: caught, color: options.color)
                 continuation.resume(returning: loop.run())
             }
             thread.name = "console-ui"

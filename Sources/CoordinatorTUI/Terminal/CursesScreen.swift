@@ -10,7 +10,7 @@ enum TerminalEvent: Equatable {
 /// The curses screen: the only type that talks to ncurses. Confined to the console's own thread
 /// (curses is not thread-safe), created and ended there.
 final class CursesScreen {
-    private let window: OpaquePointer
+    private let window: UnsafeMutablePointer<WINDOW>
     private(set) var hasColor: Bool
     /// Whether the locale is UTF-8, i.e. whether Unicode glyphs can be drawn.
     let unicode: Bool
@@ -21,11 +21,11 @@ final class CursesScreen {
     /// `TerminalCheck` allowed it.
     init(color wantColor: Bool, inputTimeoutMilliseconds: Int32) {
         setlocale(LC_ALL, "")
-        let codeset = String(cString: nl_langinfo(CODESET))
+        let codeset = String(cString: nl_langinfo(nl_item(CODESET)))
         unicode = codeset.uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
         // Without this, ESC waits a whole second for a possible escape sequence.
         set_escdelay(25)
-        window = initscr()
+        window = initscr()!
         cbreak()
         noecho()
         nonl()

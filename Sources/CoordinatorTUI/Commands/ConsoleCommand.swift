@@ -1,0 +1,46 @@
+import ArgumentParser
+import Coordinator
+import Foundation
+
+/// Options of the console, shared by `console` and `demo`.
+struct ConsoleOptions: ParsableArguments {
+    @Flag(name: .long, help: "Disable every action that writes: dispatch (d, D) and sync (s).")
+    var readOnly = false
+
+    @Flag(name: .long, help: "No colours (also when NO_COLOR is set); selection stays visible in reverse video.")
+    var noColor = false
+
+    var color: Bool { !noColor && !TerminalCheck.colorDisabledByEnvironment() }
+
+    /// Refuses with exit code 2 and a pointer to the headless commands when there is no terminal,
+    /// before anything could reach `initscr`.
+    func requireTerminal() throws {
+        if let refusal = TerminalCheck.refusalForCurrentProcess() {
+            printError(refusal)
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// `coordinator console` (also plain `coordinator`): the operator console over the configured repos.
+struct ConsoleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "console",
+        abstract: "The operator console: cached and live labels side by side, dry-run plans, dispatch with confirmation.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var console: ConsoleOptions
+
+    func run() async throws {
+        try console.requireTerminal()
+        let config = try global.loadConfig()
+        let directory = config.settings.cacheDirectory
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let logPath = (directory as NSString).appendingPathComponent("console.log")
+        let exit = await ConsoleSession.run(
+            config: config,
+            options: ConsoleSessionOptions(readOnly: console.readOnly, color: console.color, logPath: logPath),
+            logLevel: global.logLevel)
+        if case let .signal(number) = exit { throw ExitCode(128 + number) }
+    }
+}

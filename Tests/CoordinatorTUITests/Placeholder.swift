@@ -1,2 +1,0 @@
-import XCTest
-final class CoordinatorTUITestsPlaceholder: XCTestCase { func testNothing() {} }

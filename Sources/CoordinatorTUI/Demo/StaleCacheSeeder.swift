@@ -24,7 +24,7 @@ struct StaleCacheSeeder {
     static let edits: [HumanEdit] = [
         .setLabels(owner: "acme", repo: "mcp_coder", number: 104, labels: ["status-05:plan-ready"], branches: ["104-split-dispatcher"]),
         .close(owner: "acme", repo: "mcp_coder", number: 118),
-        .create(owner: "acme", repo: "mcp_coder", title: "Retry Jenkins queue reads 🔁 キューの再試行", labels: ["status-02:awaiting-planning"]),
+        .create(owner: "acme", repo: "mcp_coder", title: "🔁 キューの再試行: retry Jenkins queue reads", labels: ["status-02:awaiting-planning"]),
         .setLabels(owner: "acme", repo: "web.site", number: 3, labels: ["status-04:plan-review", "bug"], branches: []),
     ]
 

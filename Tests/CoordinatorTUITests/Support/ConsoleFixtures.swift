@@ -32,7 +32,7 @@ enum Fixtures {
         issue(104, "Plan: split the dispatcher", ["status-05:plan-ready"]),
         issue(109, "Open PR for lock handling", ["status-08:ready-pr"]),
         issue(113, "Half-moved: planning already started", ["status-02:awaiting-planning", "status-03:planning"]),
-        issue(130, "Retry Jenkins queue reads 🔁 キューの再試行", ["status-02:awaiting-planning"]),
+        issue(130, "🔁 キューの再試行: retry queue reads", ["status-02:awaiting-planning"]),
     ]
 
     static func byNumber(_ issues: [Issue]) -> [Int: Issue] {

@@ -1,0 +1,28 @@
+import XCTest
+@testable import CoordinatorTUI
+
+final class TerminalCheckTests: XCTestCase {
+    func testARealTerminalIsAccepted() {
+        XCTAssertNil(TerminalCheck.refusal(stdoutIsTerminal: true, environment: ["TERM": "xterm-256color"]))
+    }
+
+    func testWithoutATerminalTheConsolePointsToTheHeadlessCommands() throws {
+        for (tty, env) in [(false, ["TERM": "xterm"]), (true, [:]), (true, ["TERM": ""]), (true, ["TERM": "dumb"])] {
+            let message = try XCTUnwrap(TerminalCheck.refusal(stdoutIsTerminal: tty, environment: env))
+            XCTAssertTrue(message.contains("coordinator status"))
+            XCTAssertTrue(message.contains("coordinator diff"))
+            XCTAssertTrue(message.contains("coordinator run"))
+        }
+    }
+
+    func testKeyDecoding() {
+        XCTAssertEqual(KeyDecoder.character(UInt32(UInt8(ascii: "j"))), .char("j"))
+        XCTAssertEqual(KeyDecoder.character(9), .tab)
+        XCTAssertEqual(KeyDecoder.character(13), .enter)
+        XCTAssertEqual(KeyDecoder.character(27), .escape)
+        XCTAssertEqual(KeyDecoder.character(127), .backspace)
+        XCTAssertEqual(KeyDecoder.character(12), .control("l"))
+        XCTAssertEqual(KeyDecoder.character(0x65E5), .char("日"))
+        XCTAssertNil(KeyDecoder.character(0))
+    }
+}

@@ -1,0 +1,86 @@
+import Coordinator
+import XCTest
+@testable import CoordinatorTUI
+
+final class EffectRunnerTests: XCTestCase {
+    private let at = Fixtures.t0
+
+    private func run(_ effect: ConsoleEffect, backend: FakeBackend = FakeBackend()) async -> [ConsoleAction] {
+        let inbox = Inbox()
+        let runner = EffectRunner(backend: backend, inbox: inbox, clock: { [at] in at })
+        await runner.run(effect)?.value
+        return inbox.drain()
+    }
+
+    func testLoadCachePostsCacheLoaded() async {
+        let actions = await run(.loadCache(repo: "demo"))
+        XCTAssertEqual(actions, [.cacheLoaded(repo: "demo", .success(CacheSnapshot(issues: Fixtures.byNumber(Fixtures.cached))))])
+    }
+
+    func testFetchLivePostsLiveLoadedWithTheTime() async {
+        let actions = await run(.fetchLive(repo: "demo"))
+        XCTAssertEqual(actions, [.liveLoaded(repo: "demo", .success(Fixtures.live), at: at)])
+    }
+
+    func testAFailedFetchIsPostedAsAFailure() async {
+        let actions = await run(.fetchLive(repo: "demo"), backend: FakeBackend(liveFailure: ConsoleFailure("offline")))
+        XCTAssertEqual(actions, [.liveLoaded(repo: "demo", .failure(ConsoleFailure("offline")), at: at)])
+    }
+
+    func testPreviewPostsThePlan() async {
+        let issue = Fixtures.byNumber(Fixtures.live)[109]!
+        let actions = await run(.preview(repo: "demo", issue: issue))
+        XCTAssertEqual(actions, [.previewLoaded(repo: "demo", issue: 109, .success(.ready(Fixtures.plan109)))])
+    }
+
+    func testDispatchRunsTheIssuesInOrderAndReportsEach() async {
+        let backend = FakeBackend()
+        let actions = await run(.dispatch(repo: "demo", issues: [109, 104]), backend: backend)
+        XCTAssertEqual(actions, [
+            .dispatchFinished(repo: "demo", .dispatched(Fixtures.receipt109), at: at),
+            .dispatchFinished(repo: "demo", .failed(issue: 104, message: "boom", jobStarted: false), at: at),
+        ])
+        XCTAssertEqual(backend.calls.withLock { $0 }, ["dispatch demo #109", "dispatch demo #104"])
+    }
+
+    func testSyncFailurePostsSyncFinished() async {
+        let actions = await run(.sync(repo: "demo"))
+        XCTAssertEqual(actions, [.syncFinished(repo: "demo", .failure(ConsoleFailure("sync refused")), at: at)])
+    }
+
+    func testRateLimitIsPosted() async {
+        let actions = await run(.fetchRateLimit)
+        XCTAssertEqual(actions, [.rateLimitLoaded(RateLimitSnapshot(limit: 5000, remaining: 4999, reset: nil))])
+    }
+
+    func testRedrawAndQuitAreLeftToTheTerminalLoop() async {
+        let backend = FakeBackend()
+        let runner = EffectRunner(backend: backend, inbox: Inbox())
+        XCTAssertNil(runner.run(.redraw))
+        XCTAssertNil(runner.run(.quit))
+        XCTAssertEqual(backend.calls.withLock { $0 }, [])
+    }
+
+    /// The whole loop without a terminal: start, feed results back, dispatch with confirmation.
+    func testStartToDispatchThroughTheReducerAndRunner() async {
+        let backend = FakeBackend()
+        let inbox = Inbox()
+        let runner = EffectRunner(backend: backend, inbox: inbox, clock: { [at] in at })
+        var state = ConsoleState(repos: backend.repos, now: at)
+        func settle(_ effects: [ConsoleEffect]) async {
+            var pending = effects
+            while !pending.isEmpty {
+                for effect in pending { await runner.run(effect)?.value }
+                pending = inbox.drain().flatMap { reduce(&state, $0) }
+            }
+        }
+        await settle(reduce(&state, .started))
+        XCTAssertEqual(state.listed, [109, 104, 101, 102, 130])
+        XCTAssertEqual(state.currentRepo?.counts.stale, 3)
+        await settle(press(&state, .char("d"), .char("y")))
+        XCTAssertEqual(state.currentRepo?.dispatches[109], .dispatched(Fixtures.receipt109, at: at))
+        XCTAssertTrue(state.running.isEmpty)
+        XCTAssertEqual(state.rateLimit?.remaining, 4999)
+        XCTAssertEqual(backend.calls.withLock { $0 }.filter { $0.hasPrefix("dispatch") }, ["dispatch demo #109"])
+    }
+}

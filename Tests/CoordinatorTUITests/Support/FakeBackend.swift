@@ -1,0 +1,48 @@
+import Coordinator
+import Foundation
+import Synchronization
+@testable import CoordinatorTUI
+
+/// An in-memory backend: fixed answers, and a record of what was asked.
+final class FakeBackend: ConsoleBackend {
+    let repos: [ConsoleRepo] = [Fixtures.demo]
+    let calls = Mutex<[String]>([])
+    let liveFailure: ConsoleFailure?
+
+    init(liveFailure: ConsoleFailure? = nil) {
+        self.liveFailure = liveFailure
+    }
+
+    private func record(_ call: String) { calls.withLock { $0.append(call) } }
+
+    func readCache(repo: String) async throws -> CacheSnapshot {
+        record("readCache \(repo)")
+        return CacheSnapshot(issues: Fixtures.byNumber(Fixtures.cached))
+    }
+
+    func fetchLive(repo: String) async throws -> [Issue] {
+        record("fetchLive \(repo)")
+        if let liveFailure { throw liveFailure }
+        return Fixtures.live
+    }
+
+    func preview(repo: String, issue: Issue) async throws -> PlanOutcome {
+        record("preview \(repo) #\(issue.number)")
+        return .ready(Fixtures.plan109)
+    }
+
+    func dispatch(repo: String, issueNumber: Int) async -> DispatchReport {
+        record("dispatch \(repo) #\(issueNumber)")
+        return issueNumber == 109 ? .dispatched(Fixtures.receipt109) : .failed(issue: issueNumber, message: "boom", jobStarted: false)
+    }
+
+    func sync(repo: String) async throws -> CacheSnapshot {
+        record("sync \(repo)")
+        throw ConsoleFailure("sync refused")
+    }
+
+    func rateLimit() async -> RateLimitSnapshot? {
+        record("rateLimit")
+        return RateLimitSnapshot(limit: 5000, remaining: 4999, reset: nil)
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import XCTest
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `coordinator demo` driven through tmux, which gives it a real terminal: the screen is read
+/// with `capture-pane`, the Sandbox's `/_sandbox/` API and the cache file say what really happened.
+final class ConsoleEndToEndTests: XCTestCase {
+    private var tmuxSocket = "coordinator-e2e-\(UUID().uuidString.prefix(8))"
+    private var workdir = ""
+
+    private static var packageRoot: URL {
+        URL(fileURLWithPath: "\(#filePath)").deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    override func setUpWithError() throws {
+        workdir = NSTemporaryDirectory() + "coordinator-e2e-\(UUID().uuidString)"
+    }
+
+    override func tearDown() {
+        _ = try? tmux("kill-server")
+        try? FileManager.default.removeItem(atPath: workdir)
+    }
+
+    func testDemoShowsStaleRowsDispatchesOnceAndRestoresTheTerminal() async throws {
+        let binary = Self.packageRoot.appendingPathComponent(".build/debug/coordinator").path
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: binary), "build the package first: \(binary)")
+        let port = try Self.freePort()
+        let command = "env LANG=C.UTF-8 TERM=xterm-256color \(binary) demo --port \(port) --workdir \(workdir); echo \"demo exit status $?\"; sleep 600"
+        try tmux("new-session", "-d", "-x", "120", "-y", "40", command)
+
+        // The stale cache is visible as soon as the live data is in.
+        var screen = try await waitFor("live data for every repo") { $0.components(separatedBy: "updated ").count > 3 }
+        XCTAssertTrue(screen.contains("sandbox http://127.0.0.1:\(port)"), screen)
+        XCTAssertTrue(screen.contains("≠ #104 Plan: split the dispatcher"), screen)
+        XCTAssertTrue(screen.contains("(new)"), screen)
+        XCTAssertTrue(screen.contains("🔁"), screen)
+        try keys("v")
+        screen = try await waitFor("stale view") { $0.contains("view: stale") }
+        XCTAssertTrue(screen.contains("≠ #118 Add --keep-going"), screen)
+        XCTAssertTrue(screen.contains("(gone)"), screen)
+        try keys("v", "v", "g")
+        _ = try await waitFor("eligible view") { $0.contains("view: eligible") }
+
+        // The dry-run plan of the first eligible issue.
+        try keys("p")
+        screen = try await waitFor("the plan") { $0.contains("BRANCH_NAME") && $0.contains("109-lock-handling") }
+        XCTAssertTrue(screen.contains("#109 detail"), screen)
+
+        // Dispatch it: a confirmation first, then y.
+        try keys("d")
+        screen = try await waitFor("the confirmation") { $0.contains("Confirm dispatch") }
+        XCTAssertTrue(screen.contains("Dispatch #109"), screen)
+        XCTAssertTrue(screen.contains("status-08:ready-pr → status-09:pr-creating"), screen)
+        try keys("y")
+        _ = try await waitFor("the dispatch result") { $0.contains("dispatched #109") }
+
+        // Exactly one build, with the plan's parameters; the labels moved on GitHub and in the cache.
+        let builds = try await sandboxJSON(port, "/_sandbox/builds") as? [[String: Any]] ?? []
+        XCTAssertEqual(builds.count, 1)
+        let build = try XCTUnwrap(builds.first)
+        XCTAssertEqual(build["job_path"] as? String, "Coordinator/mcp_coder/executor")
+        let parameters = build["parameters"] as? [String: String] ?? [:]
+        XCTAssertEqual(parameters["BRANCH_NAME"], "109-lock-handling")
+        XCTAssertEqual(parameters["REPO_URL"], "https://github.com/acme/mcp_coder.git")
+        XCTAssertEqual(parameters["GITHUB_CREDENTIALS_ID"], "github-pat")
+        XCTAssertTrue(parameters["COMMAND"]?.contains("mcp-coder --log-level INFO create-pr 109 ") ?? false, "\(parameters)")
+        let issue = try await sandboxJSON(port, "/_sandbox/repos/acme/mcp_coder/issues/109") as? [String: Any]
+        XCTAssertEqual(issue?["labels"] as? [String], ["status-09:pr-creating"])
+        let cacheURL = URL(fileURLWithPath: workdir).appendingPathComponent("cache/github_com_acme_mcp_coder.issues.json")
+        let cache = try JSONSerialization.jsonObject(with: Data(contentsOf: cacheURL)) as? [String: Any]
+        let cachedIssue = (cache?["issues"] as? [String: Any])?["109"] as? [String: Any]
+        XCTAssertEqual(cachedIssue?["labels"] as? [String], ["status-09:pr-creating"])
+
+        // A second d on the same issue is refused, and nothing more is started.
+        screen = try await waitFor("the dispatched marker") { $0.contains("→ #109") }
+        try keys("d")
+        screen = try await waitFor("the refusal") { $0.contains("#109 cannot be dispatched") }
+        XCTAssertFalse(screen.contains("Confirm dispatch"), screen)
+        let buildsAfter = try await sandboxJSON(port, "/_sandbox/builds") as? [[String: Any]] ?? []
+        XCTAssertEqual(buildsAfter.count, 1)
+
+        // Resizing redraws the layout, down to the "too small" screen and back.
+        try tmux("resize-window", "-t", "0", "-x", "80", "-y", "24")
+        screen = try await waitFor("the 80x24 layout") { screen in
+            let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
+            return lines.count >= 24 && lines[1].hasSuffix("┐") && lines[1].count == 80 && screen.contains("Issues · mcp_coder")
+        }
+        try tmux("resize-window", "-t", "0", "-x", "50", "-y", "12")
+        _ = try await waitFor("the too-small screen") { $0.contains("Terminal too small") }
+        try tmux("resize-window", "-t", "0", "-x", "120", "-y", "40")
+        _ = try await waitFor("the full layout again") { $0.contains("Issues · mcp_coder") && !$0.contains("too small") }
+
+        // q restores the terminal: the console's screen is gone, the demo's closing message is there.
+        try keys("q")
+        screen = try await waitFor("the exit message") { $0.contains("demo exit status") }
+        XCTAssertTrue(screen.contains("coordinator demo closed"), screen)
+        XCTAssertTrue(screen.contains("demo exit status 0"), screen)
+        XCTAssertFalse(screen.contains("┌─ Repos"), screen)
+    }
+
+    // MARK: - tmux and the sandbox
+
+    /// Runs tmux on the test's private socket and waits for it with `waitpid`. Output goes through
+    /// a file, not a pipe: the tmux server forked by `new-session` inherits the descriptors and
+    /// would hold a pipe open forever.
+    @discardableResult
+    private func tmux(_ arguments: String...) throws -> String {
+        let outputPath = NSTemporaryDirectory() + "tmux-output-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let argv = ["tmux", "-L", tmuxSocket] + arguments
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var cArguments = argv.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawnp(&pid, "tmux", &actions, nil, &cArguments, environ)
+        guard spawned == 0 else { throw E2EError("cannot run tmux (is it installed?): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let exited = (status & 0x7f) == 0
+        let code = (status >> 8) & 0xff
+        if !exited || code != 0 {
+            throw E2EError("tmux \(arguments.joined(separator: " ")) failed (status \(status)): \(text)")
+        }
+        return text
+    }
+
+    private func keys(_ keys: String...) throws {
+        for key in keys { try tmux("send-keys", "-t", "0", key) }
+    }
+
+    /// Polls the pane until `predicate` holds; bounded, no fixed sleeps.
+    private func waitFor(_ what: String, timeout: TimeInterval = 60, _ predicate: (String) -> Bool) async throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var screen = ""
+        while Date() < deadline {
+            screen = (try? tmux("capture-pane", "-p", "-t", "0")) ?? ""
+            if predicate(screen) { return screen }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        XCTFail("timed out waiting for \(what); the screen was:\n\(screen)")
+        throw E2EError("timed out waiting for \(what)")
+    }
+
+    private func sandboxJSON(_ port: Int, _ path: String) async throws -> Any {
+        let url = URL(string: "http://127.0.0.1:\(port)\(path)")!
+        let (data, _) = try await URLSession.shared.data(from: url)
+        return try JSONSerialization.jsonObject(with: data)
+    }
+
+    /// A port that was free a moment ago: bind to 0, read the port, close.
+    private static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw E2EError("socket failed") }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+        }
+        guard bound == 0 else { throw E2EError("bind failed") }
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard named == 0 else { throw E2EError("getsockname failed") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+private struct E2EError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,174 @@
+import Foundation
+
+/// The `/_sandbox/` HTTP API: inspect what the coordinator did and act as the humans and
+/// outages around it. No authentication; never faulted; never logged. Documented in
+/// `Tests/Fidelity/SANDBOX.md`.
+struct ControlAPI {
+    static let prefix = "_sandbox"
+
+    static let endpoints: [String] = [
+        "GET    /_sandbox/requests",
+        "GET    /_sandbox/builds",
+        "GET    /_sandbox/repos/{owner}/{repo}/issues",
+        "POST   /_sandbox/repos/{owner}/{repo}/issues            {\"title\",\"body\",\"labels\",\"assignees\",\"user\",\"pull_request\",\"linked_branches\"}",
+        "GET    /_sandbox/repos/{owner}/{repo}/issues/{n}",
+        "PUT    /_sandbox/repos/{owner}/{repo}/issues/{n}/labels  {\"labels\":[...]} or [...]",
+        "PUT    /_sandbox/repos/{owner}/{repo}/issues/{n}/linked_branches  {\"branches\":[...]} or [...]",
+        "POST   /_sandbox/repos/{owner}/{repo}/issues/{n}/close",
+        "POST   /_sandbox/repos/{owner}/{repo}/issues/{n}/reopen",
+        "POST   /_sandbox/jenkins/queue/{id}/cancel",
+        "GET    /_sandbox/faults",
+        "POST   /_sandbox/faults                                  {\"method\",\"path\",\"count\", \"status\"|\"delay_ms\"|\"drop\"}",
+        "DELETE /_sandbox/faults",
+        "POST   /_sandbox/reset",
+    ]
+
+    let world: SandboxWorld
+
+    /// `segments` excludes the `_sandbox` prefix.
+    func handle(_ request: IncomingRequest, segments: [String]) async -> OutgoingResponse {
+        let method = request.method
+        switch (method, segments) {
+        case ("GET", []):
+            return .json(200, .object([("endpoints", .array(Self.endpoints.map(JSONValue.string)))]))
+        case ("GET", ["requests"]):
+            return .json(200, .array(await world.requests().map(Self.json)))
+        case ("GET", ["builds"]):
+            return .json(200, .array(await world.builds().map(Self.json)))
+        case ("GET", ["faults"]):
+            return encoded(await world.armedFaults())
+        case ("POST", ["faults"]):
+            do {
+                let fault = try JSONDecoder().decode(SandboxFault.self, from: request.body)
+                await world.injectFault(fault)
+                return encoded(fault, status: 201)
+            } catch {
+                return Self.error(400, "invalid fault: \(Self.describe(error))")
+            }
+        case ("DELETE", ["faults"]):
+            await world.clearFaults()
+            return OutgoingResponse(status: 204)
+        case ("POST", ["reset"]):
+            await world.reset()
+            return OutgoingResponse(status: 204)
+        case ("POST", let s) where s.count == 4 && s[0] == "jenkins" && s[1] == "queue" && s[3] == "cancel":
+            guard let id = Int(s[2]), await world.cancelQueueItem(id) else {
+                return Self.error(404, "no waiting queue item \(s[2])")
+            }
+            return OutgoingResponse(status: 204)
+        case (_, let s) where s.count >= 4 && s[0] == "repos" && s[3] == "issues":
+            return await issues(request, owner: s[1], repo: s[2], rest: Array(s.dropFirst(4)))
+        default:
+            return Self.error(404, "unknown control endpoint \(method) \(request.path); GET /_sandbox/ lists them")
+        }
+    }
+
+    private func issues(_ request: IncomingRequest, owner: String, repo: String, rest: [String]) async -> OutgoingResponse {
+        guard await world.issues(owner: owner, repo: repo) != nil else {
+            return Self.error(404, "no repository \(owner)/\(repo) in the scenario")
+        }
+        let body = JSONValue.parse(request.body)
+        switch (request.method, rest) {
+        case ("GET", []):
+            return .json(200, .array(await world.issues(owner: owner, repo: repo)!.map(Self.json)))
+        case ("POST", []):
+            guard let body, let title = body["title"]?.stringValue, !title.isEmpty else {
+                return Self.error(400, "body must be a JSON object with a non-empty \"title\"")
+            }
+            let new = SandboxNewIssue(
+                title: title,
+                body: body["body"]?.stringValue,
+                labels: Self.strings(body["labels"]) ?? [],
+                assignees: Self.strings(body["assignees"]) ?? [],
+                user: body["user"]?.stringValue ?? "octocat",
+                isPullRequest: body["pull_request"] == .bool(true),
+                linkedBranches: Self.strings(body["linked_branches"]) ?? []
+            )
+            guard let issue = await world.createIssue(owner: owner, repo: repo, new) else { return Self.error(404, "not found") }
+            return .json(201, Self.json(issue))
+        default:
+            break
+        }
+        guard let number = rest.first.flatMap(Int.init) else { return Self.error(404, "expected an issue number") }
+        let result: SandboxIssue?
+        switch (request.method, Array(rest.dropFirst())) {
+        case ("GET", []):
+            result = await world.issue(owner: owner, repo: repo, number: number)
+        case ("PUT", ["labels"]):
+            guard let labels = Self.strings(body) ?? Self.strings(body?["labels"]) else {
+                return Self.error(400, "body must be {\"labels\":[...]} or a JSON array of names")
+            }
+            result = await world.setLabels(owner: owner, repo: repo, number: number, labels: labels)
+        case ("PUT", ["linked_branches"]):
+            guard let branches = Self.strings(body) ?? Self.strings(body?["branches"]) else {
+                return Self.error(400, "body must be {\"branches\":[...]} or a JSON array of names")
+            }
+            result = await world.setLinkedBranches(owner: owner, repo: repo, number: number, branches: branches)
+        case ("POST", ["close"]):
+            result = await world.setState(owner: owner, repo: repo, number: number, open: false)
+        case ("POST", ["reopen"]):
+            result = await world.setState(owner: owner, repo: repo, number: number, open: true)
+        default:
+            return Self.error(404, "unknown control endpoint \(request.method) \(request.path)")
+        }
+        guard let result else { return Self.error(404, "no issue #\(number) in \(owner)/\(repo)") }
+        return .json(200, Self.json(result))
+    }
+
+    // MARK: Encoding
+
+    private static func strings(_ value: JSONValue?) -> [String]? {
+        guard let array = value?.arrayValue else { return nil }
+        let strings = array.compactMap(\.stringValue)
+        return strings.count == array.count ? strings : nil
+    }
+
+    static func json(_ issue: SandboxIssue) -> JSONValue {
+        .object([
+            ("owner", .string(issue.owner)), ("repo", .string(issue.repo)), ("number", .int(issue.number)),
+            ("title", .string(issue.title)), ("body", .optional(issue.body)), ("state", .string(issue.state)),
+            ("labels", .array(issue.labels.map(JSONValue.string))),
+            ("assignees", .array(issue.assignees.map(JSONValue.string))), ("user", .string(issue.user)),
+            ("created_at", .string(Timestamp.format(issue.createdAt))),
+            ("updated_at", .string(Timestamp.format(issue.updatedAt))),
+            ("closed_at", issue.closedAt.map { .string(Timestamp.format($0)) } ?? .null),
+            ("pull_request", .bool(issue.isPullRequest)),
+            ("linked_branches", .array(issue.linkedBranches.map(JSONValue.string))),
+            ("locked", .bool(issue.locked)),
+        ])
+    }
+
+    static func json(_ build: SandboxBuild) -> JSONValue {
+        .object([
+            ("job_path", .string(build.jobPath)),
+            ("parameters", .object(build.parameters.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+            ("queue_id", .int(build.queueID)),
+            ("build_number", build.buildNumber.map(JSONValue.int) ?? .null),
+            ("queued_at", .string(Timestamp.formatPrecise(build.queuedAt))),
+            ("cancelled", .bool(build.cancelled)),
+        ])
+    }
+
+    static func json(_ record: SandboxRequestRecord) -> JSONValue {
+        .object([
+            ("method", .string(record.method)), ("path", .string(record.path)), ("query", .string(record.query)),
+            ("status", .int(record.status)), ("time", .string(Timestamp.formatPrecise(record.time))),
+        ])
+    }
+
+    private func encoded(_ value: some Encodable, status: Int = 200) -> OutgoingResponse {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(value) else { return Self.error(500, "cannot encode response") }
+        return OutgoingResponse(status: status, headers: [("Content-Type", "application/json; charset=utf-8")], body: data)
+    }
+
+    static func error(_ status: Int, _ message: String) -> OutgoingResponse {
+        .json(status, .object([("message", .string(message))]))
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        guard let decoding = error as? DecodingError else { return "\(error)" }
+        return ScenarioError(file: nil, decoding: decoding).problem
+    }
+}

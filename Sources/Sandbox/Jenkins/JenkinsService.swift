@@ -1,0 +1,316 @@
+import Foundation
+
+/// The simulated Jenkins: folder jobs, `buildWithParameters`, the queue, builds, Basic auth and
+/// the CSRF crumb issuer. Time-driven changes (a queue item starting, a build finishing) are
+/// computed from the clock whenever the state is read, so no background task is needed.
+struct JenkinsService: Sendable {
+    static let version = "2.479.3"
+
+    let users: [Scenario.User]
+    let crumbEnabled: Bool
+    let startDelay: TimeInterval
+    let buildDuration: TimeInterval
+    var jobs: [String: Int]  // job path -> next build number
+    var jobOrder: [String]
+    var queue: [JenkinsQueueItem] = []
+    var nextQueueID = 1
+
+    init(scenario: Scenario.Jenkins) {
+        users = scenario.users
+        crumbEnabled = scenario.crumb
+        startDelay = TimeInterval(scenario.startDelayMs) / 1000
+        buildDuration = TimeInterval(scenario.buildDurationMs) / 1000
+        jobs = Dictionary(scenario.jobs.map { ($0.path, $0.nextBuildNumber) }, uniquingKeysWith: { a, _ in a })
+        jobOrder = scenario.jobs.map(\.path)
+    }
+
+    /// Starts every queue item whose delay has passed, in queue order, numbering builds per job.
+    mutating func settle(now: Date) {
+        for index in queue.indices where queue[index].isWaiting && queue[index].startsAt <= now {
+            let path = queue[index].jobPath
+            queue[index].buildNumber = jobs[path, default: 1]
+            queue[index].startedAt = queue[index].startsAt
+            jobs[path, default: 1] += 1
+        }
+    }
+
+    func crumb(for user: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "sandbox-crumb:\(user)".utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        }
+        return String(hash, radix: 16)
+    }
+
+    @discardableResult
+    mutating func cancel(queueID: Int, now: Date) -> Bool {
+        settle(now: now)
+        guard let index = queue.firstIndex(where: { $0.id == queueID }), queue[index].isWaiting else { return false }
+        queue[index].cancelled = true
+        return true
+    }
+
+    // MARK: Request entry point
+
+    /// `request.path` here is relative to the Jenkins root (the `/jenkins` prefix removed);
+    /// `base` is the absolute Jenkins URL the client used, for `Location` and `url` fields.
+    mutating func handle(_ request: IncomingRequest, segments: [String], base: String, now: Date) -> OutgoingResponse {
+        settle(now: now)
+        guard let credential = JenkinsCredential.match(authorization: request.header("authorization"), users: users) else {
+            var response = Self.page(401, "Authentication required")
+            response.setHeader("WWW-Authenticate", "Basic realm=\"Jenkins\"")
+            return Self.decorate(response)
+        }
+        if crumbEnabled, request.method == "POST", case .password(let user) = credential,
+           request.header("jenkins-crumb") != crumb(for: user) {
+            return Self.decorate(Self.page(403, "No valid crumb was included in the request"))
+        }
+        return Self.decorate(route(request, segments: segments, base: base, credential: credential, now: now))
+    }
+
+    private static func decorate(_ response: OutgoingResponse) -> OutgoingResponse {
+        var response = response
+        response.headers += [("X-Jenkins", version), ("X-Hudson", "1.395")]
+        return response
+    }
+
+    private mutating func route(
+        _ request: IncomingRequest, segments: [String], base: String, credential: JenkinsCredential, now: Date
+    ) -> OutgoingResponse {
+        let method = request.method
+        let get = method == "GET" || method == "HEAD"
+        switch segments {
+        case [], ["api", "json"]:
+            guard get else { return Self.page(405, "Method not allowed") }
+            return .json(200, rootJSON(base: base))
+        case ["crumbIssuer", "api", "json"]:
+            guard crumbEnabled else { return Self.page(404, "Not Found") }
+            return .json(200, .object([
+                ("_class", .string("hudson.security.csrf.DefaultCrumbIssuer")),
+                ("crumb", .string(crumb(for: credential.user))),
+                ("crumbRequestField", .string("Jenkins-Crumb")),
+            ]))
+        case ["queue", "cancelItem"]:
+            guard method == "POST" else { return Self.page(405, "Method not allowed") }
+            guard let id = request.queryValue("id").flatMap(Int.init), queue.contains(where: { $0.id == id }) else {
+                return Self.page(404, "Not Found")
+            }
+            cancel(queueID: id, now: now)
+            // Jenkins redirects back to the queue page after a cancel.
+            return OutgoingResponse(status: 302, headers: [("Location", "\(base)/queue/")])
+        case let s where s.count == 5 && s[0] == "queue" && s[1] == "item" && s[3] == "api" && s[4] == "json":
+            guard get, let id = Int(s[2]), let item = queue.first(where: { $0.id == id }) else {
+                return Self.page(404, "Not Found")
+            }
+            return .json(200, queueItemJSON(item, base: base, now: now))
+        default:
+            break
+        }
+
+        var jobPath: [String] = []
+        var rest = segments[...]
+        while rest.count >= 2, rest.first == "job" {
+            jobPath.append(rest[rest.startIndex + 1])
+            rest = rest.dropFirst(2)
+        }
+        guard !jobPath.isEmpty else { return Self.page(404, "Not Found") }
+        let path = jobPath.joined(separator: "/")
+        let tail = Array(rest)
+
+        guard jobs[path] != nil else {
+            // A folder: any proper prefix of a job's path.
+            if get, tail == ["api", "json"], jobOrder.contains(where: { $0.hasPrefix(path + "/") }) {
+                return .json(200, folderJSON(path, base: base))
+            }
+            return Self.page(404, "Not Found")
+        }
+        switch (method, tail) {
+        case ("POST", ["buildWithParameters"]), ("POST", ["build"]):
+            return enqueue(path, request: request, base: base, now: now)
+        case ("GET", ["api", "json"]):
+            return .json(200, jobJSON(path, base: base, now: now))
+        case ("GET", let t) where t.count == 3 && t[1] == "api" && t[2] == "json":
+            let build: JenkinsQueueItem? = switch t[0] {
+            case "lastBuild": queue.last { $0.jobPath == path && $0.buildNumber != nil }
+            default: Int(t[0]).flatMap { n in queue.first { $0.jobPath == path && $0.buildNumber == n } }
+            }
+            guard let build else { return Self.page(404, "Not Found") }
+            return .json(200, buildJSON(build, base: base, now: now))
+        default:
+            return Self.page(method == "GET" ? 404 : 405, method == "GET" ? "Not Found" : "Method not allowed")
+        }
+    }
+
+    private mutating func enqueue(_ path: String, request: IncomingRequest, base: String, now: Date) -> OutgoingResponse {
+        var parameters = request.queryPairs.filter { $0.0 != "token" && $0.0 != "delay" }
+        let contentType = request.header("content-type")?.lowercased() ?? ""
+        if contentType.hasPrefix("application/x-www-form-urlencoded") || (contentType.isEmpty && !request.body.isEmpty) {
+            parameters += PercentEncoding.formPairs(String(decoding: request.body, as: UTF8.self))
+        }
+        let map = parameters.reduce(into: [String: String]()) { $0[$1.0] = $1.1 }
+        // Jenkins folds an identical request into the item already waiting for it.
+        if let existing = queue.first(where: { $0.isWaiting && $0.jobPath == path && $0.parameterMap == map }) {
+            return OutgoingResponse(status: 303, headers: [("Location", "\(base)/queue/item/\(existing.id)/")])
+        }
+        let item = JenkinsQueueItem(
+            id: nextQueueID, jobPath: path, parameters: parameters, enqueuedAt: now,
+            startsAt: now.addingTimeInterval(startDelay)
+        )
+        nextQueueID += 1
+        queue.append(item)
+        return OutgoingResponse(status: 201, headers: [("Location", "\(base)/queue/item/\(item.id)/")])
+    }
+
+    // MARK: Representations
+
+    static func jobURL(_ path: String, base: String) -> String {
+        base + path.split(separator: "/").map { "/job/" + PercentEncoding.encode(String($0)) }.joined() + "/"
+    }
+
+    private func parametersAction(_ item: JenkinsQueueItem) -> JSONValue {
+        .object([
+            ("_class", .string("hudson.model.ParametersAction")),
+            ("parameters", .array(item.parameterMap.sorted { $0.key < $1.key }.map { name, value in
+                .object([
+                    ("_class", .string("hudson.model.StringParameterValue")),
+                    ("name", .string(name)),
+                    ("value", .string(value)),
+                ])
+            })),
+        ])
+    }
+
+    private func taskJSON(_ path: String, base: String) -> JSONValue {
+        .object([
+            ("_class", .string("hudson.model.FreeStyleProject")),
+            ("name", .string(String(path.split(separator: "/").last ?? ""))),
+            ("url", .string(Self.jobURL(path, base: base))),
+            ("color", .string("blue")),
+        ])
+    }
+
+    private func queueItemJSON(_ item: JenkinsQueueItem, base: String, now: Date) -> JSONValue {
+        var fields: [(String, JSONValue)] = [
+            ("_class", .string(item.isWaiting ? "hudson.model.Queue$WaitingItem" : "hudson.model.Queue$LeftItem")),
+            ("actions", .array([parametersAction(item), .object([("_class", .string("hudson.model.CauseAction"))])])),
+            ("blocked", .bool(false)),
+            ("buildable", .bool(false)),
+            ("id", .int(item.id)),
+            ("inQueueSince", .int(Timestamp.milliseconds(item.enqueuedAt))),
+            ("params", .string(item.parameters.map { "\n\($0.0)=\($0.1)" }.joined())),
+            ("stuck", .bool(false)),
+            ("task", taskJSON(item.jobPath, base: base)),
+            ("url", .string("queue/item/\(item.id)/")),
+            ("why", item.isWaiting ? .string("Waiting for next available executor") : .null),
+            ("cancelled", .bool(item.cancelled)),
+        ]
+        if item.isWaiting {
+            fields.append(("timestamp", .int(Timestamp.milliseconds(item.startsAt))))
+        } else if let number = item.buildNumber {
+            fields.append(("executable", .object([
+                ("_class", .string("hudson.model.FreeStyleBuild")),
+                ("number", .int(number)),
+                ("url", .string(Self.jobURL(item.jobPath, base: base) + "\(number)/")),
+            ])))
+        } else {
+            fields.append(("executable", .null))
+        }
+        return .object(fields)
+    }
+
+    private func buildJSON(_ item: JenkinsQueueItem, base: String, now: Date) -> JSONValue {
+        let number = item.buildNumber ?? 0
+        let started = item.startedAt ?? item.startsAt
+        let building = now < started.addingTimeInterval(buildDuration)
+        let leaf = item.jobPath.split(separator: "/").joined(separator: " » ")
+        return .object([
+            ("_class", .string("hudson.model.FreeStyleBuild")),
+            ("actions", .array([parametersAction(item)])),
+            ("building", .bool(building)),
+            ("displayName", .string("#\(number)")),
+            ("duration", .int(building ? 0 : Int(buildDuration * 1000))),
+            ("fullDisplayName", .string("\(leaf) #\(number)")),
+            ("id", .string(String(number))),
+            ("number", .int(number)),
+            ("queueId", .int(item.id)),
+            ("result", building ? .null : .string("SUCCESS")),
+            ("timestamp", .int(Timestamp.milliseconds(started))),
+            ("url", .string(Self.jobURL(item.jobPath, base: base) + "\(number)/")),
+        ])
+    }
+
+    private func jobJSON(_ path: String, base: String, now: Date) -> JSONValue {
+        let builds = queue.filter { $0.jobPath == path && $0.buildNumber != nil }.sorted { $0.buildNumber! > $1.buildNumber! }
+        let waiting = queue.first { $0.jobPath == path && $0.isWaiting }
+        func ref(_ item: JenkinsQueueItem) -> JSONValue {
+            .object([
+                ("_class", .string("hudson.model.FreeStyleBuild")),
+                ("number", .int(item.buildNumber ?? 0)),
+                ("url", .string(Self.jobURL(path, base: base) + "\(item.buildNumber ?? 0)/")),
+            ])
+        }
+        return .object([
+            ("_class", .string("hudson.model.FreeStyleProject")),
+            ("name", .string(String(path.split(separator: "/").last ?? ""))),
+            ("fullName", .string(path)),
+            ("url", .string(Self.jobURL(path, base: base))),
+            ("buildable", .bool(true)),
+            ("builds", .array(builds.map(ref))),
+            ("color", .string("blue")),
+            ("inQueue", .bool(waiting != nil)),
+            ("queueItem", waiting.map { .object([("id", .int($0.id))]) } ?? .null),
+            ("lastBuild", builds.first.map(ref) ?? .null),
+            ("nextBuildNumber", .int(jobs[path] ?? 1)),
+            ("property", .array([.object([
+                ("_class", .string("hudson.model.ParametersDefinitionProperty")),
+            ])])),
+        ])
+    }
+
+    private func folderJSON(_ path: String, base: String) -> JSONValue {
+        let depth = path.split(separator: "/").count
+        var children: [String] = []
+        for job in jobOrder where job.hasPrefix(path + "/") {
+            let child = job.split(separator: "/").prefix(depth + 1).joined(separator: "/")
+            if !children.contains(child) { children.append(child) }
+        }
+        return .object([
+            ("_class", .string("com.cloudbees.hudson.plugins.folder.Folder")),
+            ("name", .string(String(path.split(separator: "/").last ?? ""))),
+            ("fullName", .string(path)),
+            ("url", .string(Self.jobURL(path, base: base))),
+            ("jobs", .array(children.map { child in
+                .object([
+                    ("_class", .string(jobs[child] != nil ? "hudson.model.FreeStyleProject" : "com.cloudbees.hudson.plugins.folder.Folder")),
+                    ("name", .string(String(child.split(separator: "/").last ?? ""))),
+                    ("url", .string(Self.jobURL(child, base: base))),
+                ])
+            })),
+        ])
+    }
+
+    private func rootJSON(base: String) -> JSONValue {
+        let topLevel = jobOrder.reduce(into: [String]()) { names, job in
+            let first = String(job.split(separator: "/")[0])
+            if !names.contains(first) { names.append(first) }
+        }
+        return .object([
+            ("_class", .string("hudson.model.Hudson")),
+            ("mode", .string("NORMAL")),
+            ("nodeDescription", .string("the Sandbox Jenkins")),
+            ("useCrumbs", .bool(crumbEnabled)),
+            ("url", .string(base + "/")),
+            ("jobs", .array(topLevel.map { name in
+                .object([
+                    ("_class", .string(jobs[name] != nil ? "hudson.model.FreeStyleProject" : "com.cloudbees.hudson.plugins.folder.Folder")),
+                    ("name", .string(name)),
+                    ("url", .string(Self.jobURL(name, base: base))),
+                ])
+            })),
+        ])
+    }
+
+    static func page(_ status: Int, _ message: String) -> OutgoingResponse {
+        .text(status, "<html><head><title>Error \(status)</title></head><body><h2>HTTP ERROR \(status) \(message)</h2></body></html>", contentType: "text/html;charset=utf-8")
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+
+extension Scenario {
+    /// Reads and validates a scenario file.
+    /// - Throws: `ScenarioError` naming the file and what is wrong where.
+    public static func load(from url: URL) throws -> Scenario {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw ScenarioError(file: url.path, location: "", problem: "cannot read file (\(error.localizedDescription))")
+        }
+        return try decode(data, file: url.path)
+    }
+
+    /// Parses and validates scenario JSON that did not come from a file.
+    public static func decode(_ data: Data, file: String? = nil) throws -> Scenario {
+        let scenario: Scenario
+        do {
+            scenario = try JSONDecoder().decode(Scenario.self, from: data)
+        } catch let error as DecodingError {
+            throw ScenarioError(file: file, decoding: error)
+        }
+        try scenario.validate(file: file)
+        return scenario
+    }
+
+    /// The example shipped with the library: three `acme` repositories, about forty issues over
+    /// the whole workflow label set, and three executor jobs.
+    public static var exampleURL: URL {
+        guard let url = Bundle.module.url(forResource: "example", withExtension: "json", subdirectory: "Scenarios") else {
+            preconditionFailure("Sandbox resource Scenarios/example.json is missing from the bundle")
+        }
+        return url
+    }
+
+    public static func example() throws -> Scenario {
+        try load(from: exampleURL)
+    }
+
+    /// Checks what JSON decoding cannot: unique keys, known states, well-formed timestamps.
+    public func validate(file: String? = nil) throws {
+        func fail(_ location: String, _ problem: String) -> ScenarioError {
+            ScenarioError(file: file, location: location, problem: problem)
+        }
+        if github.tokens.isEmpty { throw fail("github.tokens", "at least one token is needed") }
+        for (i, token) in github.tokens.enumerated() {
+            if token.token.isEmpty { throw fail("github.tokens[\(i)].token", "must not be empty") }
+            if token.hourlyQuota < 0 { throw fail("github.tokens[\(i)].hourly_quota", "must not be negative") }
+        }
+        var repoNames = Set<String>()
+        for (r, repo) in github.repositories.enumerated() {
+            let at = "github.repositories[\(r)]"
+            if repo.owner.isEmpty || repo.name.isEmpty || repo.owner.contains("/") || repo.name.contains("/") {
+                throw fail(at, "owner and name must be non-empty and contain no \"/\"")
+            }
+            guard repoNames.insert("\(repo.owner)/\(repo.name)".lowercased()).inserted else {
+                throw fail(at, "repository \(repo.owner)/\(repo.name) appears twice")
+            }
+            var numbers = Set<Int>()
+            for (i, issue) in repo.issues.enumerated() {
+                let at = "\(at).issues[\(i)]"
+                guard issue.number > 0 else { throw fail("\(at).number", "must be positive") }
+                guard numbers.insert(issue.number).inserted else {
+                    throw fail("\(at).number", "number \(issue.number) is used twice in \(repo.owner)/\(repo.name)")
+                }
+                guard issue.state == "open" || issue.state == "closed" else {
+                    throw fail("\(at).state", "must be \"open\" or \"closed\", found \"\(issue.state)\"")
+                }
+                let stamps = [("created_at", issue.createdAt), ("updated_at", issue.updatedAt), ("closed_at", issue.closedAt)]
+                for case let (key, value?) in stamps where Timestamp.parse(value) == nil {
+                    throw fail("\(at).\(key)", "\"\(value)\" is not a UTC timestamp like 2026-11-24T10:00:00Z")
+                }
+            }
+        }
+        for (i, user) in jenkins.users.enumerated() where user.apiToken == nil && user.password == nil {
+            throw fail("jenkins.users[\(i)]", "user \(user.username) needs an api_token or a password")
+        }
+        var jobPaths = Set<String>()
+        for (i, job) in jenkins.jobs.enumerated() {
+            let segments = job.path.split(separator: "/", omittingEmptySubsequences: false)
+            if segments.isEmpty || segments.contains(where: \.isEmpty) {
+                throw fail("jenkins.jobs[\(i)].path", "\"\(job.path)\" is not a path like Folder/Sub/Job")
+            }
+            guard jobPaths.insert(job.path).inserted else { throw fail("jenkins.jobs[\(i)].path", "\(job.path) appears twice") }
+            if job.nextBuildNumber < 1 { throw fail("jenkins.jobs[\(i)].next_build_number", "must be at least 1") }
+        }
+        if jenkins.startDelayMs < 0 || jenkins.buildDurationMs < 0 {
+            throw fail("jenkins", "start_delay_ms and build_duration_ms must not be negative")
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// A running Sandbox: simulated GitHub and Jenkins on one loopback port.
+///
+/// URL layout (see `Tests/Fidelity/SANDBOX.md`):
+/// - GitHub REST at `baseURL` (github.com shape) and at `baseURL/api/v3` (Enterprise shape);
+///   GraphQL at `baseURL/graphql` and `baseURL/api/graphql`;
+/// - Jenkins at `baseURL/jenkins`;
+/// - control and inspection at `baseURL/_sandbox/`.
+///
+/// Start and stop as many as needed in one process; each has its own state and port.
+public final class SandboxServer: Sendable {
+    public let port: Int
+    public let host: String
+    let world: SandboxWorld
+    private let serving: Task<Void, Never>
+
+    private init(port: Int, host: String, world: SandboxWorld, serving: Task<Void, Never>) {
+        self.port = port
+        self.host = host
+        self.world = world
+        self.serving = serving
+    }
+
+    /// Binds, starts serving and returns once the port is known.
+    /// - Parameter port: `0` picks a free ephemeral port.
+    /// - Throws: `ScenarioError` for an invalid scenario, or the bind error.
+    public static func start(scenario: Scenario, host: String = "127.0.0.1", port: Int = 0) async throws -> SandboxServer {
+        try scenario.validate()
+        let world = SandboxWorld(scenario: scenario)
+        var logger = Logger(label: "sandbox")
+        logger.logLevel = .error
+        let (ports, portSink) = AsyncStream<Int>.makeStream()
+        let failure = FailureBox()
+        let application = Application(
+            responder: SandboxResponder(world: world, fallbackAuthority: host),
+            configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { channel in
+                portSink.yield(channel.localAddress?.port ?? port)
+                portSink.finish()
+            },
+            logger: logger
+        )
+        let serving = Task {
+            do {
+                try await application.run()
+            } catch {
+                failure.set(error)
+            }
+            portSink.finish()
+        }
+        for await bound in ports {
+            return SandboxServer(port: bound, host: host, world: world, serving: serving)
+        }
+        serving.cancel()
+        throw failure.get() ?? CancellationError()
+    }
+
+    /// Stops listening and closes open connections; safe to call more than once.
+    public func stop() async {
+        serving.cancel()
+        await serving.value
+    }
+
+    public var baseURL: String {
+        host.contains(":") ? "http://[\(host)]:\(port)" : "http://\(host):\(port)"
+    }
+
+    /// GitHub REST base in the api.github.com shape; `githubEnterpriseAPIURL` serves the same data.
+    public var githubAPIURL: String { baseURL }
+
+    /// GitHub REST base in the Enterprise shape (`https://HOST/api/v3`).
+    public var githubEnterpriseAPIURL: String { baseURL + "/api/v3" }
+
+    public var githubGraphQLURL: String { baseURL + "/graphql" }
+
+    /// Jenkins root, with a path prefix like a Jenkins behind a reverse proxy.
+    public var jenkinsURL: String { baseURL + "/" + SandboxWorld.jenkinsPrefix }
+
+    /// The control API root (`/_sandbox/`).
+    public var controlURL: String { baseURL + "/" + ControlAPI.prefix }
+
+    // MARK: Inspection
+
+    /// Every `buildWithParameters` Jenkins accepted, in queue order.
+    public func builds() async -> [SandboxBuild] { await world.builds() }
+
+    public func issue(owner: String, repo: String, number: Int) async -> SandboxIssue? {
+        await world.issue(owner: owner, repo: repo, number: number)
+    }
+
+    /// All issues and pull requests of a repository by number; `nil` for an unknown repository.
+    public func issues(owner: String, repo: String) async -> [SandboxIssue]? {
+        await world.issues(owner: owner, repo: repo)
+    }
+
+    /// GitHub and Jenkins requests received so far (control requests excluded).
+    public func requests() async -> [SandboxRequestRecord] { await world.requests() }
+
+    // MARK: Acting as a human
+
+    /// Replaces the labels, as someone editing the issue on github.com would.
+    @discardableResult
+    public func setLabels(owner: String, repo: String, number: Int, labels: [String]) async -> SandboxIssue? {
+        await world.setLabels(owner: owner, repo: repo, number: number, labels: labels)
+    }
+
+    @discardableResult
+    public func close(owner: String, repo: String, number: Int) async -> SandboxIssue? {
+        await world.setState(owner: owner, repo: repo, number: number, open: false)
+    }
+
+    @discardableResult
+    public func reopen(owner: String, repo: String, number: Int) async -> SandboxIssue? {
+        await world.setState(owner: owner, repo: repo, number: number, open: true)
+    }
+
+    @discardableResult
+    public func setLinkedBranches(owner: String, repo: String, number: Int, branches: [String]) async -> SandboxIssue? {
+        await world.setLinkedBranches(owner: owner, repo: repo, number: number, branches: branches)
+    }
+
+    /// Opens a new issue (or pull request) numbered after the highest existing number.
+    @discardableResult
+    public func createIssue(
+        owner: String, repo: String, title: String, body: String? = nil, labels: [String] = [],
+        assignees: [String] = [], user: String = "octocat", isPullRequest: Bool = false, linkedBranches: [String] = []
+    ) async -> SandboxIssue? {
+        let new = SandboxNewIssue(
+            title: title, body: body, labels: labels, assignees: assignees, user: user,
+            isPullRequest: isPullRequest, linkedBranches: linkedBranches
+        )
+        return await world.createIssue(owner: owner, repo: repo, new)
+    }
+
+    /// Cancels a waiting Jenkins queue item; `false` if it is unknown or already left the queue.
+    @discardableResult
+    public func cancelQueueItem(_ id: Int) async -> Bool { await world.cancelQueueItem(id) }
+
+    // MARK: Faults and reset
+
+    public func injectFault(_ fault: SandboxFault) async { await world.injectFault(fault) }
+
+    public func clearFaults() async { await world.clearFaults() }
+
+    /// Back to the scenario as loaded: issues, quotas, queue, faults and the request log.
+    public func reset() async { await world.reset() }
+}
+
+/// Carries a start-up error out of the serving task.
+private final class FailureBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var error: (any Error)?
+
+    func set(_ error: any Error) {
+        lock.withLock { self.error = error }
+    }
+
+    func get() -> (any Error)? {
+        lock.withLock { error }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+
+/// All mutable state of one running Sandbox: the simulated GitHub and Jenkins, armed faults
+/// and the request log. One actor, so every request sees a consistent world.
+actor SandboxWorld {
+    /// Jenkins lives under this prefix, so one port serves both services without ambiguity.
+    static let jenkinsPrefix = "jenkins"
+
+    let scenario: Scenario
+    private(set) var github: GitHubService
+    private(set) var jenkins: JenkinsService
+    private var faults: [SandboxFault] = []
+    private var log: [SandboxRequestRecord] = []
+    private let now: @Sendable () -> Date
+
+    init(scenario: Scenario, now: @escaping @Sendable () -> Date = Date.init) {
+        self.scenario = scenario
+        self.now = now
+        github = GitHubService(scenario: scenario.github)
+        jenkins = JenkinsService(scenario: scenario.jenkins)
+    }
+
+    // MARK: Serving
+
+    /// Consumes one use of the first armed fault that matches, if any.
+    func takeFault(method: String, path: String) -> SandboxFault.Effect? {
+        guard let index = faults.firstIndex(where: { $0.matches(method: method, path: path) }) else { return nil }
+        let effect = faults[index].effect
+        faults[index].count -= 1
+        if faults[index].count <= 0 { faults.remove(at: index) }
+        return effect
+    }
+
+    func respond(to request: IncomingRequest) -> OutgoingResponse {
+        let time = now()
+        let segments = request.pathSegments
+        let response: OutgoingResponse
+        if segments.first == Self.jenkinsPrefix {
+            let base = request.origin + "/" + Self.jenkinsPrefix
+            response = jenkins.handle(request, segments: Array(segments.dropFirst()), base: base, now: time)
+        } else {
+            response = github.handle(request, now: time)
+        }
+        record(request, status: response.status)
+        return response
+    }
+
+    func record(_ request: IncomingRequest, status: Int) {
+        log.append(SandboxRequestRecord(method: request.method, path: request.path, query: request.query, status: status, time: now()))
+    }
+
+    // MARK: Inspection and control
+
+    func requests() -> [SandboxRequestRecord] { log }
+
+    func builds() -> [SandboxBuild] {
+        jenkins.settle(now: now())
+        return jenkins.queue.map(\.asBuild)
+    }
+
+    func issue(owner: String, repo: String, number: Int) -> SandboxIssue? {
+        github.repository(owner: owner, name: repo)?.issues[number]
+    }
+
+    func issues(owner: String, repo: String) -> [SandboxIssue]? {
+        github.repository(owner: owner, name: repo).map { $0.issues.values.sorted { $0.number < $1.number } }
+    }
+
+    func setLabels(owner: String, repo: String, number: Int, labels: [String]) -> SandboxIssue? {
+        github.setLabels(owner: owner, repo: repo, number: number, labels: labels, now: now())
+    }
+
+    func setState(owner: String, repo: String, number: Int, open: Bool) -> SandboxIssue? {
+        github.setState(owner: owner, repo: repo, number: number, open: open, now: now())
+    }
+
+    func setLinkedBranches(owner: String, repo: String, number: Int, branches: [String]) -> SandboxIssue? {
+        github.setLinkedBranches(owner: owner, repo: repo, number: number, branches: branches, now: now())
+    }
+
+    func createIssue(owner: String, repo: String, _ new: SandboxNewIssue) -> SandboxIssue? {
+        github.createIssue(owner: owner, repo: repo, new, now: now())
+    }
+
+    func cancelQueueItem(_ id: Int) -> Bool {
+        jenkins.cancel(queueID: id, now: now())
+    }
+
+    func injectFault(_ fault: SandboxFault) { faults.append(fault) }
+
+    func armedFaults() -> [SandboxFault] { faults }
+
+    func clearFaults() { faults.removeAll() }
+
+    func reset() {
+        github = GitHubService(scenario: scenario.github)
+        jenkins = JenkinsService(scenario: scenario.jenkins)
+        faults.removeAll()
+        log.removeAll()
+    }
+}

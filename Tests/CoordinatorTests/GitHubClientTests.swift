@@ -1,5 +1,6 @@
-import Coordinator
+@testable import Coordinator
 import Foundation
+import NIOHTTP1
 import Sandbox
 import XCTest
 
@@ -470,5 +471,45 @@ final class GitHubClientTests: XCTestCase {
         let repo = RepoURL(host: "ghe.example.com", owner: "acme", name: "demo")
         XCTAssertEqual(repo.apiBase(), "https://ghe.example.com/api/v3")
         XCTAssertEqual(repo.graphQLURL(), "https://ghe.example.com/api/graphql")
+    }
+
+    // MARK: Header interpretation (no server needed)
+
+    func testLinkHeaderNextAmongSeveralRelations() {
+        let header = #"<https://api.github.com/repositories/1/issues?state=open&per_page=100&page=3>; rel="next last", "#
+            + #"<https://api.github.com/repositories/1/issues?page=1&labels=a,b>; rel="first""#
+        XCTAssertEqual(LinkHeader.next(in: header), "https://api.github.com/repositories/1/issues?state=open&per_page=100&page=3")
+        XCTAssertEqual(
+            LinkHeader.next(in: #"<https://x/?labels=a,b>; rel="prev", <https://x/?page=2>; rel="next""#), "https://x/?page=2")
+        XCTAssertNil(LinkHeader.next(in: #"<https://x/?page=1>; rel="prev""#))
+        XCTAssertNil(LinkHeader.next(in: ""))
+    }
+
+    func testRateLimitResetIsMeasuredAgainstTheServersClock() throws {
+        // The local clock runs 10 minutes fast; GitHub says the reset is 20 s after its own "now".
+        let serverNow = try XCTUnwrap(Timestamp.parse("2026-11-24T10:00:00Z"))
+        let localNow = serverNow.addingTimeInterval(600)
+        var headers = HTTPHeaders()
+        headers.add(name: "x-ratelimit-remaining", value: "0")
+        headers.add(name: "x-ratelimit-reset", value: String(Int(serverNow.timeIntervalSince1970) + 20))
+        headers.add(name: "date", value: "Tue, 24 Nov 2026 10:00:00 GMT")
+        let answer = HTTPAnswer(status: 403, headers: headers, body: Data(), hops: [])
+
+        let limit = try XCTUnwrap(GitHubClient.rateLimitWait(answer, now: localNow))
+
+        XCTAssertEqual(limit.wait, .seconds(20))
+        XCTAssertEqual(limit.retryAt, localNow.addingTimeInterval(20))
+    }
+
+    func testPlain403WithQuotaLeftIsNotARateLimit() {
+        var headers = HTTPHeaders()
+        headers.add(name: "x-ratelimit-remaining", value: "4000")
+        XCTAssertNil(GitHubClient.rateLimitWait(HTTPAnswer(status: 403, headers: headers, body: Data(), hops: [])))
+        XCTAssertNotNil(GitHubClient.rateLimitWait(HTTPAnswer(status: 429, headers: HTTPHeaders(), body: Data(), hops: [])))
+    }
+
+    func testBackoffDoublesFromTheBaseDelay() {
+        let policy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(500), maxRateLimitWait: .seconds(60))
+        XCTAssertEqual((1...3).map(policy.backoff(afterAttempt:)), [.milliseconds(500), .seconds(1), .seconds(2)])
     }
 }

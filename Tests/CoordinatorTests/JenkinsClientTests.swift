@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-import Coordinator
+@testable import Coordinator
 import Foundation
 import Sandbox
 import XCTest
@@ -149,6 +149,18 @@ final class JenkinsClientTests: XCTestCase {
         XCTAssertEqual(post.path, "/jenkins/job/Team%20Folder/job/release%20v1.2/job/build%20%233%3F%C3%BC/buildWithParameters")
         let builds = await sandbox.server.builds()
         XCTAssertEqual(builds.first?.jobPath, odd)
+    }
+
+    func testFormEncodingEscapesEverythingButUnreservedCharacters() {
+        XCTAssertEqual(
+            HTTPEncoding.formBody([("A B", "x+y=z&w"), ("Q", "\"quoted\"\nline ü*-._~")]),
+            "A+B=x%2By%3Dz%26w&Q=%22quoted%22%0Aline+%C3%BC*-._%7E")
+    }
+
+    func testQueueIDFromLocation() {
+        XCTAssertEqual(JenkinsClient.queueID("https://ci.example.com/jenkins/queue/item/42/"), 42)
+        XCTAssertEqual(JenkinsClient.queueID("/queue/item/7"), 7)
+        XCTAssertNil(JenkinsClient.queueID("https://ci.example.com/job/x/"))
     }
 
     func testJobURLPathEncoding() {

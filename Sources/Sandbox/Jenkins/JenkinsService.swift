@@ -83,6 +83,13 @@ struct JenkinsService: Sendable {
         case [], ["api", "json"]:
             guard get else { return Self.page(405, "Method not allowed") }
             return .json(200, rootJSON(base: base))
+        case ["me", "api", "json"], ["whoAmI", "api", "json"]:
+            return .json(200, .object([
+                ("_class", .string("hudson.model.User")),
+                ("id", .string(credential.user)),
+                ("fullName", .string(credential.user)),
+                ("absoluteUrl", .string("\(base)/user/\(credential.user)")),
+            ]))
         case ["crumbIssuer", "api", "json"]:
             guard crumbEnabled else { return Self.page(404, "Not Found") }
             return .json(200, .object([

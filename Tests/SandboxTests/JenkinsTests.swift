@@ -7,8 +7,16 @@ final class JenkinsTests: SandboxTestCase {
 
     override func adjust(_ scenario: inout Scenario) {
         scenario.jenkins.crumb = crumb
-        scenario.jenkins.startDelayMs = 300
-        scenario.jenkins.buildDurationMs = 300
+        // Wide enough that a slow machine still sees each phase.
+        scenario.jenkins.startDelayMs = 800
+        scenario.jenkins.buildDurationMs = 1000
+        scenario.jenkins.queueRetentionMs = retention
+    }
+
+    private var retention = 300_000
+
+    private func waitUntilStarted(_ queueID: Int) async throws {
+        try await eventually { await self.server.builds().first { $0.queueID == queueID }?.buildNumber != nil }
     }
 
     private func restart(crumb: Bool) async throws {
@@ -47,7 +55,7 @@ final class JenkinsTests: SandboxTestCase {
         XCTAssertEqual(different.header("Location"), jenkins + "/queue/item/2/")
         let builds = await server.builds()
         XCTAssertEqual(builds.map(\.queueID), [1, 2])
-        try await Task.sleep(for: .milliseconds(400))
+        try await waitUntilStarted(1)
         let afterStart = try await jk("POST", job + "/buildWithParameters", form: form)
         XCTAssertEqual(afterStart.status, 201, "once the first item left the queue, a new one is made")
     }
@@ -79,7 +87,7 @@ final class JenkinsTests: SandboxTestCase {
         XCTAssertEqual(waiting.object["cancelled"] as? Bool, false)
         XCTAssertNil(waiting.object["executable"])
 
-        try await Task.sleep(for: .milliseconds(350))
+        try await waitUntilStarted(1)
         let left = try await jk("/queue/item/1/api/json")
         XCTAssertEqual(left.object["_class"] as? String, "hudson.model.Queue$LeftItem")
         let executable = try XCTUnwrap(left.object["executable"] as? [String: Any])
@@ -93,12 +101,31 @@ final class JenkinsTests: SandboxTestCase {
         XCTAssertEqual(build.object["number"] as? Int, 42)
         XCTAssertEqual(build.object["building"] as? Bool, true)
         XCTAssertTrue(build.object["result"] is NSNull)
-        try await Task.sleep(for: .milliseconds(350))
+        try await eventually {
+            try await self.jk("/job/Coordinator/job/infra/job/executor/42/api/json").object["building"] as? Bool == false
+        }
         let finished = try await jk("/job/Coordinator/job/infra/job/executor/42/api/json")
         XCTAssertEqual(finished.object["building"] as? Bool, false)
         XCTAssertEqual(finished.object["result"] as? String, "SUCCESS")
         let missing = try await jk("/job/Coordinator/job/infra/job/executor/43/api/json")
         XCTAssertEqual(missing.status, 404)
+    }
+
+    func testLeftQueueItemsAreForgottenAfterTheRetention() async throws {
+        await server.stop()
+        retention = 1500
+        var scenario = try Scenario.example()
+        adjust(&scenario)
+        server = try await SandboxServer.start(scenario: scenario)
+        _ = try await jk("POST", job + "/buildWithParameters", form: form)
+        try await waitUntilStarted(1)
+        let left = try await jk("/queue/item/1/api/json")
+        XCTAssertEqual(left.status, 200, "just started, still remembered")
+        try await Task.sleep(for: .milliseconds(1700))
+        let forgotten = try await jk("/queue/item/1/api/json")
+        XCTAssertEqual(forgotten.status, 404)
+        let observedBuilds = await server.builds()
+        XCTAssertEqual(observedBuilds.first?.buildNumber, 1, "the build itself is kept")
     }
 
     func testUnknownQueueItemIs404() async throws {
@@ -113,7 +140,7 @@ final class JenkinsTests: SandboxTestCase {
         let item = try await jk("/queue/item/1/api/json")
         XCTAssertEqual(item.object["cancelled"] as? Bool, true)
         XCTAssertTrue(item.object["executable"] is NSNull)
-        try await Task.sleep(for: .milliseconds(350))
+        try await Task.sleep(for: .milliseconds(1000))
         let observed3 = await server.builds().first?.buildNumber
         XCTAssertNil(observed3, "a cancelled item never starts")
         let observed4 = await server.builds().first?.cancelled

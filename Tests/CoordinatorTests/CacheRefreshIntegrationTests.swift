@@ -12,19 +12,13 @@ final class CacheRefreshIntegrationTests: XCTestCase {
         fixture = nil
     }
 
-    private func ageLastChecked() throws {
-        var cache = try fixture.cache()
-        cache.lastChecked = Date().addingTimeInterval(-3600)
-        try fixture.store.save(cache)
-    }
-
     func testAnUnchangedRepositoryCostsOneNotModified() async throws {
         fixture = try await .start(issues: [.open(1, ["status-04:plan-review"])])
         try await fixture.service { _ = try await $0.sync() }
-        try ageLastChecked()
+        try fixture.ageLastChecked()
         _ = await fixture.run()
         XCTAssertNotNil(try fixture.cache().listValidator)
-        try ageLastChecked()
+        try fixture.ageLastChecked()
         let report = await fixture.run()
         XCTAssertEqual(report.repos.first?.refresh, .notModified)
         let statuses = await fixture.server.requests().filter { $0.path.hasSuffix("/issues") }.map(\.status)
@@ -35,10 +29,10 @@ final class CacheRefreshIntegrationTests: XCTestCase {
     func testAChangeAfterANotModifiedIsStillSeen() async throws {
         fixture = try await .start(issues: [.open(1, ["status-04:plan-review"])])
         try await fixture.service { _ = try await $0.sync() }
-        try ageLastChecked()
+        try fixture.ageLastChecked()
         _ = await fixture.run()
         _ = await fixture.server.setLabels(owner: "acme", repo: "demo", number: 1, labels: ["status-05:plan-ready"])
-        try ageLastChecked()
+        try fixture.ageLastChecked()
         let report = await fixture.run()
         XCTAssertEqual(report.repos.first?.refresh, .incremental)
         let live = await fixture.liveLabels(1)

@@ -12,12 +12,6 @@ final class FailureModeRegressionTests: XCTestCase {
         fixture = nil
     }
 
-    /// Forces the next refresh to be incremental by ageing `last_checked` past the reuse window.
-    private func ageLastChecked() throws {
-        var cache = try fixture.cache()
-        cache.lastChecked = Date().addingTimeInterval(-3600)
-        try fixture.store.save(cache)
-    }
 
     func testFailureMode01_SinceIsSentInUTCWhateverTheLocalZone() async throws {
         let previous = ProcessInfo.processInfo.environment["TZ"]
@@ -74,7 +68,7 @@ final class FailureModeRegressionTests: XCTestCase {
         fixture = try await .start(issues: [.open(1, ["status-04:plan-review"]), .open(2, ["status-02:awaiting-planning"])])
         try await fixture.service { _ = try await $0.sync() }
         _ = await fixture.server.close(owner: "acme", repo: "demo", number: 2)
-        try ageLastChecked()
+        try fixture.ageLastChecked()
         let report = await fixture.run()
         XCTAssertEqual(report.repos.first?.refresh, .incremental)
         XCTAssertEqual(try fixture.cache().issues[2]?.state, .closed)

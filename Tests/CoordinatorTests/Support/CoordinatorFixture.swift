@@ -83,6 +83,13 @@ final class CoordinatorFixture: @unchecked Sendable {
 
     func cache() throws -> IssueCache { try store.load().cache }
 
+    /// Moves `last_checked` an hour back, so the next run refreshes instead of reusing the cache.
+    func ageLastChecked() throws {
+        var cache = try cache()
+        cache.lastChecked = Date().addingTimeInterval(-3600)
+        try store.save(cache)
+    }
+
     func cacheBytes() -> Data? { try? Data(contentsOf: store.fileURL) }
 
     func liveLabels(_ number: Int, repo: String = "demo") async -> [String] {

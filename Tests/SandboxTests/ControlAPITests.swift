@@ -45,17 +45,17 @@ final class ControlAPITests: SandboxTestCase {
     func testLinkedBranchesEdit() async throws {
         let reply = try await control("PUT", "/repos/acme/mcp_coder/issues/101/linked_branches", json: #"["101-dry-run"]"#)
         XCTAssertEqual(reply.object["linked_branches"] as? [String], ["101-dry-run"])
-        let observed1 = await server.issue(owner: "acme", repo: "mcp_coder", number: 101)?.linkedBranches
-        XCTAssertEqual(observed1, ["101-dry-run"])
+        let linkedBranches = await server.issue(owner: "acme", repo: "mcp_coder", number: 101)?.linkedBranches
+        XCTAssertEqual(linkedBranches, ["101-dry-run"])
     }
 
     func testUnknownIssueRepositoryAndEndpointAre404() async throws {
-        let observed2 = try await control("POST", "/repos/acme/mcp_coder/issues/999/close").status
-        XCTAssertEqual(observed2, 404)
-        let observed3 = try await control("GET", "/repos/acme/nope/issues").status
-        XCTAssertEqual(observed3, 404)
-        let observed4 = try await control("GET", "/nothing").status
-        XCTAssertEqual(observed4, 404)
+        let missingIssueStatus = try await control("POST", "/repos/acme/mcp_coder/issues/999/close").status
+        XCTAssertEqual(missingIssueStatus, 404)
+        let missingRepoStatus = try await control("GET", "/repos/acme/nope/issues").status
+        XCTAssertEqual(missingRepoStatus, 404)
+        let unknownEndpointStatus = try await control("GET", "/nothing").status
+        XCTAssertEqual(unknownEndpointStatus, 404)
         let index = try await control("GET", "/")
         XCTAssertFalse((index.object["endpoints"] as? [String] ?? []).isEmpty)
     }
@@ -112,23 +112,23 @@ final class ControlAPITests: SandboxTestCase {
         await server.injectFault(.status(500, path: "/repos/"))
         let reset = try await control("POST", "/reset")
         XCTAssertEqual(reset.status, 204)
-        let observed5 = await server.issue(owner: "acme", repo: "mcp_coder", number: 101)?.labels
-        XCTAssertEqual(observed5, ["status-02:awaiting-planning", "enhancement"])
-        let observed6 = await server.issue(owner: "acme", repo: "mcp_coder", number: 122)
-        XCTAssertNil(observed6)
-        let observed7 = await server.builds().isEmpty
-        XCTAssertTrue(observed7)
-        let observed8 = await server.requests().isEmpty
-        XCTAssertTrue(observed8)
+        let labelsAfterReset = await server.issue(owner: "acme", repo: "mcp_coder", number: 101)?.labels
+        XCTAssertEqual(labelsAfterReset, ["status-02:awaiting-planning", "enhancement"])
+        let createdAfterReset = await server.issue(owner: "acme", repo: "mcp_coder", number: 122)
+        XCTAssertNil(createdAfterReset)
+        let noBuilds = await server.builds().isEmpty
+        XCTAssertTrue(noBuilds)
+        let noRequests = await server.requests().isEmpty
+        XCTAssertTrue(noRequests)
         let reply = try await gh("/repos/acme/mcp_coder/issues/101")
         XCTAssertEqual(reply.status, 200, "faults are cleared")
         XCTAssertEqual(reply.header("x-ratelimit-remaining"), "4999", "quota is restored")
         XCTAssertEqual(reply.object["updated_at"] as? String, "2026-11-24T08:05:00Z")
         _ = try await jk("POST", "/job/Coordinator/job/mcp_coder/job/executor/buildWithParameters", form: "A=1")
-        let observed9 = await server.builds().first?.queueID
-        XCTAssertEqual(observed9, 1, "queue ids start over")
+        let firstQueueID = await server.builds().first?.queueID
+        XCTAssertEqual(firstQueueID, 1, "queue ids start over")
         await server.reset()
-        let observed10 = await server.builds().isEmpty
-        XCTAssertTrue(observed10)
+        let noBuildsAfterSecondReset = await server.builds().isEmpty
+        XCTAssertTrue(noBuildsAfterSecondReset)
     }
 }

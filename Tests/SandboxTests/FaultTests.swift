@@ -49,10 +49,10 @@ final class FaultTests: SandboxTestCase {
         } catch {
             // The client sees a transport error, as with a crashed proxy.
         }
-        let observed1 = await server.builds().isEmpty
-        XCTAssertTrue(observed1)
-        let observed2 = await server.requests().last?.status
-        XCTAssertEqual(observed2, 0)
+        let noBuilds = await server.builds().isEmpty
+        XCTAssertTrue(noBuilds)
+        let loggedStatus = await server.requests().last?.status
+        XCTAssertEqual(loggedStatus, 0)
         let next = try await jk("POST", "/job/Coordinator/job/mcp_coder/job/executor/buildWithParameters", form: "A=1")
         XCTAssertEqual(next.status, 201)
     }
@@ -78,12 +78,12 @@ final class FaultTests: SandboxTestCase {
         XCTAssertEqual(delay.status, 201)
         let drop = try await control("POST", "/faults", json: #"{"path":"/graphql","drop":true}"#)
         XCTAssertEqual(drop.status, 201)
-        let observed3 = try await control("GET", "/faults").array.count
-        XCTAssertEqual(observed3, 2)
-        let observed4 = try await control("DELETE", "/faults").status
-        XCTAssertEqual(observed4, 204)
-        let observed5 = try await control("GET", "/faults").array.count
-        XCTAssertEqual(observed5, 0)
+        let armedCount = try await control("GET", "/faults").array.count
+        XCTAssertEqual(armedCount, 2)
+        let disarmStatus = try await control("DELETE", "/faults").status
+        XCTAssertEqual(disarmStatus, 204)
+        let remainingCount = try await control("GET", "/faults").array.count
+        XCTAssertEqual(remainingCount, 0)
 
         for bad in [#"{"path":"/x"}"#, #"{"path":"/x","status":500,"drop":true}"#, #"{"path":"/x","status":42}"#, "nope"] {
             let rejected = try await control("POST", "/faults", json: bad)

@@ -72,8 +72,8 @@ final class JenkinsTests: SandboxTestCase {
     func testUnknownJobIs404() async throws {
         let reply = try await jk("POST", "/job/Coordinator/job/nope/job/executor/buildWithParameters", form: form)
         XCTAssertEqual(reply.status, 404)
-        let observed1 = await server.builds().isEmpty
-        XCTAssertTrue(observed1)
+        let noBuilds = await server.builds().isEmpty
+        XCTAssertTrue(noBuilds)
     }
 
     func testQueueItemTurnsIntoABuildAfterTheStartDelay() async throws {
@@ -93,8 +93,8 @@ final class JenkinsTests: SandboxTestCase {
         let executable = try XCTUnwrap(left.object["executable"] as? [String: Any])
         XCTAssertEqual(executable["number"] as? Int, 42, "the scenario sets next_build_number")
         XCTAssertEqual(executable["url"] as? String, jenkins + "/job/Coordinator/job/infra/job/executor/42/")
-        let observed2 = await server.builds().first?.buildNumber
-        XCTAssertEqual(observed2, 42)
+        let buildNumber = await server.builds().first?.buildNumber
+        XCTAssertEqual(buildNumber, 42)
 
         let build = try await jk("/job/Coordinator/job/infra/job/executor/42/api/json")
         XCTAssertEqual(build.status, 200)
@@ -141,16 +141,16 @@ final class JenkinsTests: SandboxTestCase {
         XCTAssertEqual(item.object["cancelled"] as? Bool, true)
         XCTAssertTrue(item.object["executable"] is NSNull)
         try await Task.sleep(for: .milliseconds(1000))
-        let observed3 = await server.builds().first?.buildNumber
-        XCTAssertNil(observed3, "a cancelled item never starts")
-        let observed4 = await server.builds().first?.cancelled
-        XCTAssertEqual(observed4, true)
+        let cancelledBuildNumber = await server.builds().first?.buildNumber
+        XCTAssertNil(cancelledBuildNumber, "a cancelled item never starts")
+        let cancelledFlag = await server.builds().first?.cancelled
+        XCTAssertEqual(cancelledFlag, true)
 
         _ = try await jk("POST", job + "/buildWithParameters", form: "X=1")
         let viaJenkins = try await jk("POST", "/queue/cancelItem?id=2")
         XCTAssertEqual(viaJenkins.status, 302)
-        let observed5 = try await jk("/queue/item/2/api/json").object["cancelled"] as? Bool
-        XCTAssertEqual(observed5, true)
+        let cancelledViaJenkins = try await jk("/queue/item/2/api/json").object["cancelled"] as? Bool
+        XCTAssertEqual(cancelledViaJenkins, true)
     }
 
     func testMissingOrWrongCredentialsAre401() async throws {
@@ -159,8 +159,8 @@ final class JenkinsTests: SandboxTestCase {
         XCTAssertNotNil(none.header("WWW-Authenticate"))
         let wrong = try await jk("POST", job + "/buildWithParameters", form: form, auth: "Basic " + Data("bot:nope".utf8).base64EncodedString())
         XCTAssertEqual(wrong.status, 401)
-        let observed6 = await server.builds().isEmpty
-        XCTAssertTrue(observed6)
+        let noBuildsAfterBadAuth = await server.builds().isEmpty
+        XCTAssertTrue(noBuildsAfterBadAuth)
     }
 
     func testCrumbIssuerWhenOn() async throws {

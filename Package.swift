@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "coordinator", targets: ["CoordinatorTUI"]),
         .library(name: "Coordinator", targets: ["Coordinator"]),
         .library(name: "Sandbox", targets: ["Sandbox"]),
+        .executable(name: "coordinator-benchmarks", targets: ["CoordinatorBenchmarks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -47,6 +48,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .executableTarget(
+            name: "CoordinatorBenchmarks",
+            dependencies: ["Coordinator"],
+            path: "Benchmarks/CoordinatorBenchmarks"
         ),
         .testTarget(
             name: "CoordinatorTests",

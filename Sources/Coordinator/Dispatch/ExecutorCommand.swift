@@ -51,29 +51,18 @@ public struct ExecutorCommand: Sendable, Equatable {
     static func defaultTemplate(os: ExecutorOS) -> String {
         switch os {
         case .linux:
-            return """
-                git checkout {branch}
-                git pull
-                which claude && claude --version
-                which mcp-coder && mcp-coder --version
-                uv sync --extra dev
-                mcp-coder --log-level {log_level} {workflow} {issue} --project-dir /workspace/repo --mcp-config .mcp.json --update-labels
-                """
+            return preparation(os) + "\nmcp-coder --log-level {log_level} {workflow} {issue} --project-dir /workspace/repo --mcp-config .mcp.json --update-labels"
         case .windows:
-            return """
-                @echo ON
-                cd /d "%WORKSPACE%\\repo" || exit /b 1
-                git checkout {branch} || exit /b 1
-                git pull || exit /b 1
-                where claude && claude --version
-                where mcp-coder && mcp-coder --version
-                uv sync --extra dev || exit /b 1
-                mcp-coder --log-level {log_level} {workflow} {issue} --project-dir "%WORKSPACE%\\repo" --mcp-config .mcp.json --update-labels
-                """
+            return preparation(os) + "\nmcp-coder --log-level {log_level} {workflow} {issue} --project-dir \"%WORKSPACE%\\repo\" --mcp-config .mcp.json --update-labels"
         }
     }
 
     static func environmentCheckTemplate(os: ExecutorOS) -> String {
+        preparation(os) + "\nmcp-coder --log-level {log_level} verify"
+    }
+
+    /// Check out the branch, pull, print the tool versions, sync the environment.
+    private static func preparation(_ os: ExecutorOS) -> String {
         switch os {
         case .linux:
             return """
@@ -82,7 +71,6 @@ public struct ExecutorCommand: Sendable, Equatable {
                 which claude && claude --version
                 which mcp-coder && mcp-coder --version
                 uv sync --extra dev
-                mcp-coder --log-level {log_level} verify
                 """
         case .windows:
             return """
@@ -93,7 +81,6 @@ public struct ExecutorCommand: Sendable, Equatable {
                 where claude && claude --version
                 where mcp-coder && mcp-coder --version
                 uv sync --extra dev || exit /b 1
-                mcp-coder --log-level {log_level} verify
                 """
         }
     }

@@ -32,7 +32,7 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Senda
     private let writeSpacing: Duration
     private let retryPolicy: RetryPolicy
     private let logger: Logger
-    private let state = GitHubClientState()
+    private let state: GitHubTokenState
 
     /// - Parameters:
     ///   - http: the shared client; the caller shuts it down.
@@ -42,11 +42,13 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Senda
     ///   - writeSpacing: least time between the starts of two mutating requests (POST, PUT, PATCH,
     ///     DELETE) sent by this client.
     ///   - requestTimeout: deadline for one attempt, answer body included.
+    ///   - tokenState: shared by every client that uses the same token.
     public init(
         http: HTTPClient, apiBase: String, graphQLURL: String, owner: String, repo: String, token: Secret,
         writeSpacing: Duration = .seconds(1), requestTimeout: Duration = .seconds(30),
-        retryPolicy: RetryPolicy = .default, logger: Logger
+        retryPolicy: RetryPolicy = .default, tokenState: GitHubTokenState = GitHubTokenState(), logger: Logger
     ) {
+        self.state = tokenState
         self.exchange = HTTPExchange(http: http, timeout: requestTimeout, logger: logger)
         self.apiBase = apiBase.trimmingTrailingSlashes()
         self.graphQLURL = graphQLURL
@@ -363,11 +365,15 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Senda
     }
 }
 
-/// The client's mutable state, behind an actor so that concurrent requests see one write slot and
-/// one rate-limit snapshot.
-actor GitHubClientState {
+/// What belongs to one token rather than one repository: the write slot (GitHub's secondary
+/// limits count a token's writes across repositories) and the rate-limit snapshot. Behind an
+/// actor so that concurrent requests see one of each; clients for several repositories that use
+/// the same token share one.
+public actor GitHubTokenState {
     private var lastWriteSlot: ContinuousClock.Instant?
     private(set) var rateLimit: RateLimitSnapshot?
+
+    public init() {}
 
     /// Reserves the start time for the next mutating request: now, or `spacing` after the previous
     /// reservation, whichever is later. Reserving (not sleeping) inside the actor keeps concurrent

@@ -28,12 +28,14 @@ public final class Workspace: Sendable {
             apiToken: config.jenkins.apiToken, logger: logger)
         let planner = DispatchPlanner(command: ExecutorCommand(overrides: settings.commandTemplates), logLevel: logLevel)
         let refresher = CacheRefresher(policy: RefreshPolicy(settings: settings))
+        let tokenState = GitHubTokenState()
         let services = config.repos.map { repo in
             let github = GitHubClient(
                 http: http, apiBase: repo.repo.apiBase(override: config.github.apiURL),
                 graphQLURL: repo.repo.graphQLURL(override: config.github.apiURL),
                 owner: repo.repo.owner, repo: repo.repo.name, token: config.github.token,
-                writeSpacing: .milliseconds(settings.writeSpacingMilliseconds), retryPolicy: retryPolicy, logger: logger)
+                writeSpacing: .milliseconds(settings.writeSpacingMilliseconds), retryPolicy: retryPolicy,
+                tokenState: tokenState, logger: logger)
             return RepoService(
                 repo: repo, rules: config.rules,
                 store: IssueCacheStore(directory: settings.cacheDirectory, repo: repo.repo),

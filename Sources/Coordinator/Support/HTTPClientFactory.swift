@@ -11,6 +11,9 @@ public enum HTTPClientFactory {
     /// - **connection establishment is not retried inside the client.** The GitHub client has its
     ///   own retry policy with backoff, and an unreachable Jenkins should be reported at once rather
     ///   than after the pool's silent reconnect attempts have used up the connect timeout.
+    /// - **idle pooled connections are closed after 5 s**, well inside the keep-alive timeouts of
+    ///   Jetty (Jenkins) and common reverse proxies. A Jenkins build POST is never retried (it could
+    ///   queue a second build), so it must not be sent on a connection the server is about to close.
     /// - a connect timeout of `connectTimeout`; whole-request deadlines are set per request by the
     ///   clients (`requestTimeout`).
     ///
@@ -21,6 +24,7 @@ public enum HTTPClientFactory {
             redirectConfiguration: .disallow,
             timeout: .init(connect: TimeAmount(connectTimeout), read: nil)
         )
+        configuration.connectionPool = .init(idleTimeout: .seconds(5))
         configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }

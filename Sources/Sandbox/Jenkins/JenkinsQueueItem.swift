@@ -9,8 +9,12 @@ struct JenkinsQueueItem: Sendable {
     var enqueuedAt: Date
     var startsAt: Date
     var cancelled = false
+    var cancelledAt: Date?
     var buildNumber: Int?
     var startedAt: Date?
+
+    /// When the item left the queue, by starting or by being cancelled.
+    var leftAt: Date? { startedAt ?? cancelledAt }
 
     var parameterMap: [String: String] {
         parameters.reduce(into: [:]) { $0[$1.0] = $1.1 }

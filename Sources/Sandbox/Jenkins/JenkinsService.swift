@@ -10,6 +10,7 @@ struct JenkinsService: Sendable {
     let crumbEnabled: Bool
     let startDelay: TimeInterval
     let buildDuration: TimeInterval
+    let queueRetention: TimeInterval
     var jobs: [String: Int]  // job path -> next build number
     var jobOrder: [String]
     var queue: [JenkinsQueueItem] = []
@@ -20,6 +21,7 @@ struct JenkinsService: Sendable {
         crumbEnabled = scenario.crumb
         startDelay = TimeInterval(scenario.startDelayMs) / 1000
         buildDuration = TimeInterval(scenario.buildDurationMs) / 1000
+        queueRetention = TimeInterval(scenario.queueRetentionMs) / 1000
         jobs = Dictionary(scenario.jobs.map { ($0.path, $0.nextBuildNumber) }, uniquingKeysWith: { a, _ in a })
         jobOrder = scenario.jobs.map(\.path)
     }
@@ -47,6 +49,7 @@ struct JenkinsService: Sendable {
         settle(now: now)
         guard let index = queue.firstIndex(where: { $0.id == queueID }), queue[index].isWaiting else { return false }
         queue[index].cancelled = true
+        queue[index].cancelledAt = now
         return true
     }
 
@@ -83,6 +86,13 @@ struct JenkinsService: Sendable {
         case [], ["api", "json"]:
             guard get else { return Self.page(405, "Method not allowed") }
             return .json(200, rootJSON(base: base))
+        case ["me", "api", "json"], ["whoAmI", "api", "json"]:
+            return .json(200, .object([
+                ("_class", .string("hudson.model.User")),
+                ("id", .string(credential.user)),
+                ("fullName", .string(credential.user)),
+                ("absoluteUrl", .string("\(base)/user/\(credential.user)")),
+            ]))
         case ["crumbIssuer", "api", "json"]:
             guard crumbEnabled else { return Self.page(404, "Not Found") }
             return .json(200, .object([
@@ -99,7 +109,9 @@ struct JenkinsService: Sendable {
             // Jenkins redirects back to the queue page after a cancel.
             return OutgoingResponse(status: 302, headers: [("Location", "\(base)/queue/")])
         case let s where s.count == 5 && s[0] == "queue" && s[1] == "item" && s[3] == "api" && s[4] == "json":
-            guard get, let id = Int(s[2]), let item = queue.first(where: { $0.id == id }) else {
+            guard get, let id = Int(s[2]), let item = queue.first(where: { $0.id == id }),
+                  item.leftAt.map({ now.timeIntervalSince($0) <= queueRetention }) ?? true
+            else {
                 return Self.page(404, "Not Found")
             }
             return .json(200, queueItemJSON(item, base: base, now: now))

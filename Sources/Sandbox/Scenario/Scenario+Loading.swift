@@ -85,8 +85,8 @@ extension Scenario {
             guard jobPaths.insert(job.path).inserted else { throw fail("jenkins.jobs[\(i)].path", "\(job.path) appears twice") }
             if job.nextBuildNumber < 1 { throw fail("jenkins.jobs[\(i)].next_build_number", "must be at least 1") }
         }
-        if jenkins.startDelayMs < 0 || jenkins.buildDurationMs < 0 {
-            throw fail("jenkins", "start_delay_ms and build_duration_ms must not be negative")
+        if jenkins.startDelayMs < 0 || jenkins.buildDurationMs < 0 || jenkins.queueRetentionMs < 0 {
+            throw fail("jenkins", "start_delay_ms, build_duration_ms and queue_retention_ms must not be negative")
         }
     }
 }

@@ -197,19 +197,27 @@ public struct Scenario: Codable, Sendable, Equatable {
         public var startDelayMs: Int
         /// How long a build reports `building: true` before it finishes with `SUCCESS`.
         public var buildDurationMs: Int
+        /// How long `/queue/item/ID/api/json` still answers after the item left the queue
+        /// (Jenkins forgets left items after about five minutes).
+        public var queueRetentionMs: Int
         public var jobs: [Job]
 
-        public init(users: [User], crumb: Bool = false, startDelayMs: Int = 0, buildDurationMs: Int = 0, jobs: [Job]) {
+        public init(
+            users: [User], crumb: Bool = false, startDelayMs: Int = 0, buildDurationMs: Int = 0,
+            queueRetentionMs: Int = 300_000, jobs: [Job]
+        ) {
             self.users = users
             self.crumb = crumb
             self.startDelayMs = startDelayMs
             self.buildDurationMs = buildDurationMs
+            self.queueRetentionMs = queueRetentionMs
             self.jobs = jobs
         }
 
         enum CodingKeys: String, CodingKey {
             case users, crumb, jobs
             case startDelayMs = "start_delay_ms", buildDurationMs = "build_duration_ms"
+            case queueRetentionMs = "queue_retention_ms"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -218,6 +226,7 @@ public struct Scenario: Codable, Sendable, Equatable {
             crumb = try c.decodeIfPresent(Bool.self, forKey: .crumb) ?? false
             startDelayMs = try c.decodeIfPresent(Int.self, forKey: .startDelayMs) ?? 0
             buildDurationMs = try c.decodeIfPresent(Int.self, forKey: .buildDurationMs) ?? 0
+            queueRetentionMs = try c.decodeIfPresent(Int.self, forKey: .queueRetentionMs) ?? 300_000
             jobs = try c.decode([Job].self, forKey: .jobs)
         }
     }

@@ -31,7 +31,9 @@ public final class SandboxServer: Sendable {
         try scenario.validate()
         let world = SandboxWorld(scenario: scenario)
         var logger = Logger(label: "sandbox")
-        logger.logLevel = .error
+        // Stopping cancels the server task, which Hummingbird reports at error level; that is
+        // the intended way down here, not a fault worth printing.
+        logger.logLevel = .critical
         let (ports, portSink) = AsyncStream<Int>.makeStream()
         let failure = FailureBox()
         let application = Application(

@@ -1,1 +1,0 @@
-public enum SandboxVersion { public static let name = "sandbox" }

@@ -1,0 +1,262 @@
+import AsyncHTTPClient
+@testable import Coordinator
+import Foundation
+import Sandbox
+import XCTest
+
+/// `JenkinsClient` against the Sandbox's simulated Jenkins (under the `/jenkins` path prefix, like
+/// a Jenkins behind a reverse proxy) over real HTTP on 127.0.0.1.
+final class JenkinsClientTests: XCTestCase {
+    private var harness: SandboxHarness?
+    private var extraClients: [HTTPClient] = []
+
+    override func tearDown() async throws {
+        for client in extraClients { try? await client.shutdown() }
+        extraClients = []
+        await harness?.stop()
+        harness = nil
+    }
+
+    private func start(_ scenario: Scenario = SandboxHarness.scenario()) async throws -> SandboxHarness {
+        let started = try await SandboxHarness.start(scenario)
+        harness = started
+        return started
+    }
+
+    private let parameters = [
+        JobParameter("REPO_URL", "https://github.com/acme/demo.git"),
+        JobParameter("BRANCH_NAME", "main"),
+        JobParameter("COMMAND", "git pull && mcp-coder --log-level INFO create-plan 7 --note \"a+b=c & d\"\nexit 0"),
+        JobParameter("GITHUB_CREDENTIALS_ID", "github-pat"),
+    ]
+
+    func testStartJobAnswers201WithQueueItem() async throws {
+        let sandbox = try await start()
+
+        let start = try await sandbox.jenkins().startJob(path: SandboxHarness.jobPath, parameters: parameters)
+
+        XCTAssertFalse(start.merged)
+        XCTAssertEqual(start.queueID, 1)
+        XCTAssertEqual(start.queueURL, sandbox.server.jenkinsURL + "/queue/item/1/")
+        let builds = await sandbox.server.builds()
+        XCTAssertEqual(builds.count, 1)
+        XCTAssertEqual(builds.first?.jobPath, SandboxHarness.jobPath)
+        XCTAssertEqual(
+            builds.first?.parameters, Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.value) }),
+            "form encoding keeps spaces, quotes, &, =, + and newlines intact")
+        let log = await sandbox.server.requests()
+        XCTAssertEqual(log.map(\.method), ["GET", "POST"])
+        XCTAssertEqual(log.map(\.path), [
+            "/jenkins/crumbIssuer/api/json", "/jenkins/job/Coordinator/job/demo/job/executor/buildWithParameters",
+        ])
+        XCTAssertEqual(log.map(\.status), [404, 201], "without a crumb issuer the POST goes out without a crumb")
+    }
+
+    func testIdenticalWaitingRequestIsMergedWith303() async throws {
+        let sandbox = try await start(SandboxHarness.scenario(startDelayMs: 60_000))
+        let jenkins = sandbox.jenkins()
+
+        let first = try await jenkins.startJob(path: SandboxHarness.jobPath, parameters: parameters)
+        let second = try await jenkins.startJob(path: SandboxHarness.jobPath, parameters: parameters)
+
+        XCTAssertFalse(first.merged)
+        XCTAssertTrue(second.merged)
+        XCTAssertEqual(second.queueID, first.queueID)
+        let builds = await sandbox.server.builds()
+        XCTAssertEqual(builds.count, 1)
+        let posts = await sandbox.requests(containing: "buildWithParameters").map(\.status)
+        XCTAssertEqual(posts, [201, 303])
+    }
+
+    func testRedirectFollowingHTTPClientStillReportsMerge() async throws {
+        let sandbox = try await start(SandboxHarness.scenario(startDelayMs: 60_000))
+        // A default HTTPClient follows redirects, unlike the one HTTPClientFactory builds.
+        let following = HTTPClient(eventLoopGroupProvider: .singleton)
+        extraClients.append(following)
+        let jenkins = sandbox.jenkins(http: following)
+
+        let first = try await jenkins.startJob(path: SandboxHarness.jobPath, parameters: parameters)
+        let second = try await jenkins.startJob(path: SandboxHarness.jobPath, parameters: parameters)
+
+        XCTAssertFalse(first.merged)
+        XCTAssertTrue(second.merged)
+        XCTAssertEqual(second.queueID, first.queueID)
+        let builds = await sandbox.server.builds()
+        XCTAssertEqual(builds.count, 1)
+    }
+
+    func testUnknownJobIsJobNotFound() async throws {
+        let sandbox = try await start()
+
+        await assertThrows(JenkinsError.self, {
+            try await sandbox.jenkins().startJob(path: "Coordinator/demo/missing", parameters: self.parameters)
+        }) { error in
+            guard case let .jobNotFound(jobPath, url) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(jobPath, "Coordinator/demo/missing")
+            XCTAssertEqual(url, sandbox.server.jenkinsURL + "/job/Coordinator/job/demo/job/missing/buildWithParameters")
+        }
+        let builds = await sandbox.server.builds()
+        XCTAssertEqual(builds, [])
+    }
+
+    func testWrongCredentialsAreUnauthorizedAndNeverEchoed() async throws {
+        let sandbox = try await start()
+        let wrong = "not-the-token-0000"
+
+        await assertThrows(JenkinsError.self, {
+            try await sandbox.jenkins(secret: wrong).startJob(path: SandboxHarness.jobPath, parameters: self.parameters)
+        }) { error in
+            guard case .unauthorized = error else { return XCTFail("\(error)") }
+            XCTAssertFalse(error.description.contains(wrong))
+        }
+        let builds = await sandbox.server.builds()
+        XCTAssertEqual(builds, [])
+    }
+
+    func testCrumbIsFetchedOnceAndSentOnEveryPost() async throws {
+        // With crumbs on, the Sandbox refuses password-authenticated POSTs that lack the crumb.
+        let sandbox = try await start(SandboxHarness.scenario(crumb: true))
+        let jenkins = sandbox.jenkins(secret: SandboxHarness.jenkinsPassword)
+
+        let first = try await jenkins.startJob(path: SandboxHarness.jobPath, parameters: [JobParameter("N", "1")])
+        let second = try await jenkins.startJob(path: SandboxHarness.jobPath, parameters: [JobParameter("N", "2")])
+
+        XCTAssertEqual(first.queueID, 1)
+        XCTAssertEqual(second.queueID, 2)
+        let log = await sandbox.server.requests()
+        XCTAssertEqual(log.map(\.method), ["GET", "POST", "POST"])
+        XCTAssertEqual(log.map(\.status), [200, 201, 201])
+        XCTAssertEqual(log.first?.path, "/jenkins/crumbIssuer/api/json")
+    }
+
+    func testApiTokenNeedsNoCrumbEvenWhenCrumbsAreOn() async throws {
+        let sandbox = try await start(SandboxHarness.scenario(crumb: true))
+
+        let start = try await sandbox.jenkins().startJob(path: SandboxHarness.jobPath, parameters: parameters)
+
+        XCTAssertEqual(start.queueID, 1)
+    }
+
+    func testFolderAndJobNamesArePercentEncodedPerSegment() async throws {
+        let odd = "Team Folder/release v1.2/build #3?ü"
+        let sandbox = try await start(SandboxHarness.scenario(jobs: [odd]))
+
+        let start = try await sandbox.jenkins().startJob(path: odd, parameters: [JobParameter("X", "y")])
+
+        XCTAssertEqual(start.queueID, 1)
+        let firstPost = await sandbox.requests(containing: "buildWithParameters").first
+        let post = try XCTUnwrap(firstPost)
+        XCTAssertEqual(post.path, "/jenkins/job/Team%20Folder/job/release%20v1.2/job/build%20%233%3F%C3%BC/buildWithParameters")
+        let builds = await sandbox.server.builds()
+        XCTAssertEqual(builds.first?.jobPath, odd)
+    }
+
+    func testFormEncodingEscapesEverythingButUnreservedCharacters() {
+        XCTAssertEqual(
+            HTTPEncoding.formBody([("A B", "x+y=z&w"), ("Q", "\"quoted\"\nline ü*-._~")]),
+            "A+B=x%2By%3Dz%26w&Q=%22quoted%22%0Aline+%C3%BC*-._%7E")
+    }
+
+    func testQueueIDFromLocation() {
+        XCTAssertEqual(JenkinsClient.queueID("https://ci.example.com/jenkins/queue/item/42/"), 42)
+        XCTAssertEqual(JenkinsClient.queueID("/queue/item/7"), 7)
+        XCTAssertNil(JenkinsClient.queueID("https://ci.example.com/job/x/"))
+    }
+
+    func testJobURLPathEncoding() {
+        XCTAssertEqual(JenkinsClient.jobURLPath("A/B/C"), "/job/A/job/B/job/C")
+        XCTAssertEqual(JenkinsClient.jobURLPath("/A//b.c/"), "/job/A/job/b.c")
+        XCTAssertEqual(JenkinsClient.jobURLPath("100%/x"), "/job/100%25/job/x")
+    }
+
+    func testQueueItemGainsBuildURLAfterStartDelay() async throws {
+        let sandbox = try await start(SandboxHarness.scenario(startDelayMs: 300))
+        let jenkins = sandbox.jenkins()
+        let start = try await jenkins.startJob(path: SandboxHarness.jobPath, parameters: parameters)
+        let id = try XCTUnwrap(start.queueID)
+
+        let waiting = try await jenkins.queueItem(id: id)
+        XCTAssertEqual(waiting.id, id)
+        XCTAssertNotNil(waiting.why)
+        XCTAssertFalse(waiting.cancelled)
+        XCTAssertNil(waiting.buildNumber)
+
+        var item = waiting
+        for _ in 0..<50 where item.buildNumber == nil {
+            try await Task.sleep(for: .milliseconds(100))
+            item = try await jenkins.queueItem(id: id)
+        }
+        XCTAssertNil(item.why)
+        XCTAssertEqual(item.buildNumber, 1)
+        XCTAssertEqual(item.buildURL, sandbox.server.jenkinsURL + "/job/Coordinator/job/demo/job/executor/1/")
+    }
+
+    func testCancelledQueueItemIsReported() async throws {
+        let sandbox = try await start(SandboxHarness.scenario(startDelayMs: 60_000))
+        let jenkins = sandbox.jenkins()
+        let start = try await jenkins.startJob(path: SandboxHarness.jobPath, parameters: parameters)
+        await sandbox.server.cancelQueueItem(try XCTUnwrap(start.queueID))
+
+        let item = try await jenkins.queueItem(id: try XCTUnwrap(start.queueID))
+
+        XCTAssertTrue(item.cancelled)
+        XCTAssertNil(item.buildNumber)
+    }
+
+    func testForgottenQueueItemIsHTTP404() async throws {
+        let sandbox = try await start()
+
+        await assertThrows(JenkinsError.self, { try await sandbox.jenkins().queueItem(id: 4242) }) { error in
+            guard case .http(404, _, _) = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testServerErrorOnBuildIsHTTPErrorAndNotRetried() async throws {
+        let sandbox = try await start()
+        await sandbox.server.injectFault(.status(503, method: "POST", path: "buildWithParameters", count: 5, body: "Jenkins is going to shut down"))
+
+        await assertThrows(JenkinsError.self, {
+            try await sandbox.jenkins().startJob(path: SandboxHarness.jobPath, parameters: self.parameters)
+        }) { error in
+            XCTAssertEqual(error, .http(
+                status: 503, url: sandbox.server.jenkinsURL + "/job/Coordinator/job/demo/job/executor/buildWithParameters",
+                message: "Jenkins is going to shut down"))
+        }
+        let posts = await sandbox.requests(containing: "buildWithParameters")
+        XCTAssertEqual(posts.count, 1, "a build POST is never repeated")
+    }
+
+    func testDroppedBuildRequestIsTransportErrorAndNotRetried() async throws {
+        let sandbox = try await start()
+        await sandbox.server.injectFault(.drop(method: "POST", path: "buildWithParameters", count: 5))
+
+        await assertThrows(JenkinsError.self, {
+            try await sandbox.jenkins().startJob(path: SandboxHarness.jobPath, parameters: self.parameters)
+        }) { error in
+            guard case .transport = error else { return XCTFail("\(error)") }
+        }
+        let posts = await sandbox.requests(containing: "buildWithParameters")
+        XCTAssertEqual(posts.count, 1, "a build POST is never repeated")
+    }
+
+    func testJenkinsDownIsTransportErrorQuickly() async throws {
+        // A port that was just listening and is now closed: connections are refused at once.
+        let gone = try await SandboxHarness.start(SandboxHarness.scenario())
+        let deadURL = gone.server.jenkinsURL
+        await gone.stop()
+        let sandbox = try await start()
+        let jenkins = JenkinsClient(
+            http: sandbox.http, serverURL: deadURL, username: SandboxHarness.jenkinsUser,
+            apiToken: Secret(SandboxHarness.jenkinsAPIToken), requestTimeout: .seconds(20), logger: SandboxHarness.logger)
+
+        let clock = ContinuousClock()
+        let started = clock.now
+        await assertThrows(JenkinsError.self, {
+            try await jenkins.startJob(path: SandboxHarness.jobPath, parameters: self.parameters)
+        }) { error in
+            guard case let .transport(url, _) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(url.hasPrefix(deadURL))
+        }
+        XCTAssertLessThan(clock.now - started, .seconds(5), "a refused connection is reported, not waited on")
+    }
+}

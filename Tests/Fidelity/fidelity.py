@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""Drive a running Sandbox with real third-party clients and check what they get back.
+
+PyGithub and python-jenkins encode their own expectations of GitHub and Jenkins (URL shapes,
+pagination, label encoding, crumbs, queue locations). If they work against the Sandbox and
+see the scenario's data, the Sandbox speaks the same protocol as the real services.
+
+Run against a fresh Sandbox started from the scenario given with --scenario (default: the
+example shipped in Sources/Sandbox/Scenarios): the checks change labels and start builds.
+
+Exit status 0 when every check passes; 1 with a message naming the first mismatch.
+"""
+import argparse
+import datetime
+import json
+import os
+import sys
+import time
+import urllib.request
+
+import jenkins
+from github import Auth, Github, GithubException
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_SCENARIO = os.path.join(HERE, "..", "..", "Sources", "Sandbox", "Scenarios", "example.json")
+
+
+class Mismatch(Exception):
+    pass
+
+
+def expect(what, got, wanted):
+    if got != wanted:
+        raise Mismatch(f"{what}: expected {wanted!r}, got {got!r}")
+    print(f"ok   {what}")
+
+
+def scenario_repo(scenario, owner, name):
+    for repo in scenario["github"]["repositories"]:
+        if repo["owner"] == owner and repo["name"] == name:
+            return repo
+    raise Mismatch(f"scenario has no repository {owner}/{name}")
+
+
+def check_github(base_url, scenario, mutate):
+    token = scenario["github"]["tokens"][0]["token"]
+    # retry=None: a Sandbox answer that a client would retry is itself a finding.
+    # PyGithub spaces requests out by default (0.25 s, 1 s for writes) to be kind to
+    # github.com; a loopback Sandbox needs none of that.
+    gh = Github(base_url=base_url, auth=Auth.Token(token), per_page=3, retry=None, timeout=15,
+                seconds_between_requests=None, seconds_between_writes=None)
+    tag = f"[{base_url}]"
+
+    repo = gh.get_repo("acme/mcp_coder")
+    expect(f"{tag} repository full_name", repo.full_name, "acme/mcp_coder")
+    expect(f"{tag} repository default_branch", repo.default_branch, "main")
+    dotted = gh.get_repo("acme/web.site")
+    expect(f"{tag} dotted repository name", dotted.name, "web.site")
+
+    data = scenario_repo(scenario, "acme", "mcp_coder")
+    open_items = sorted(i["number"] for i in data["issues"] if i.get("state", "open") == "open")
+    listed = list(repo.get_issues(state="open"))
+    if len(listed) <= 3:
+        raise Mismatch(f"{tag} expected several pages of 3, got {len(listed)} items")
+    expect(f"{tag} open issues over {len(listed) // 3 + 1} pages", sorted(i.number for i in listed), open_items)
+    prs = sorted(i.number for i in listed if i.pull_request is not None)
+    expect(f"{tag} pull requests marked", prs,
+           sorted(i["number"] for i in data["issues"] if i.get("pull_request") and i.get("state", "open") == "open"))
+
+    since = datetime.datetime(2026, 11, 24, 9, 30, tzinfo=datetime.timezone.utc)
+    recent = sorted(i.number for i in repo.get_issues(state="all", since=since))
+    wanted_recent = sorted(i["number"] for i in data["issues"]
+                           if (i.get("updated_at") or i["created_at"]) >= "2026-11-24T09:30:00Z")
+    expect(f"{tag} issues since 09:30Z", recent, wanted_recent)
+
+    issue = repo.get_issue(105)
+    expect(f"{tag} issue #105 title", issue.title, "Support Windows executors")
+    expect(f"{tag} issue #105 labels", [l.name for l in issue.labels], ["status-05:plan-ready"])
+    expect(f"{tag} issue #105 html_url", issue.html_url, "https://github.com/acme/mcp_coder/issues/105")
+
+    try:
+        repo.get_issue(9999)
+        raise Mismatch(f"{tag} issue #9999 should be 404")
+    except GithubException as error:
+        expect(f"{tag} missing issue status", error.status, 404)
+
+    if not mutate:
+        return
+
+    before = issue.updated_at
+    issue.add_to_labels("status-06:implementing")
+    issue.remove_from_labels("status-05:plan-ready")
+    again = repo.get_issue(105)
+    expect(f"{tag} labels after the move", [l.name for l in again.labels], ["status-06:implementing"])
+    if not again.updated_at > before:
+        raise Mismatch(f"{tag} updated_at did not move: {before} -> {again.updated_at}")
+    print(f"ok   {tag} updated_at moved forward")
+    try:
+        again.remove_from_labels("status-05:plan-ready")
+        raise Mismatch(f"{tag} removing an absent label should be 404")
+    except GithubException as error:
+        expect(f"{tag} absent label removal status", error.status, 404)
+
+    site = dotted.get_issue(2)
+    site.remove_from_labels("🚀 launch")
+    expect(f"{tag} emoji label removed", [l.name for l in dotted.get_issue(2).labels], ["status-02:awaiting-planning"])
+    site.add_to_labels("🚀 launch")
+    expect(f"{tag} emoji label back", [l.name for l in dotted.get_issue(2).labels],
+           ["status-02:awaiting-planning", "🚀 launch"])
+
+
+def check_jenkins(url, scenario, control_url):
+    users = scenario["jenkins"]["users"]
+    bot = next(u for u in users if u.get("api_token"))
+    server = jenkins.Jenkins(url, username=bot["username"], password=bot["api_token"], timeout=10)
+    # get_version() sends no credentials until some other call has resolved them, so ask
+    # who we are first, as python-jenkins' own examples do.
+    expect("jenkins whoami", server.get_whoami().get("id"), bot["username"])
+    expect("jenkins version header present", bool(server.get_version()), True)
+    job = "Coordinator/mcp_coder/executor"
+    info = server.get_job_info(job)
+    expect("job fullName", info.get("fullName"), job)
+    parameters = {
+        "REPO_URL": "https://github.com/acme/mcp_coder.git",
+        "BRANCH_NAME": "105-support-windows-executors",
+        "COMMAND": "mcp-coder --log-level INFO implement 105 --update-labels",
+        "GITHUB_CREDENTIALS_ID": "github-pat",
+    }
+    queue_id = server.build_job(job, parameters)
+    item = server.get_queue_item(queue_id)
+    expect("queue item id", item.get("id"), queue_id)
+    if "executable" not in item or not item.get("executable"):
+        if not item.get("why"):
+            raise Mismatch(f"waiting queue item has no 'why': {item}")
+        print("ok   queue item waiting with a reason")
+    deadline = time.time() + 10
+    while not (item.get("executable") or {}).get("number"):
+        if time.time() > deadline:
+            raise Mismatch(f"queue item never started: {item}")
+        time.sleep(0.1)
+        item = server.get_queue_item(queue_id)
+    number = item["executable"]["number"]
+    build = server.get_build_info(job, number)
+    expect("build number", build.get("number"), number)
+    got = {p["name"]: p["value"] for a in build.get("actions", []) for p in a.get("parameters", [])}
+    expect("build parameters", got, parameters)
+
+    people = [u for u in users if u.get("password")]
+    if people and scenario["jenkins"].get("crumb"):
+        person = jenkins.Jenkins(url, username=people[0]["username"], password=people[0]["password"], timeout=10)
+        second = person.build_job("Coordinator/web.site/executor", {"BRANCH_NAME": "main"})
+        expect("password user fetched a crumb and started a build", isinstance(second, int), True)
+
+    if control_url:
+        with urllib.request.urlopen(control_url + "/builds", timeout=10) as response:
+            builds = json.load(response)
+        expect("sandbox saw the build", builds[0]["job_path"], job)
+        expect("sandbox saw the parameters", builds[0]["parameters"], parameters)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--github", required=True, help="GitHub REST base, e.g. http://127.0.0.1:PORT")
+    parser.add_argument("--github-enterprise", help="the same data under /api/v3, checked read-only")
+    parser.add_argument("--jenkins", required=True, help="Jenkins root, e.g. http://127.0.0.1:PORT/jenkins")
+    parser.add_argument("--control", help="Sandbox control root, e.g. http://127.0.0.1:PORT/_sandbox")
+    parser.add_argument("--scenario", default=DEFAULT_SCENARIO, help="scenario the Sandbox was started with")
+    args = parser.parse_args()
+    with open(args.scenario, encoding="utf-8") as f:
+        scenario = json.load(f)
+    try:
+        # Read-only pass first, while the data still matches the scenario file.
+        if args.github_enterprise:
+            check_github(args.github_enterprise, scenario, mutate=False)
+        check_github(args.github, scenario, mutate=True)
+        check_jenkins(args.jenkins, scenario, args.control)
+    except Mismatch as mismatch:
+        print(f"FIDELITY MISMATCH: {mismatch}", file=sys.stderr)
+        return 1
+    except Exception as error:  # a client library rejecting the Sandbox's answer is a mismatch too
+        print(f"FIDELITY MISMATCH: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    print("all fidelity checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

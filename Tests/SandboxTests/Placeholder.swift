@@ -1,2 +1,0 @@
-import XCTest
-final class SandboxTestsPlaceholder: XCTestCase { func testNothing() {} }

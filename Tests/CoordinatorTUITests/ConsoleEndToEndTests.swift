@@ -103,26 +103,46 @@ final class ConsoleEndToEndTests: XCTestCase {
         XCTAssertFalse(screen.contains("┌─ Repos"), screen)
     }
 
+    func testWithoutATerminalTheConsoleRefusesWithExitCode2() throws {
+        let binary = Self.packageRoot.appendingPathComponent(".build/debug/coordinator").path
+        var environment = ProcessInfo.processInfo.environment
+        environment["TERM"] = "xterm-256color"
+        for arguments in [[], ["console"], ["demo"]] {
+            // Standard output is a file here, not a terminal.
+            let (code, output) = try Self.spawn([binary] + arguments, environment: environment)
+            XCTAssertEqual(code, 2, "\(arguments): \(output)")
+            XCTAssertTrue(output.contains("the console needs a terminal"), output)
+            XCTAssertTrue(output.contains("coordinator status"), output)
+        }
+        environment["TERM"] = "dumb"
+        let (code, output) = try Self.spawn([binary], environment: environment)
+        XCTAssertEqual(code, 2, output)
+    }
+
     // MARK: - tmux and the sandbox
 
-    /// Runs tmux on the test's private socket and waits for it with `waitpid`. Output goes through
-    /// a file, not a pipe: the tmux server forked by `new-session` inherits the descriptors and
-    /// would hold a pipe open forever.
+    /// Runs tmux on the test's private socket.
     @discardableResult
     private func tmux(_ arguments: String...) throws -> String {
-        let outputPath = NSTemporaryDirectory() + "tmux-output-\(UUID().uuidString)"
+        let (code, text) = try Self.spawn(["tmux", "-L", tmuxSocket] + arguments)
+        if code != 0 { throw E2EError("tmux \(arguments.joined(separator: " ")) failed (\(code)): \(text)") }
+        return text
+    }
+
+    /// Runs `argv` to completion with `waitpid` and returns its exit code and output. Output goes
+    /// through a file, not a pipe: the tmux server forked by `new-session` inherits the
+    /// descriptors and would hold a pipe open forever.
+    private static func spawn(_ argv: [String], environment: [String: String]? = nil) throws -> (Int32, String) {
+        let outputPath = NSTemporaryDirectory() + "spawn-output-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let argv = ["tmux", "-L", tmuxSocket] + arguments
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var cArguments = argv.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
         // Test threads run with signals blocked; a tmux server inheriting that mask could not be
-        // stopped, nor could it stop the demo. Start tmux with no signal blocked, default actions.
+        // stopped, nor could it stop the demo. Start children with no signal blocked, default actions.
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -135,18 +155,18 @@ final class ConsoleEndToEndTests: XCTestCase {
         posix_spawnattr_setsigmask(&attributes, &empty)
         posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var cArguments = argv.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { env.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawnp(&pid, "tmux", &actions, &attributes, &cArguments, environ)
-        guard spawned == 0 else { throw E2EError("cannot run tmux (is it installed?): \(String(cString: strerror(spawned)))") }
+        let spawned = posix_spawnp(&pid, argv[0], &actions, &attributes, cArguments, env)
+        guard spawned == 0 else { throw E2EError("cannot run \(argv[0]): \(String(cString: strerror(spawned)))") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         let exited = (status & 0x7f) == 0
-        let code = (status >> 8) & 0xff
-        if !exited || code != 0 {
-            throw E2EError("tmux \(arguments.joined(separator: " ")) failed (status \(status)): \(text)")
-        }
-        return text
+        return (exited ? (status >> 8) & 0xff : -1, text)
     }
 
     private func keys(_ keys: String...) throws {

@@ -75,18 +75,25 @@ public final class RepoService: Sendable {
         return planner.plan(issue: issue, route: route, repo: repo, linkedBranches: branches)
     }
 
-    /// Dispatches one issue by number, as the operator asked: under the lock, from the cached
-    /// labels (refreshing the cache first when it is outside the reuse window), through the same
-    /// `Dispatcher` as a headless run.
+    /// Dispatches one issue by number, as the operator asked, through the same `Dispatcher` as a
+    /// headless run. The plan is made from the issue as it is live (what the console shows next
+    /// to the cached labels), and that cache entry is brought in line with it first: an operator
+    /// acting on a stale row must not be refused because of the staleness the console displays.
     public func dispatch(issueNumber: Int, by actor: String) async -> DispatchOutcome {
         do {
             try store.ensureDirectory()
             return try await RepoLock.withLock(path: store.lockPath) {
-                let cache = try await refreshLocked(force: false, dryRun: false).cache
-                guard let issue = cache.issues[issueNumber] else {
-                    return .skipped(issue: issueNumber, reason: .notEligible("not an open issue in the cache"))
+                let live = try await github.issue(number: issueNumber)
+                do {
+                    var cache = try store.load().cache
+                    if cache.issues[issueNumber] != live {
+                        cache.issues[issueNumber] = live
+                        try store.save(cache)
+                    }
+                } catch {
+                    logger.warning("cache entry of #\(issueNumber) not refreshed: \(error)")
                 }
-                return await dispatchLocked(issue, actor: actor)
+                return await dispatchLocked(live, actor: actor)
             }
         } catch {
             return .failed(DispatchFailure(issueNumber: issueNumber, stage: .prepare, message: "\(error)", jobStarted: false))

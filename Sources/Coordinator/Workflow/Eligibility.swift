@@ -40,22 +40,35 @@ public enum IneligibleReason: Sendable, Equatable, CustomStringConvertible {
 /// The workflow rules in force: label set plus mapping. Pure; the same for a headless run and the
 /// console.
 public struct WorkflowRules: Sendable, Equatable {
-    public var labels: LabelSet
-    public var mapping: WorkflowMapping
+    public var labels: LabelSet { didSet { index = LabelIndex(labels: labels, mapping: mapping) } }
+    public var mapping: WorkflowMapping { didSet { index = LabelIndex(labels: labels, mapping: mapping) } }
+    /// The label names by role, derived once: `classify` runs for every issue of every repository.
+    private var index: LabelIndex
 
     public init(labels: LabelSet = .standard, mapping: WorkflowMapping = .standard) {
         self.labels = labels
         self.mapping = mapping
+        self.index = LabelIndex(labels: labels, mapping: mapping)
+    }
+
+    private struct LabelIndex: Sendable, Equatable {
+        var pickup: Set<String>
+        var busy: Set<String>
+        var ignore: Set<String>
+
+        init(labels: LabelSet, mapping: WorkflowMapping) {
+            pickup = labels.names(in: .botPickup).union(mapping.routes.map(\.pickupLabel))
+            busy = labels.names(in: .botBusy).union(mapping.routes.map(\.busyLabel))
+            ignore = Set(labels.ignoreLabels)
+        }
     }
 
     public func classify(_ issue: Issue) -> Eligibility {
-        let pickupNames = Set(mapping.routes.map(\.pickupLabel)).union(labels.names(in: .botPickup))
-        let busyNames = labels.names(in: .botBusy).union(mapping.routes.map(\.busyLabel))
-        let pickups = issue.labels.filter(pickupNames.contains)
-        let busy = issue.labels.filter(busyNames.contains)
+        let pickups = issue.labels.filter(index.pickup.contains)
+        let busy = issue.labels.filter(index.busy.contains)
         if issue.state != .open { return .ineligible(.closed) }
         if !pickups.isEmpty && !busy.isEmpty { return .conflict(pickup: pickups, busy: busy) }
-        if let ignored = issue.labels.first(where: labels.ignoreLabels.contains) { return .ineligible(.ignored(ignored)) }
+        if let ignored = issue.labels.first(where: index.ignore.contains) { return .ineligible(.ignored(ignored)) }
         if let busyLabel = busy.first { return .ineligible(.busy(busyLabel)) }
         guard let pickup = pickups.first else { return .ineligible(.noPickupLabel) }
         if pickups.count > 1 { return .ineligible(.severalPickupLabels(pickups)) }

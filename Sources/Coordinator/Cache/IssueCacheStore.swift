@@ -70,7 +70,14 @@ public struct IssueCacheStore: Sendable {
         } catch {
             let reason = (error as? StoreError)?.description ?? DecodingErrorText.describe(error)
             let stamp = Timestamp.format(now).replacingOccurrences(of: ":", with: "")
-            let aside = fileURL.path + ".corrupt-\(stamp)"
+            // rename() replaces an existing target: a second corrupt file within the same second
+            // would destroy the first copy. Callers hold the repo lock, so checking is enough.
+            var aside = fileURL.path + ".corrupt-\(stamp)"
+            var copy = 1
+            while FileManager.default.fileExists(atPath: aside) {
+                copy += 1
+                aside = fileURL.path + ".corrupt-\(stamp)-\(copy)"
+            }
             guard rename(fileURL.path, aside) == 0 else {
                 throw StoreError(description: "cache \(fileURL.path) is corrupt (\(reason)) and could not be moved aside: \(String(cString: strerror(errno)))")
             }

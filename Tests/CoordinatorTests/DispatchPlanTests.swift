@@ -61,6 +61,7 @@ final class DispatchPlanTests: XCTestCase {
     func testTemplateOverrideIsUsed() {
         let command = ExecutorCommand(overrides: ["implement.linux": "do {workflow} #{issue} @{branch} ({log_level})"])
         XCTAssertEqual(command.render(workflow: .implement, os: .linux, issue: 3, branch: "b", logLevel: "warning"), "do implement #3 @b (WARNING)")
+        XCTAssertEqual(command.render(workflow: .implement, os: .linux, issue: 3, branch: "b", logLevel: "warn"), "do implement #3 @b (WARNING)")
         XCTAssertTrue(command.render(workflow: .implement, os: .windows, issue: 3, branch: "b", logLevel: nil).contains("%WORKSPACE%"))
     }
 

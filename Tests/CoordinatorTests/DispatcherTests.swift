@@ -110,3 +110,57 @@ final class DispatcherTests: XCTestCase {
         XCTAssertEqual(receipt.cacheWarning?.contains("not in the cache"), true)
     }
 }
+
+extension DispatcherTests {
+    func testAConflictLeftByAnInterruptedDispatchIsFinished() async throws {
+        let github = FakeGitHub([issue(1, ["status-02:awaiting-planning", "status-03:planning"])])
+        try ledger.append(LedgerRecord(
+            time: Date(), dispatchID: "d1", issue: 1, pickup: "status-02:awaiting-planning", busy: "status-03:planning",
+            event: .jobStarted, queueID: 9))
+        let jenkins = FakeJenkins()
+        let outcome = await dispatcher(github, jenkins).finishInterrupted(issue: 1, pickups: ["status-02:awaiting-planning"], jobPath: "J")
+        guard case let .recovered(receipt)? = outcome else { return XCTFail("\(String(describing: outcome))") }
+        XCTAssertEqual(receipt.labels, ["status-03:planning"])
+        XCTAssertEqual(receipt.queueID, 9)
+        let started = await jenkins.started.count
+        XCTAssertEqual(started, 0)
+    }
+
+    func testAConflictWithoutLedgerEntryIsLeftToTheOperator() async throws {
+        let github = FakeGitHub([issue(1, ["status-02:awaiting-planning", "status-03:planning"])])
+        let outcome = await dispatcher(github, FakeJenkins()).finishInterrupted(issue: 1, pickups: ["status-02:awaiting-planning"], jobPath: "J")
+        XCTAssertNil(outcome)
+        let labelCalls = await github.labelCalls
+        XCTAssertEqual(labelCalls, 0)
+    }
+
+    func testAnUnfinishedEntryOvertakenByAPersonDoesNotSwallowANewDispatch() async throws {
+        // The old dispatch read the issue at 09:00; since then a person removed and re-added the
+        // pickup label (updated 10:00) and the busy label is not there: this is a new request.
+        try ledger.append(LedgerRecord(
+            time: Date(), dispatchID: "old", issue: 1, pickup: "status-02:awaiting-planning", busy: "status-03:planning",
+            event: .intent, issueUpdatedAt: Timestamp.parse("2026-11-24T09:00:00Z")))
+        try ledger.append(LedgerRecord(
+            time: Date(), dispatchID: "old", issue: 1, pickup: "status-02:awaiting-planning", busy: "status-03:planning", event: .jobStarted))
+        let github = FakeGitHub([issue(1, ["status-02:awaiting-planning"], updated: "2026-11-24T10:00:00Z")])
+        let jenkins = FakeJenkins()
+        let outcome = await dispatcher(github, jenkins).dispatch(plan(1))
+        guard case .dispatched = outcome else { return XCTFail("\(outcome)") }
+        let started = await jenkins.started.count
+        XCTAssertEqual(started, 1)
+        let oldEvents = ledger.records().filter { $0.dispatchID == "old" }.map(\.event)
+        XCTAssertEqual(oldEvents, [.intent, .jobStarted, .failed])
+    }
+
+    func testAnUnfinishedEntryForAnUnchangedIssueIsFinishedNotRepeated() async throws {
+        try ledger.append(LedgerRecord(
+            time: Date(), dispatchID: "old", issue: 1, pickup: "status-02:awaiting-planning", busy: "status-03:planning",
+            event: .intent, issueUpdatedAt: Timestamp.parse("2026-11-24T09:00:00Z")))
+        let github = FakeGitHub([issue(1, ["status-02:awaiting-planning"], updated: "2026-11-24T09:00:00Z")])
+        let jenkins = FakeJenkins()
+        let outcome = await dispatcher(github, jenkins).dispatch(plan(1))
+        guard case .recovered = outcome else { return XCTFail("\(outcome)") }
+        let started = await jenkins.started.count
+        XCTAssertEqual(started, 0)
+    }
+}

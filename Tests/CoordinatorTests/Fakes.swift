@@ -45,7 +45,7 @@ actor FakeGitHub: IssueSource, LabelWriter, BranchResolver {
     }
 
     nonisolated func addLabels(_ labels: [String], toIssue number: Int) async throws -> [String] {
-        try await mutate(number) { $0.labels += labels.filter { !$0.isEmpty } }
+        try await mutate(number) { issue in issue.labels += labels.filter { !$0.isEmpty && !issue.labels.contains($0) } }
     }
 
     nonisolated func removeLabel(_ label: String, fromIssue number: Int) async throws -> [String]? {

@@ -34,11 +34,14 @@ public struct LedgerRecord: Codable, Sendable, Equatable {
     /// Who dispatched: `user@host` and how (run, console).
     public var by: String?
     public var message: String?
+    /// On `intent`: the issue's `updated_at` as the dispatch read it live (GitHub's clock). Tells a
+    /// dispatch still in flight from one a person has since overtaken.
+    public var issueUpdatedAt: Date?
 
     public init(
         time: Date, dispatchID: String, issue: Int, pickup: String, busy: String, event: LedgerEvent,
         workflow: String? = nil, queueID: Int? = nil, merged: Bool? = nil, buildURL: String? = nil,
-        by: String? = nil, message: String? = nil
+        by: String? = nil, message: String? = nil, issueUpdatedAt: Date? = nil
     ) {
         self.time = time
         self.dispatchID = dispatchID
@@ -52,6 +55,7 @@ public struct LedgerRecord: Codable, Sendable, Equatable {
         self.buildURL = buildURL
         self.by = by
         self.message = message
+        self.issueUpdatedAt = issueUpdatedAt
     }
 
     enum CodingKeys: String, CodingKey {
@@ -59,6 +63,7 @@ public struct LedgerRecord: Codable, Sendable, Equatable {
         case dispatchID = "dispatch_id"
         case queueID = "queue_id"
         case buildURL = "build_url"
+        case issueUpdatedAt = "issue_updated_at"
     }
 
     public init(from decoder: Decoder) throws {
@@ -79,6 +84,7 @@ public struct LedgerRecord: Codable, Sendable, Equatable {
         buildURL = try c.decodeIfPresent(String.self, forKey: .buildURL)
         by = try c.decodeIfPresent(String.self, forKey: .by)
         message = try c.decodeIfPresent(String.self, forKey: .message)
+        issueUpdatedAt = (try c.decodeIfPresent(String.self, forKey: .issueUpdatedAt)).flatMap(Timestamp.parse)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -95,6 +101,7 @@ public struct LedgerRecord: Codable, Sendable, Equatable {
         try c.encodeIfPresent(buildURL, forKey: .buildURL)
         try c.encodeIfPresent(by, forKey: .by)
         try c.encodeIfPresent(message, forKey: .message)
+        try c.encodeIfPresent(issueUpdatedAt.map(Timestamp.format), forKey: .issueUpdatedAt)
     }
 }
 
@@ -139,7 +146,8 @@ public struct DispatchLedger: Sendable {
 
     /// The dispatch of `issue` from `pickup` whose job may have started but whose label move is not
     /// confirmed: its last record is `intent` (the answer from Jenkins was never recorded, so the
-    /// job may exist) or `jobStarted`. Such a dispatch is finished, never started again.
+    /// job may exist) or `jobStarted`. While it still speaks for the issue it is finished, never
+    /// started again (see `Dispatcher.isInFlight`).
     public func unfinishedDispatch(issue: Int, pickup: String) -> [LedgerRecord]? {
         let lines = records().filter { $0.issue == issue && $0.pickup == pickup }
         guard let last = lines.last, last.event == .intent || last.event == .jobStarted else { return nil }

@@ -37,19 +37,23 @@ public struct Dispatcher: Sendable {
         let number = plan.issueNumber
         let move = plan.labelMove
 
-        // A job already started from this pickup label whose labels never moved: finish the move,
-        // never start a second job.
-        if let unfinished = ledger.unfinishedDispatch(issue: number, pickup: move.remove) {
-            return await recover(plan, unfinished: unfinished)
-        }
-
-        // The live issue must still be what the plan assumed.
         let live: Issue
         do {
             live = try await issues.issue(number: number)
         } catch {
             return .failed(DispatchFailure(issueNumber: number, stage: .prepare, message: "cannot re-read the issue live: \(error)", jobStarted: false))
         }
+
+        // A job already started from this pickup label whose labels never moved: finish the move,
+        // never start a second job.
+        if let unfinished = ledger.unfinishedDispatch(issue: number, pickup: move.remove) {
+            if isInFlight(unfinished, live: live) {
+                return await recover(issue: number, unfinished: unfinished, jobPath: plan.jobPath)
+            }
+            supersede(unfinished)
+        }
+
+        // The live issue must still be what the plan assumed.
         guard rules.classify(live).route == plan.route else {
             do { try store.upsert(live) } catch { logger.warning("cache entry of #\(number) not refreshed: \(error)") }
             return .skipped(issue: number, reason: .labelsChanged(live: live.labels))
@@ -60,7 +64,8 @@ public struct Dispatcher: Sendable {
             try ledger.append(LedgerRecord(
                 time: Date(), dispatchID: dispatchID, issue: number, pickup: move.remove, busy: move.add, event: event,
                 workflow: plan.workflow.rawValue, queueID: queueID, merged: merged, buildURL: buildURL,
-                by: event == .intent ? actor : nil, message: message))
+                by: event == .intent ? actor : nil, message: message,
+                issueUpdatedAt: event == .intent ? live.updatedAt : nil))
         }
         do {
             try record(.intent)
@@ -104,15 +109,59 @@ public struct Dispatcher: Sendable {
         return .dispatched(receipt)
     }
 
-    private func recover(_ plan: DispatchPlan, unfinished: [LedgerRecord]) async -> DispatchOutcome {
-        let number = plan.issueNumber
+    /// Finishes the dispatch a conflict (pickup and busy label at once) is the trace of: a run that
+    /// stopped between adding the busy label and removing the pickup label. Nil when the ledger
+    /// holds no such dispatch for any of `pickups`; the conflict is then left to the operator.
+    public func finishInterrupted(issue number: Int, pickups: [String], jobPath: String) async -> DispatchOutcome? {
+        guard let unfinished = pickups.lazy.compactMap({ ledger.unfinishedDispatch(issue: number, pickup: $0) }).first else {
+            return nil
+        }
+        let live: Issue
+        do {
+            live = try await issues.issue(number: number)
+        } catch {
+            return .failed(DispatchFailure(issueNumber: number, stage: .prepare, message: "cannot re-read the issue live: \(error)", jobStarted: true))
+        }
+        guard isInFlight(unfinished, live: live) else {
+            supersede(unfinished)
+            return nil
+        }
+        return await recover(issue: number, unfinished: unfinished, jobPath: jobPath)
+    }
+
+    /// Whether an unfinished dispatch still describes the issue, so that finishing its label move
+    /// (and starting no job) is right: the issue carries its busy label (the move is half done), or
+    /// it has not changed since the dispatch read it (the job may be running while the labels never
+    /// moved). An issue changed since then, without the busy label, was handled by a person (for
+    /// example given its pickup label back for a new run): the old entry no longer speaks for it.
+    /// An entry that recorded no time is trusted, because a second job is the worse mistake.
+    func isInFlight(_ unfinished: [LedgerRecord], live: Issue) -> Bool {
+        guard let last = unfinished.last else { return false }
+        if live.labels.contains(last.busy) { return true }
+        guard let seen = unfinished.first(where: { $0.event == .intent })?.issueUpdatedAt, let current = live.updatedAt else {
+            return true
+        }
+        return current <= seen
+    }
+
+    /// Closes an unfinished dispatch that no longer speaks for the issue.
+    private func supersede(_ unfinished: [LedgerRecord]) {
+        guard let last = unfinished.last else { return }
+        logger.warning("#\(last.issue): the unfinished dispatch \(last.dispatchID) is superseded: the issue changed since")
+        try? ledger.append(LedgerRecord(
+            time: Date(), dispatchID: last.dispatchID, issue: last.issue, pickup: last.pickup, busy: last.busy, event: .failed,
+            message: "superseded: the issue changed after this dispatch and does not carry its busy label"))
+    }
+
+    private func recover(issue number: Int, unfinished: [LedgerRecord], jobPath: String) async -> DispatchOutcome {
+        let last = unfinished.last!
+        let move = LabelMove(remove: last.pickup, add: last.busy)
         let started = unfinished.last { $0.event == .jobStarted }
-        let dispatchID = unfinished.last!.dispatchID
-        logger.warning("#\(number): an earlier dispatch (\(dispatchID)) started a job without moving the labels; finishing it")
+        logger.warning("#\(number): an earlier dispatch (\(last.dispatchID)) started a job without moving the labels; finishing it")
         var receipt = DispatchReceipt(
-            issueNumber: number, jobPath: plan.jobPath, labelMove: plan.labelMove, queueID: started?.queueID,
+            issueNumber: number, jobPath: jobPath, labelMove: move, queueID: started?.queueID,
             merged: started?.merged ?? false, labels: [], cacheUpdated: false, cacheWarning: nil, buildURL: nil)
-        switch await moveLabels(plan.labelMove, issue: number) {
+        switch await moveLabels(move, issue: number) {
         case let .failure(message):
             return .failed(DispatchFailure(issueNumber: number, stage: .labels, message: "finishing an earlier dispatch: \(message)", jobStarted: true))
         case let .success(labels):
@@ -121,8 +170,8 @@ public struct Dispatcher: Sendable {
         let note = started == nil ? "recovered: Jenkins' answer was never recorded, assumed started" : "recovered"
         for event in [LedgerEvent.labelsMoved, .done] {
             try? ledger.append(LedgerRecord(
-                time: Date(), dispatchID: dispatchID, issue: number, pickup: plan.labelMove.remove,
-                busy: plan.labelMove.add, event: event, message: event == .done ? note : nil))
+                time: Date(), dispatchID: last.dispatchID, issue: number, pickup: move.remove,
+                busy: move.add, event: event, message: event == .done ? note : nil))
         }
         updateCache(&receipt)
         return .recovered(receipt)

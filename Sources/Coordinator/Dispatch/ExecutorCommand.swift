@@ -32,12 +32,14 @@ public struct ExecutorCommand: Sendable, Equatable {
         return fill(template, workflow: Self.environmentCheckKey, issue: "", branch: branch, logLevel: logLevel)
     }
 
-    /// The level sent to the executor: upper-cased, INFO when absent or "none".
+    /// The level sent to the executor: one of DEBUG, INFO, WARNING, ERROR, CRITICAL whatever the
+    /// spelling typed ("warn" → WARNING); INFO when absent or "none".
     public static func executorLogLevel(_ level: String?) -> String {
         guard let level = level?.trimmingCharacters(in: .whitespaces), !level.isEmpty, level.lowercased() != "none" else {
             return "INFO"
         }
-        return level.uppercased()
+        let upper = level.uppercased()
+        return upper == "WARN" ? "WARNING" : upper
     }
 
     private func fill(_ template: String, workflow: String, issue: String, branch: String, logLevel: String?) -> String {

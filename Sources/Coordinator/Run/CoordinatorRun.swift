@@ -90,7 +90,9 @@ public struct CoordinatorRun: Sendable {
         report.notice = refreshed.notice
         let issues = Array(refreshed.cache.issues.values)
         report.conflicts = service.rules.conflicts(issues)
-        for (issue, _) in service.rules.eligible(issues) {
+        // Conflicts an interrupted run left behind are finished first; the rest wait for a person.
+        let interrupted = options.dryRun ? [] : report.conflicts.filter(service.isInterruptedDispatch)
+        for issue in interrupted + service.rules.eligible(issues).map(\.issue) {
             if options.dryRun {
                 do {
                     report.plans.append(try await service.preview(issue))

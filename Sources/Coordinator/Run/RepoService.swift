@@ -152,8 +152,26 @@ public final class RepoService: Sendable {
         return Refreshed(cache: cache, kind: kind, notice: loaded.notice)
     }
 
-    /// Plans and dispatches one cached issue. Caller holds the lock.
+    /// Whether `issue` is a conflict left by a dispatch the ledger says was interrupted, which a
+    /// run finishes rather than leaving it to the operator.
+    public func isInterruptedDispatch(_ issue: Issue) -> Bool {
+        guard case let .conflict(pickups, _) = rules.classify(issue) else { return false }
+        return pickups.contains { ledger.unfinishedDispatch(issue: issue.number, pickup: $0) != nil }
+    }
+
+    private func dispatcher(actor: String) -> Dispatcher {
+        Dispatcher(issues: github, labels: github, jobs: jobs, store: store, ledger: ledger, rules: rules, actor: actor, logger: logger)
+    }
+
+    /// Plans and dispatches one cached issue, or finishes the interrupted dispatch a conflict is
+    /// the trace of. Caller holds the lock.
     func dispatchLocked(_ issue: Issue, actor: String) async -> DispatchOutcome {
+        if case let .conflict(pickups, _) = rules.classify(issue),
+            let finished = await dispatcher(actor: actor).finishInterrupted(issue: issue.number, pickups: pickups, jobPath: repo.executorJobPath)
+        {
+            logger.info("\(finished.summary)")
+            return finished
+        }
         let outcome: PlanOutcome
         do {
             outcome = try await preview(issue)
@@ -165,10 +183,7 @@ public final class RepoService: Sendable {
             logger.info("#\(number) skipped: \(reason)")
             return .skipped(issue: number, reason: reason)
         case let .ready(plan):
-            let dispatcher = Dispatcher(
-                issues: github, labels: github, jobs: jobs, store: store, ledger: ledger, rules: rules,
-                actor: actor, logger: logger)
-            let result = await dispatcher.dispatch(plan)
+            let result = await dispatcher(actor: actor).dispatch(plan)
             logger.info("\(result.summary)")
             return result
         }

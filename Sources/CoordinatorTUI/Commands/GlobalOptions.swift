@@ -39,7 +39,7 @@ struct GlobalOptions: ParsableArguments {
     /// Runs `body` with the workspace for this config, and closes it on every path.
     func withWorkspace<T>(_ body: (Workspace) async throws -> T) async throws -> T {
         let config = try loadConfig()
-        let workspace = Workspace.open(config: config, logger: makeLogger(), logLevel: LogLevelName.executorName(logLevel))
+        let workspace = Workspace.open(config: config, logger: makeLogger(), logLevel: logLevel)
         do {
             let result = try await body(workspace)
             await workspace.shutdown()
@@ -61,19 +61,6 @@ enum LogLevelName {
         case "ERROR": return .error
         case "CRITICAL": return .critical
         default: return nil
-        }
-    }
-
-    /// The name the executor's `mcp-coder --log-level` is given: one of the five documented names,
-    /// whichever spelling was typed ("warn" → "WARNING", "debug" → "DEBUG").
-    static func executorName(_ text: String) -> String {
-        switch parse(text) {
-        case .debug?: return "DEBUG"
-        case .info?: return "INFO"
-        case .warning?: return "WARNING"
-        case .error?: return "ERROR"
-        case .critical?: return "CRITICAL"
-        default: return text
         }
     }
 }

@@ -31,6 +31,10 @@ struct RunCommand: AsyncParsableCommand {
             return await CoordinatorRun(services: services, actor: Workspace.actor("run")).run(options)
         }
         print(RunReportText.render(report, dryRun: dryRun), terminator: "")
+        // A repository that could not be refreshed is an error cron should mail, not only a report line.
+        for repo in report.repos {
+            if let error = repo.error { printError("coordinator: \(repo.repoName): \(error)") }
+        }
         if report.failed { throw ExitCode(1) }
     }
 }

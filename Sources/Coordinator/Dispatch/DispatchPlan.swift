@@ -99,12 +99,18 @@ public struct DispatchPlanner: Sendable {
         return .ready(DispatchPlan(
             repoName: repo.name, issueNumber: issue.number, issueTitle: issue.title, route: route,
             branch: branch, jobPath: repo.executorJobPath,
-            parameters: [
-                JobParameter("REPO_URL", repo.repoURLText),
-                JobParameter("BRANCH_NAME", branch),
-                JobParameter("COMMAND", script),
-                JobParameter("GITHUB_CREDENTIALS_ID", repo.githubCredentialsID),
-            ],
+            parameters: Self.parameters(repo: repo, branch: branch, command: script),
             labelMove: LabelMove(remove: route.pickupLabel, add: route.busyLabel)))
+    }
+
+    /// The executor job's parameters, in the order they are sent. No secret among them: the job
+    /// gets GitHub access through the Jenkins credentials id.
+    public static func parameters(repo: RepoConfig, branch: String, command: String) -> [JobParameter] {
+        [
+            JobParameter("REPO_URL", repo.repoURLText),
+            JobParameter("BRANCH_NAME", branch),
+            JobParameter("COMMAND", command),
+            JobParameter("GITHUB_CREDENTIALS_ID", repo.githubCredentialsID),
+        ]
     }
 }

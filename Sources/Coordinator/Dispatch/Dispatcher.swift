@@ -32,14 +32,15 @@ public struct Dispatcher: Sendable {
         self.logger = logger
     }
 
-    /// Dispatches `plan`, which was made from cached labels.
-    public func dispatch(_ plan: DispatchPlan) async -> DispatchOutcome {
+    /// Dispatches `plan`. `live` is the issue as just read from GitHub under the lock, when the
+    /// caller has it; otherwise (a plan made from the cache) it is re-read here.
+    public func dispatch(_ plan: DispatchPlan, live knownLive: Issue? = nil) async -> DispatchOutcome {
         let number = plan.issueNumber
         let move = plan.labelMove
 
         let live: Issue
         do {
-            live = try await issues.issue(number: number)
+            if let knownLive { live = knownLive } else { live = try await issues.issue(number: number) }
         } catch {
             return .failed(DispatchFailure(issueNumber: number, stage: .prepare, message: "cannot re-read the issue live: \(error)", jobStarted: false))
         }

@@ -68,8 +68,9 @@ public final class RepoService: Sendable {
     /// when its route needs them. An issue that is not eligible gets a skip saying why; a failed
     /// branch lookup throws.
     public func preview(_ issue: Issue) async throws -> PlanOutcome {
-        guard let route = rules.classify(issue).route else {
-            return .skip(issue: issue.number, reason: .notEligible(describe(rules.classify(issue))))
+        let eligibility = rules.classify(issue)
+        guard let route = eligibility.route else {
+            return .skip(issue: issue.number, reason: .notEligible(describe(eligibility)))
         }
         let branches = DispatchPlanner.needsLinkedBranch(route) ? try await github.linkedBranches(issue: issue.number) : nil
         return planner.plan(issue: issue, route: route, repo: repo, linkedBranches: branches)
@@ -93,7 +94,7 @@ public final class RepoService: Sendable {
                 } catch {
                     logger.warning("cache entry of #\(issueNumber) not refreshed: \(error)")
                 }
-                return await dispatchLocked(live, actor: actor)
+                return await dispatchLocked(live, actor: actor, isLive: true)
             }
         } catch {
             return .failed(DispatchFailure(issueNumber: issueNumber, stage: .prepare, message: "\(error)", jobStarted: false))
@@ -117,12 +118,8 @@ public final class RepoService: Sendable {
     /// `coordinator test`). Touches no label and no cache.
     public func startEnvironmentCheck(branch: String) async throws -> JobStart {
         let command = planner.command.renderEnvironmentCheck(os: repo.executorOS, branch: branch, logLevel: planner.logLevel)
-        return try await jobs.startJob(path: repo.executorJobPath, parameters: [
-            JobParameter("REPO_URL", repo.repoURLText),
-            JobParameter("BRANCH_NAME", branch),
-            JobParameter("COMMAND", command),
-            JobParameter("GITHUB_CREDENTIALS_ID", repo.githubCredentialsID),
-        ])
+        return try await jobs.startJob(
+            path: repo.executorJobPath, parameters: DispatchPlanner.parameters(repo: repo, branch: branch, command: command))
     }
 
     /// A Jenkins queue item, e.g. to learn the build URL of a started job.
@@ -163,9 +160,10 @@ public final class RepoService: Sendable {
         Dispatcher(issues: github, labels: github, jobs: jobs, store: store, ledger: ledger, rules: rules, actor: actor, logger: logger)
     }
 
-    /// Plans and dispatches one cached issue, or finishes the interrupted dispatch a conflict is
-    /// the trace of. Caller holds the lock.
-    func dispatchLocked(_ issue: Issue, actor: String) async -> DispatchOutcome {
+    /// Plans and dispatches one issue, or finishes the interrupted dispatch a conflict is the trace
+    /// of. `isLive` says `issue` was just read from GitHub under this lock, so the dispatcher need
+    /// not read it again. Caller holds the lock.
+    func dispatchLocked(_ issue: Issue, actor: String, isLive: Bool = false) async -> DispatchOutcome {
         if case let .conflict(pickups, _) = rules.classify(issue),
             let finished = await dispatcher(actor: actor).finishInterrupted(issue: issue.number, pickups: pickups, jobPath: repo.executorJobPath)
         {
@@ -183,7 +181,7 @@ public final class RepoService: Sendable {
             logger.info("#\(number) skipped: \(reason)")
             return .skipped(issue: number, reason: reason)
         case let .ready(plan):
-            let result = await dispatcher(actor: actor).dispatch(plan)
+            let result = await dispatcher(actor: actor).dispatch(plan, live: isLive ? issue : nil)
             logger.info("\(result.summary)")
             return result
         }

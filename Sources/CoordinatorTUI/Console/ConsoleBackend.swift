@@ -17,17 +17,20 @@ public struct ConsoleRepo: Sendable, Equatable {
     }
 }
 
-/// A repository's cache file as read: the issues, when it was last checked, and a notice such as
-/// "corrupt cache moved aside".
+/// A repository's files as read, no network: the cached issues, when they were last checked, a
+/// notice such as "corrupt cache moved aside", and the last dispatch of each issue from the
+/// ledger (who, when, which build — also those of other processes, such as a cron run).
 public struct CacheSnapshot: Sendable, Equatable {
     public var issues: [Int: Issue]
     public var lastChecked: Date?
     public var notice: String?
+    public var lastDispatches: [Int: LedgerRecord]
 
-    public init(issues: [Int: Issue], lastChecked: Date? = nil, notice: String? = nil) {
+    public init(issues: [Int: Issue], lastChecked: Date? = nil, notice: String? = nil, lastDispatches: [Int: LedgerRecord] = [:]) {
         self.issues = issues
         self.lastChecked = lastChecked
         self.notice = notice
+        self.lastDispatches = lastDispatches
     }
 }
 

@@ -32,6 +32,8 @@ public struct RepoStatus: Sendable, Equatable {
     public var lastError: String?
     public var previews: [Int: PreviewStatus] = [:]
     public var dispatches: [Int: DispatchMark] = [:]
+    /// The ledger's newest entry per issue: dispatches by anyone, this session or not.
+    public var ledger: [Int: LedgerRecord] = [:]
 
     /// Derived by `rebuildRows`; the issues pane draws a slice of it.
     public private(set) var rows: [IssueRow] = []

@@ -25,8 +25,16 @@ public final class WorkspaceBackend: ConsoleBackend {
     }
 
     public func readCache(repo: String) async throws -> CacheSnapshot {
-        let state = try await service(repo).readCache()
-        return CacheSnapshot(issues: state.cache.issues, lastChecked: state.cache.lastChecked, notice: state.notice)
+        let service = try service(repo)
+        let state = try await service.readCache()
+        return CacheSnapshot(
+            issues: state.cache.issues, lastChecked: state.cache.lastChecked, notice: state.notice,
+            lastDispatches: Self.lastDispatches(service))
+    }
+
+    /// The newest ledger entry of each issue (later entries win).
+    private static func lastDispatches(_ service: RepoService) -> [Int: LedgerRecord] {
+        Dictionary(service.recentDispatches(limit: 1000).map { ($0.issue, $0) }, uniquingKeysWith: { _, newer in newer })
     }
 
     public func fetchLive(repo: String) async throws -> [Issue] {
@@ -61,8 +69,9 @@ public final class WorkspaceBackend: ConsoleBackend {
     }
 
     public func sync(repo: String) async throws -> CacheSnapshot {
-        let cache = try await service(repo).sync()
-        return CacheSnapshot(issues: cache.issues, lastChecked: cache.lastChecked)
+        let service = try service(repo)
+        let cache = try await service.sync()
+        return CacheSnapshot(issues: cache.issues, lastChecked: cache.lastChecked, lastDispatches: Self.lastDispatches(service))
     }
 
     public func rateLimit() async -> RateLimitSnapshot? {

@@ -75,6 +75,13 @@ extension ScreenPainter {
         case let .failed(message)?:
             lines.append([("session ", CellStyle(.dim)), ("\(glyphs.failure) dispatch failed: \(message)", CellStyle(.error))])
         }
+        if let record = repo.ledger[row.number] {
+            var text = "\(record.workflow ?? "dispatch") \(record.event.rawValue) \(Timestamp.format(record.time))"
+            if let by = record.by { text += " by \(by)" }
+            if let queue = record.queueID { text += " \(glyphs.separator) queue \(queue)" }
+            if let url = record.buildURL { text += " \(glyphs.separator) \(url)" }
+            lines.append([("ledger  ", CellStyle(.dim)), (text, record.event == .failed ? CellStyle(.error) : .normal)])
+        }
 
         lines.append([])
         guard state.showPreview else {

@@ -34,7 +34,7 @@ final class DispatchIntegrationTests: XCTestCase {
         await fixture.server.injectFault(.delay(milliseconds: 1500, method: "POST", path: "/issues/1/labels"))
         let fixture = self.fixture!
         let run = Task { await fixture.run() }
-        try await waitUntil { await fixture.builds().count == 1 }
+        try await waitUntil("Jenkins has the job") { await fixture.builds().count == 1 }
         let path = fixture.store.fileURL.path
         try FileManager.default.moveItem(atPath: path, toPath: path + ".saved")
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
@@ -99,7 +99,7 @@ final class DispatchIntegrationTests: XCTestCase {
         fixture = try await .start(issues: [.open(1, ["status-02:awaiting-planning"]), .open(2, ["status-02:awaiting-planning"])])
         try await fixture.service { _ = try await $0.sync() }
         let before = try fixture.cache()
-        fixture.config.jenkins.serverURL = "http://127.0.0.1:\(try closedPort())"
+        fixture.config.jenkins.serverURL = "http://127.0.0.1:\(try closedLoopbackPort())"
         let report = await fixture.run(RunOptions(keepGoing: true))
         XCTAssertTrue(report.failed)
         guard case let .failed(failure)? = report.repos.first?.outcomes.first else { return XCTFail("\(report)") }
@@ -210,29 +210,4 @@ final class DispatchIntegrationTests: XCTestCase {
         }
         return try XCTUnwrap(plan)
     }
-}
-
-/// Polls `condition` until it holds, failing after `timeout`.
-func waitUntil(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    XCTFail("condition not met within \(timeout)")
-    throw CancellationError()
-}
-
-/// A loopback port nothing listens on.
-func closedPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
 }

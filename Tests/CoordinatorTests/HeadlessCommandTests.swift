@@ -456,9 +456,9 @@ final class HeadlessCommandTests: XCTestCase {
     private func killRunAfterJenkinsAnswered(_ h: CommandHarness, config: String, labelDelayMs: Int) async throws {
         await h.server.injectFault(.delay(milliseconds: labelDelayMs, method: "POST", path: "/repos/acme/solo/issues/7/labels"))
         let run = try h.launch(["run", "--repo", "solo", "--config", config])
-        try await h.waitUntil("Jenkins has the job") { await h.server.builds().count == 1 }
+        try await waitUntil("Jenkins has the job") { await h.server.builds().count == 1 }
         // The fault is consumed when the label POST arrives: the process now waits for GitHub's answer.
-        try await h.waitUntil("the label write reached the Sandbox") { try await h.armedFaultCount() == 0 }
+        try await waitUntil("the label write reached the Sandbox") { try await h.armedFaultCount() == 0 }
         XCTAssertFalse(run.isFinished, "the run ended before it could be killed")
         run.send(SIGKILL)
         let killed = await h.finish(run, timeout: .seconds(10))
@@ -496,7 +496,7 @@ final class HeadlessCommandTests: XCTestCase {
 
         let next = try await h.run(["run", "--repo", "solo", "--config", config])
         // Let the held-back write land before checking the end state.
-        try await h.waitUntil("the held-back label write was answered") {
+        try await waitUntil("the held-back label write was answered") {
             await h.server.requests().filter { $0.method == "POST" && $0.path.hasSuffix("/issues/7/labels") }.count == 2
         }
         try await assertRecovered(h, next)
@@ -508,7 +508,7 @@ final class HeadlessCommandTests: XCTestCase {
         let h = try await start()
         let config = try writeStandardConfig(h, repos: [Self.solo], window: 0)
         try await killRunAfterJenkinsAnswered(h, config: config, labelDelayMs: 1000)
-        try await h.waitUntil("the held-back label write was applied") {
+        try await waitUntil("the held-back label write was applied") {
             await h.server.requests().contains { $0.method == "POST" && $0.path.hasSuffix("/issues/7/labels") }
         }
         let half = await liveLabels(h, Self.solo.key, 7)

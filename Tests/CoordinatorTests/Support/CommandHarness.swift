@@ -222,20 +222,6 @@ final class CommandHarness: @unchecked Sendable {
         return (try JSONSerialization.jsonObject(with: data) as? [Any])?.count ?? 0
     }
 
-    /// Polls `condition` every 20 ms until it holds or `timeout` passes.
-    func waitUntil(
-        _ what: String, timeout: Duration = .seconds(20), file: StaticString = #filePath, line: UInt = #line,
-        _ condition: () async throws -> Bool
-    ) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        XCTFail("timed out after \(timeout) waiting until \(what)", file: file, line: line)
-        throw HarnessError("timed out waiting until \(what)")
-    }
-
     // MARK: Cross-cutting checks
 
     /// No secret in any output so far, nor in any file of the cache directory; no crash report in

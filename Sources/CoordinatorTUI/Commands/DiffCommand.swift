@@ -10,11 +10,7 @@ struct DiffCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: "Only this repository.")
-    var repo: String?
-
-    @Flag(name: .long, help: "Print JSON.")
-    var json = false
+    @OptionGroup var report: ReportOptions
 
     struct RepoDiff: Encodable {
         struct Entry: Encodable {
@@ -34,13 +30,13 @@ struct DiffCommand: AsyncParsableCommand {
     func run() async throws {
         let diffs = try await global.withWorkspace { workspace in
             var diffs: [RepoDiff] = []
-            for service in try workspace.services(named: repo) {
+            for service in try workspace.services(named: report.repo) {
                 let diff = try await service.diff()
                 diffs.append(RepoDiff(name: service.repo.name, inSync: diff.isInSync, stale: diff.stale.map(Self.entry)))
             }
             return diffs
         }
-        if json {
+        if report.json {
             print(try JSONText.encode(diffs))
         } else {
             for diff in diffs {

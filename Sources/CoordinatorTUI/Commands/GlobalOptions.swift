@@ -78,6 +78,15 @@ struct RepoSelection: ParsableArguments {
     }
 }
 
+/// What a reporting command (`status`, `diff`) covers and how it prints.
+struct ReportOptions: ParsableArguments {
+    @Option(name: .long, help: "Only this repository (default: all, in file order).")
+    var repo: String?
+
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+}
+
 /// A failure the user can act on: printed to stderr as is, exit code 1.
 struct CommandFailure: Error, CustomStringConvertible {
     var description: String

@@ -10,11 +10,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: "Only this repository.")
-    var repo: String?
-
-    @Flag(name: .long, help: "Print JSON.")
-    var json = false
+    @OptionGroup var report: ReportOptions
 
     struct RepoStatus: Encodable {
         struct Eligible: Encodable {
@@ -46,9 +42,9 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let statuses = try await global.withWorkspace { workspace in
-            try await Self.statuses(of: workspace.services(named: repo))
+            try await Self.statuses(of: workspace.services(named: report.repo))
         }
-        if json {
+        if report.json {
             print(try JSONText.encode(statuses))
             return
         }

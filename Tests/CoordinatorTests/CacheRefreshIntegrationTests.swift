@@ -72,4 +72,17 @@ final class CacheRefreshIntegrationTests: XCTestCase {
         XCTAssertEqual(entries[2].kind, .onlyLive)
         XCTAssertEqual(fixture.cacheBytes(), before)
     }
+
+    func testReadingTheCacheDoesNotWaitForARunHoldingTheLock() async throws {
+        fixture = try await .start(issues: [.open(1, ["status-04:plan-review"])])
+        try await fixture.service { _ = try await $0.sync() }
+        let held = try await RepoLock.acquire(path: fixture.store.lockPath)
+        defer { held.release() }
+        let started = ContinuousClock.now
+        var cached: IssueCache?
+        try await fixture.service { cached = try await $0.readCache().cache }
+        XCTAssertEqual(cached?.issues.keys.sorted(), [1])
+        // The lock wait gives up after minutes; anything near that means the read waited for it.
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(30))
+    }
 }

@@ -50,39 +50,55 @@ public struct IssueCacheStore: Sendable {
         }
     }
 
-    /// Reads the cache. Missing file: empty cache. Corrupt file: moved to `NAME.corrupt-TIMESTAMP`,
-    /// reported in `notice`, and an empty cache returned.
-    public func load(now: Date = Date()) throws -> Loaded {
+    /// What the file holds: a cache (empty when there is no file), or why it is not one.
+    public enum Contents: Sendable {
+        case cache(IssueCache)
+        case corrupt(reason: String)
+    }
+
+    /// Reads the file without changing anything. Safe without the lock: writers replace the file
+    /// by rename, so a reader sees a whole old or a whole new cache.
+    public func read() throws -> Contents {
         let data: Data
         do {
             data = try Data(contentsOf: fileURL)
         } catch CocoaError.fileReadNoSuchFile {
-            return Loaded(cache: .empty, notice: nil)
+            return .cache(.empty)
         } catch {
-            if !FileManager.default.fileExists(atPath: fileURL.path) { return Loaded(cache: .empty, notice: nil) }
+            if !FileManager.default.fileExists(atPath: fileURL.path) { return .cache(.empty) }
             throw StoreError(description: "cannot read cache \(fileURL.path): \(error.localizedDescription)")
         }
         do {
             guard (try JSONSerialization.jsonObject(with: data)) is [String: Any] else {
-                throw StoreError(description: "the top level is not a JSON object")
+                return .corrupt(reason: "the top level is not a JSON object")
             }
-            return Loaded(cache: try JSONDecoder().decode(IssueCache.self, from: data), notice: nil)
+            return .cache(try JSONDecoder().decode(IssueCache.self, from: data))
         } catch {
-            let reason = (error as? StoreError)?.description ?? DecodingErrorText.describe(error)
-            let stamp = Timestamp.format(now).replacingOccurrences(of: ":", with: "")
-            // rename() replaces an existing target: a second corrupt file within the same second
-            // would destroy the first copy. Callers hold the repo lock, so checking is enough.
-            var aside = fileURL.path + ".corrupt-\(stamp)"
-            var copy = 1
-            while FileManager.default.fileExists(atPath: aside) {
-                copy += 1
-                aside = fileURL.path + ".corrupt-\(stamp)-\(copy)"
-            }
-            guard rename(fileURL.path, aside) == 0 else {
-                throw StoreError(description: "cache \(fileURL.path) is corrupt (\(reason)) and could not be moved aside: \(String(cString: strerror(errno)))")
-            }
-            return Loaded(cache: .empty, notice: "cache \(fileURL.path) was corrupt (\(reason)); moved aside to \(aside) and rebuilt from GitHub")
+            return .corrupt(reason: DecodingErrorText.describe(error))
         }
+    }
+
+    /// Reads the cache. Missing file: empty cache. Corrupt file: moved to `NAME.corrupt-TIMESTAMP`,
+    /// reported in `notice`, and an empty cache returned. Caller holds the lock.
+    public func load(now: Date = Date()) throws -> Loaded {
+        let reason: String
+        switch try read() {
+        case let .cache(cache): return Loaded(cache: cache, notice: nil)
+        case let .corrupt(why): reason = why
+        }
+        let stamp = Timestamp.format(now).replacingOccurrences(of: ":", with: "")
+        // rename() replaces an existing target: a second corrupt file within the same second
+        // would destroy the first copy. Callers hold the repo lock, so checking is enough.
+        var aside = fileURL.path + ".corrupt-\(stamp)"
+        var copy = 1
+        while FileManager.default.fileExists(atPath: aside) {
+            copy += 1
+            aside = fileURL.path + ".corrupt-\(stamp)-\(copy)"
+        }
+        guard rename(fileURL.path, aside) == 0 else {
+            throw StoreError(description: "cache \(fileURL.path) is corrupt (\(reason)) and could not be moved aside: \(String(cString: strerror(errno)))")
+        }
+        return Loaded(cache: .empty, notice: "cache \(fileURL.path) was corrupt (\(reason)); moved aside to \(aside) and rebuilt from GitHub")
     }
 
     /// Writes the cache crash-safely with mode 0600.

@@ -44,9 +44,10 @@ public final class RepoService: Sendable {
         public var notice: String?
     }
 
-    /// Reads the cache file without any network request. Moving a corrupt file aside is a write,
-    /// so it happens under the lock.
+    /// Reads the cache file without any network request, and without waiting for a run that
+    /// holds the lock: only moving a corrupt file aside, a write, takes the lock.
     public func readCache() async throws -> CachedState {
+        if case let .cache(cache) = try store.read() { return CachedState(cache: cache, notice: nil) }
         try store.ensureDirectory()
         let loaded = try await RepoLock.withLock(path: store.lockPath) { try store.load() }
         return CachedState(cache: loaded.cache, notice: loaded.notice)

@@ -30,7 +30,11 @@ struct GlobalOptions: ParsableArguments {
     /// A stderr logger at `--log-level`. Only the executable bootstraps logging.
     func makeLogger(label: String = "coordinator") -> Logger {
         let level = LogLevelName.parse(logLevel) ?? .info
-        LoggingBootstrapOnce.bootstrap(level: level)
+        ProcessLogging.bootstrapOnce { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
         var logger = Logger(label: label)
         logger.logLevel = level
         return logger
@@ -95,23 +99,6 @@ struct CommandFailure: Error, CustomStringConvertible {
     init(_ description: String, exitCode: Int32 = 1) {
         self.description = description
         self.exitCode = exitCode
-    }
-}
-
-private enum LoggingBootstrapOnce {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var done = false
-
-    static func bootstrap(level: Logger.Level) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !done else { return }
-        done = true
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
     }
 }
 

@@ -40,18 +40,11 @@ public struct ConsoleLogFile: LogHandler {
         return logger
     }
 
-    private static let bootstrapped = Mutex(false)
-
     /// Sends every logger made with `Logger(label:)` (e.g. inside the Sandbox's HTTP server) to
     /// `path` too, so nothing reaches stderr while curses owns the screen. Once per process.
     public static func routeProcessLogs(to path: String, level: Logger.Level) {
-        let first = bootstrapped.withLock { done in
-            defer { done = true }
-            return !done
-        }
-        guard first else { return }
         let sink = Sink(path: path)
-        LoggingSystem.bootstrap { label in ConsoleLogFile(sink: sink, label: label, level: level) }
+        ProcessLogging.bootstrapOnce { label in ConsoleLogFile(sink: sink, label: label, level: level) }
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {

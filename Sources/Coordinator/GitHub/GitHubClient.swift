@@ -33,6 +33,11 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Senda
     private let retryPolicy: RetryPolicy
     private let logger: Logger
     private let state: GitHubTokenState
+    private let maxListPages: Int
+
+    /// The most pages one listing follows: 100 000 issues at 100 a page. A `Link` header that
+    /// keeps naming new pages past that is broken, and following it would never end.
+    public static let defaultMaxListPages = 1000
 
     /// - Parameters:
     ///   - http: the shared client; the caller shuts it down.
@@ -43,11 +48,14 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Senda
     ///     DELETE) sent by this client.
     ///   - requestTimeout: deadline for one attempt, answer body included.
     ///   - tokenState: shared by every client that uses the same token.
+    ///   - maxListPages: the most pages `listIssues` follows before it fails.
     public init(
         http: HTTPClient, apiBase: String, graphQLURL: String, owner: String, repo: String, token: Secret,
         writeSpacing: Duration = .seconds(1), requestTimeout: Duration = .seconds(30),
-        retryPolicy: RetryPolicy = .default, tokenState: GitHubTokenState = GitHubTokenState(), logger: Logger
+        retryPolicy: RetryPolicy = .default, tokenState: GitHubTokenState = GitHubTokenState(),
+        maxListPages: Int = GitHubClient.defaultMaxListPages, logger: Logger
     ) {
+        self.maxListPages = max(1, maxListPages)
         self.state = tokenState
         self.exchange = HTTPExchange(http: http, timeout: requestTimeout, logger: logger)
         self.apiBase = apiBase.trimmingTrailingSlashes()
@@ -68,7 +76,9 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Senda
     // MARK: IssueSource
 
     /// Lists the repository's issues, pull requests dropped, following `Link: rel="next"` to the
-    /// last page.
+    /// last page. A `Link` that leads back to a page already read, or on past `maxListPages`
+    /// pages, fails the listing with `GitHubError.malformed`: a broken server must not keep a
+    /// refresh going forever.
     ///
     /// When `validator` belongs to this exact first-page URL the request is conditional; a `304`
     /// then returns an empty, `notModified` listing (free of rate-limit quota). A fresh validator
@@ -93,6 +103,10 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Senda
         while let url = nextURL {
             guard visited.insert(url).inserted else {
                 throw GitHubError.malformed(url: url, message: "the Link header leads back to a page already read")
+            }
+            guard pages < maxListPages else {
+                throw GitHubError.malformed(
+                    url: url, message: "the Link header leads on past \(maxListPages) pages; a listing that long is not believed")
             }
             let answer = try await perform(.GET, url: url, headers: pages == 0 ? conditional : [])
             if pages == 0 {
@@ -237,14 +251,17 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Senda
                 guard let limit = Self.rateLimitWait(answer) else {
                     throw GitHubError.http(status: answer.status, url: url, message: Self.message(of: answer))
                 }
-                guard limit.wait <= retryPolicy.maxRateLimitWait, rateLimitWaits < retryPolicy.maxAttempts else {
-                    throw GitHubError.rateLimited(url: url, retryAt: limit.retryAt)
+                guard case let .after(wait, retryAt) = limit else {
+                    throw GitHubError.rateLimited(url: url, retryAt: nil)
+                }
+                guard wait <= retryPolicy.maxRateLimitWait, rateLimitWaits < retryPolicy.maxAttempts else {
+                    throw GitHubError.rateLimited(url: url, retryAt: retryAt)
                 }
                 rateLimitWaits += 1
                 logger.notice(
-                    "GitHub rate limit spent; waiting \(limit.wait) before retrying",
+                    "GitHub rate limit spent; waiting \(wait) before retrying",
                     metadata: ["method": "\(method.rawValue)", "url": "\(url)", "status": "\(answer.status)"])
-                try await Task.sleep(for: limit.wait)
+                try await Task.sleep(for: wait)
             case 500..<600:
                 failedAttempts += 1
                 guard failedAttempts < retryPolicy.maxAttempts else {
@@ -321,40 +338,46 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Senda
         guard let limit = headers.first(name: "x-ratelimit-limit").flatMap({ Int($0) }),
             let remaining = headers.first(name: "x-ratelimit-remaining").flatMap({ Int($0) })
         else { return nil }
-        let reset = headers.first(name: "x-ratelimit-reset").flatMap { Double($0) }.map { Date(timeIntervalSince1970: $0) }
+        // A reset no clock can reach is shown as unknown rather than carried around as a `Date`
+        // that formatting or arithmetic would choke on.
+        let reset = headers.first(name: "x-ratelimit-reset").flatMap { Double($0) }
+            .flatMap { abs($0) <= RateLimitWait.latestKnownEpochSeconds ? Date(timeIntervalSince1970: $0) : nil }
         return RateLimitSnapshot(limit: limit, remaining: remaining, reset: reset)
     }
 
     /// How long GitHub asks us to wait when `answer` says a rate limit is spent, or nil when it is
     /// a plain `403` (no permission) rather than a limit.
     ///
-    /// Signals, in GitHub's order of precedence: `retry-after` seconds (secondary limits, `429`);
-    /// `x-ratelimit-remaining: 0` with `x-ratelimit-reset`, measured against the server's `Date`
-    /// so that a skewed local clock neither stretches nor cuts the wait; a bare `429`, for which
-    /// GitHub's guidance is to wait a minute.
-    static func rateLimitWait(_ answer: HTTPAnswer, now: Date = Date()) -> (wait: Duration, retryAt: Date)? {
-        let retryAfter = answer.header("retry-after")
+    /// Signals, in GitHub's order of precedence: `retry-after` seconds or HTTP date (secondary
+    /// limits, `429`); `x-ratelimit-remaining: 0` with `x-ratelimit-reset`, measured against the
+    /// server's `Date` so that a skewed local clock neither stretches nor cuts the wait; a bare
+    /// `429`, for which GitHub's guidance is to wait a minute.
+    ///
+    /// The numbers come from the server, so any of them may be nonsense: a time that is not finite,
+    /// a negative `retry-after`, or a wait beyond `RateLimitWait.longestKnown` answers `.unknown`
+    /// (limited until a time we cannot name) instead of a `Duration` that would overflow. A reset
+    /// already in the past is a wait of zero: the limit has reset.
+    static func rateLimitWait(_ answer: HTTPAnswer, now: Date = Date()) -> RateLimitWait? {
+        let retryAfter = answer.header("retry-after")?.trimmingCharacters(in: .whitespaces)
         let remaining = answer.header("x-ratelimit-remaining").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         let reset = answer.header("x-ratelimit-reset").flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard answer.status == 429 || retryAfter != nil || remaining == 0 else { return nil }
 
         if let retryAfter {
-            let trimmed = retryAfter.trimmingCharacters(in: .whitespaces)
-            if let seconds = Double(trimmed) {
-                let wait = max(0, seconds)
-                return (.milliseconds(Int64(wait * 1000)), now.addingTimeInterval(wait))
+            if let seconds = Double(retryAfter) {
+                guard seconds >= 0 else { return .unknown }
+                return RateLimitWait(seconds: seconds, now: now)
             }
-            if let date = Timestamp.parseHTTPDate(trimmed) {
-                let wait = max(0, date.timeIntervalSince(now))
-                return (.milliseconds(Int64(wait * 1000)), date)
+            if let date = Timestamp.parseHTTPDate(retryAfter) {
+                return RateLimitWait(seconds: max(0, date.timeIntervalSince(now)), now: now)
             }
         }
         if let reset {
+            guard reset.isFinite else { return .unknown }
             let serverNow = answer.header("date").flatMap(Timestamp.parseHTTPDate) ?? now
-            let wait = max(0, reset - serverNow.timeIntervalSince1970)
-            return (.milliseconds(Int64(wait * 1000)), now.addingTimeInterval(wait))
+            return RateLimitWait(seconds: max(0, reset - serverNow.timeIntervalSince1970), now: now)
         }
-        return (.seconds(60), now.addingTimeInterval(60))
+        return RateLimitWait(seconds: 60, now: now)
     }
 
     /// Same scheme, host and port.

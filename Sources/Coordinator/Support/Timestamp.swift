@@ -8,8 +8,14 @@ import Foundation
 /// safe to share between threads on every platform.
 public enum Timestamp {
     /// Formats `date` as `2026-11-24T10:00:00Z` (whole seconds, UTC).
+    ///
+    /// Total over every `Date`: one past ±`formattableSeconds` (about 31 million years, far beyond
+    /// anything `parse` accepts) or not finite is written as the nearest end of that range, because
+    /// a time in an error message or a log line must never be what brings the process down.
     public static func format(_ date: Date) -> String {
-        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let interval = date.timeIntervalSince1970
+        let clamped = interval.isNaN ? 0 : min(max(interval, -formattableSeconds), formattableSeconds)
+        let seconds = Int64(clamped.rounded(.down))
         let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let secondOfDay = Int(seconds - days * 86400)
         let (year, month, day) = civil(fromDays: days)
@@ -17,6 +23,9 @@ public enum Timestamp {
             format: "%04d-%02d-%02dT%02d:%02d:%02dZ",
             year, month, day, secondOfDay / 3600, (secondOfDay / 60) % 60, secondOfDay % 60)
     }
+
+    /// The widest epoch offset `format` writes as it is; the integer arithmetic stays far from `Int64`'s ends.
+    static let formattableSeconds: TimeInterval = 1e15
 
     /// Parses an ISO-8601 timestamp with `Z` or a numeric offset, with or without fractional seconds.
     public static func parse(_ text: String) -> Date? {

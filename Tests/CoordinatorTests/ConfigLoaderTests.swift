@@ -98,13 +98,59 @@ final class ConfigLoaderTests: XCTestCase {
     func testWrongTypeIsNamed() {
         let text = valid.replacingOccurrences(of: "cache_refresh_minutes = 30", with: "cache_refresh_minutes = \"soon\"")
         XCTAssertThrowsError(try ConfigLoader.parse(text, path: "c.toml")) { error in
-            XCTAssertEqual("\(error)", "Config c.toml: [coordinator] cache_refresh_minutes: must be a whole number, 0 or more")
+            XCTAssertEqual(
+                "\(error)", "Config c.toml: [coordinator] cache_refresh_minutes: must be a whole number of minutes from 1 to 525600 (one year)")
         }
     }
 
     func testNonPositiveRefreshIntervalIsRejected() {
         let text = valid.replacingOccurrences(of: "cache_refresh_minutes = 30", with: "cache_refresh_minutes = 0")
         XCTAssertThrowsError(try ConfigLoader.parse(text, path: "c.toml"))
+    }
+
+    func testNumbersThatOverflowOrMeanNothingNameFileSectionAndKey() {
+        let cases: [(key: String, value: String, reason: String)] = [
+            ("cache_refresh_minutes", "9223372036854775807", "must be a whole number of minutes from 1 to 525600 (one year)"),
+            ("cache_refresh_minutes", "525601", "must be a whole number of minutes from 1 to 525600 (one year)"),
+            ("cache_refresh_minutes", "-1", "must be a whole number of minutes from 1 to 525600 (one year)"),
+            ("cache_refresh_minutes", "1.5", "must be a whole number of minutes from 1 to 525600 (one year)"),
+            ("duplicate_window_seconds", "9223372036854775807", "must be a whole number of seconds from 0 to 31536000 (one year)"),
+            ("duplicate_window_seconds", "-9223372036854775808", "must be a whole number of seconds from 0 to 31536000 (one year)"),
+            ("write_spacing_ms", "9223372036854775807", "must be a whole number of milliseconds from 0 to 3600000 (one hour)"),
+            ("write_spacing_ms", "3600001", "must be a whole number of milliseconds from 0 to 3600000 (one hour)"),
+            ("write_spacing_ms", "-1", "must be a whole number of milliseconds from 0 to 3600000 (one hour)"),
+            ("console_refresh_seconds", "9223372036854775807", "must be a whole number of seconds from 0 to 31536000 (one year)"),
+            ("console_refresh_seconds", "inf", "must be a whole number of seconds from 0 to 31536000 (one year)"),
+        ]
+        for (key, value, reason) in cases {
+            let text = valid.replacingOccurrences(of: "cache_refresh_minutes = 30", with: "\(key) = \(value)")
+            XCTAssertThrowsError(try ConfigLoader.parse(text, path: "/etc/c.toml"), "\(key) = \(value)") { error in
+                XCTAssertEqual(error as? ConfigError, .invalidValue(path: "/etc/c.toml", section: "coordinator", field: key, reason: reason))
+                XCTAssertEqual("\(error)", "Config /etc/c.toml: [coordinator] \(key): \(reason)")
+            }
+        }
+    }
+
+    func testNumbersAtTheirBoundsAreAccepted() throws {
+        let text = valid.replacingOccurrences(
+            of: "cache_refresh_minutes = 30",
+            with: "cache_refresh_minutes = 525600\nduplicate_window_seconds = 31536000\nwrite_spacing_ms = 3600000\nconsole_refresh_seconds = 31536000")
+        let settings = try ConfigLoader.parse(text, path: "c.toml").settings
+        XCTAssertEqual(settings.cacheRefreshMinutes, 525_600)
+        XCTAssertEqual(settings.duplicateWindowSeconds, 31_536_000)
+        XCTAssertEqual(settings.writeSpacingMilliseconds, 3_600_000)
+        XCTAssertEqual(settings.consoleRefreshSeconds, 31_536_000)
+        XCTAssertEqual(RefreshPolicy(settings: settings).fullRefreshInterval, 525_600 * 60)
+        let zeroes = valid.replacingOccurrences(
+            of: "cache_refresh_minutes = 30",
+            with: "cache_refresh_minutes = 1\nduplicate_window_seconds = 0\nwrite_spacing_ms = 0\nconsole_refresh_seconds = 0")
+        XCTAssertEqual(try ConfigLoader.parse(zeroes, path: "c.toml").settings.cacheRefreshMinutes, 1)
+    }
+
+    func testRefreshPolicyOfSettingsBuiltInCodeDoesNotOverflow() {
+        var settings = CoordinatorSettings(cacheDirectory: "/tmp")
+        settings.cacheRefreshMinutes = .max
+        XCTAssertEqual(RefreshPolicy(settings: settings).fullRefreshInterval, Double(Int.max) * 60)
     }
 
     func testUnknownExecutorOSIsRejected() {

@@ -28,8 +28,10 @@ public struct RefreshPolicy: Sendable, Equatable {
 
     public init(settings: CoordinatorSettings) {
         self.init(
+            // Multiplied as floating point: settings built in code skip the config's bounds, and
+            // `Int` minutes times 60 can overflow where a `TimeInterval` only grows.
             duplicateWindow: TimeInterval(settings.duplicateWindowSeconds),
-            fullRefreshInterval: TimeInterval(settings.cacheRefreshMinutes * 60))
+            fullRefreshInterval: TimeInterval(settings.cacheRefreshMinutes) * 60)
     }
 }
 
@@ -75,7 +77,8 @@ public struct CacheRefresher: Sendable {
             next.lastChecked = now
             return (next, .full)
         case .incremental:
-            let cursor = cache.updatesCoveredThrough!
+            // `kind` only answers `.incremental` when there is a cursor.
+            guard let cursor = cache.updatesCoveredThrough else { return try await refresh(cache, from: source, now: now, force: true) }
             // state=all, or closures are never seen (failure mode 5).
             let listing = try await source.listIssues(
                 state: .all, since: cursor.addingTimeInterval(-policy.overlap), validator: cache.listValidator)

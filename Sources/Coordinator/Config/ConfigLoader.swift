@@ -66,10 +66,18 @@ public enum ConfigLoader {
         ])
 
         var settings = CoordinatorSettings(cacheDirectory: expandTilde("~/.mcp_coder/coordinator_cache", environment: environment))
-        if let minutes = try reader.positiveInt(coordinator, "coordinator", "cache_refresh_minutes") { settings.cacheRefreshMinutes = minutes }
-        if let seconds = try reader.nonNegativeInt(coordinator, "coordinator", "duplicate_window_seconds") { settings.duplicateWindowSeconds = seconds }
-        if let spacing = try reader.nonNegativeInt(coordinator, "coordinator", "write_spacing_ms") { settings.writeSpacingMilliseconds = spacing }
-        if let refresh = try reader.nonNegativeInt(coordinator, "coordinator", "console_refresh_seconds") { settings.consoleRefreshSeconds = refresh }
+        if let minutes = try reader.int(coordinator, "coordinator", "cache_refresh_minutes", .cacheRefreshMinutes) {
+            settings.cacheRefreshMinutes = minutes
+        }
+        if let seconds = try reader.int(coordinator, "coordinator", "duplicate_window_seconds", .duplicateWindowSeconds) {
+            settings.duplicateWindowSeconds = seconds
+        }
+        if let spacing = try reader.int(coordinator, "coordinator", "write_spacing_ms", .writeSpacingMilliseconds) {
+            settings.writeSpacingMilliseconds = spacing
+        }
+        if let refresh = try reader.int(coordinator, "coordinator", "console_refresh_seconds", .consoleRefreshSeconds) {
+            settings.consoleRefreshSeconds = refresh
+        }
         if let dir = try reader.string(coordinator, "coordinator", "cache_dir"), !dir.isEmpty {
             settings.cacheDirectory = resolveRelative(expandTilde(dir, environment: environment), to: path)
         }
@@ -194,12 +202,12 @@ public enum ConfigLoader {
         api_token = ""
 
         [coordinator]
-        cache_refresh_minutes = 1440                 # full refresh at least this often
-        # duplicate_window_seconds = 60              # reuse the cache without any API call inside this window
-        # write_spacing_ms = 1000                    # least time between two label writes on GitHub
+        cache_refresh_minutes = 1440                 # full refresh at least this often (1 to 525600: a year)
+        # duplicate_window_seconds = 60              # reuse the cache without any API call inside this window (0 to a year)
+        # write_spacing_ms = 1000                    # least time between two label writes on GitHub (0 to 3600000: an hour)
         # cache_dir = "~/.mcp_coder/coordinator_cache"
         # labels_file = "/path/to/labels.json"
-        # console_refresh_seconds = 0                # console: live refresh every N seconds (0 = off)
+        # console_refresh_seconds = 0                # console: live refresh every N seconds (0 = off; at most a year)
 
         # One section per repository; NAME is what --repo NAME selects.
         # [coordinator.repos.NAME]
@@ -224,18 +232,15 @@ private struct SectionReader {
         return string
     }
 
-    func positiveInt(_ table: TOMLTable?, _ section: String, _ key: String) throws -> Int? {
-        guard let value = try nonNegativeInt(table, section, key) else { return nil }
-        guard value > 0 else {
-            throw ConfigError.invalidValue(path: path, section: section, field: key, reason: "must be a positive whole number")
-        }
-        return value
-    }
-
-    func nonNegativeInt(_ table: TOMLTable?, _ section: String, _ key: String) throws -> Int? {
+    /// A whole number inside `range`. The ranges are what the settings mean (a refresh interval
+    /// of a million years is a typo, not a policy) and keep every later conversion to seconds,
+    /// `Duration` or `TimeAmount` far from overflowing.
+    func int(_ table: TOMLTable?, _ section: String, _ key: String, _ bound: CoordinatorSettings.Bound) throws -> Int? {
         guard let value = table?[key] else { return nil }
-        guard let int = value.int, int >= 0 else {
-            throw ConfigError.invalidValue(path: path, section: section, field: key, reason: "must be a whole number, 0 or more")
+        guard let int = value.int, bound.range.contains(int) else {
+            throw ConfigError.invalidValue(
+                path: path, section: section, field: key,
+                reason: "must be a whole number of \(bound.unit) from \(bound.range.lowerBound) to \(bound.range.upperBound) (\(bound.upperMeaning))")
         }
         return int
     }

@@ -67,6 +67,24 @@ public struct CoordinatorSettings: Sendable, Equatable {
     public init(cacheDirectory: String) {
         self.cacheDirectory = cacheDirectory
     }
+
+    /// The values a numeric setting accepts, and how its error message names them.
+    public struct Bound: Sendable, Equatable {
+        public var range: ClosedRange<Int>
+        /// "minutes", "seconds", "milliseconds".
+        public var unit: String
+        /// The upper bound in words, for the error message.
+        public var upperMeaning: String
+
+        /// `cache_refresh_minutes`: a full refresh at least once a year.
+        public static let cacheRefreshMinutes = Bound(range: 1...525_600, unit: "minutes", upperMeaning: "one year")
+        /// `duplicate_window_seconds`: 0 turns reuse off.
+        public static let duplicateWindowSeconds = Bound(range: 0...31_536_000, unit: "seconds", upperMeaning: "one year")
+        /// `write_spacing_ms`: an hour between two label writes already stalls every dispatch.
+        public static let writeSpacingMilliseconds = Bound(range: 0...3_600_000, unit: "milliseconds", upperMeaning: "one hour")
+        /// `console_refresh_seconds`: 0 turns automatic refresh off.
+        public static let consoleRefreshSeconds = Bound(range: 0...31_536_000, unit: "seconds", upperMeaning: "one year")
+    }
 }
 
 /// The whole configuration, validated: every repo parsed, the label set loaded and checked.

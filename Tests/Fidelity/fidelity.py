@@ -127,6 +127,13 @@ def check_jenkins(url, scenario, control_url):
         "GITHUB_CREDENTIALS_ID": "github-pat",
     }
     queue_id = server.build_job(job, parameters)
+    # The queue listing, as python-jenkins reads it, shows the waiting item with its parameters
+    # (start_delay_ms keeps it waiting for half a second).
+    waiting = [i for i in server.get_queue_info() if i.get("id") == queue_id]
+    expect("queue listing holds the new item", len(waiting), 1)
+    listed = {p["name"]: p["value"] for a in waiting[0].get("actions", []) for p in a.get("parameters", [])}
+    expect("queue listing parameters", listed, parameters)
+    expect("queue listing task", waiting[0].get("task", {}).get("name"), "executor")
     item = server.get_queue_item(queue_id)
     expect("queue item id", item.get("id"), queue_id)
     if "executable" not in item or not item.get("executable"):

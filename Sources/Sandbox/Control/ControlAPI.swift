@@ -18,8 +18,10 @@ struct ControlAPI {
         "POST   /_sandbox/repos/{owner}/{repo}/issues/{n}/reopen",
         "POST   /_sandbox/jenkins/queue/{id}/cancel",
         "GET    /_sandbox/faults",
-        "POST   /_sandbox/faults                                  {\"method\",\"path\",\"count\", \"status\"|\"delay_ms\"|\"drop\"}",
+        "POST   /_sandbox/faults                                  {\"method\",\"path\",\"count\", \"status\"|\"delay_ms\"|\"drop\"|\"lose_answer\"}",
         "DELETE /_sandbox/faults",
+        "GET    /_sandbox/clock",
+        "PUT    /_sandbox/clock                                   {\"offset_seconds\": N}",
         "POST   /_sandbox/reset",
     ]
 
@@ -48,6 +50,20 @@ struct ControlAPI {
         case ("DELETE", ["faults"]):
             await world.clearFaults()
             return OutgoingResponse(status: 204)
+        case ("GET", ["clock"]):
+            return .json(200, .object([("offset_seconds", .double(await world.clockOffset))]))
+        case ("PUT", ["clock"]):
+            let seconds: Double? = switch JSONValue.parse(request.body)?["offset_seconds"] {
+            case let .int(value)?: Double(value)
+            case let .double(value)?: value
+            default: nil
+            }
+            guard let seconds, seconds.isFinite, abs(seconds) <= 10 * 365 * 86_400
+            else {
+                return Self.error(400, "body must be {\"offset_seconds\": N} with |N| at most ten years")
+            }
+            await world.setClockOffset(seconds)
+            return .json(200, .object([("offset_seconds", .double(seconds))]))
         case ("POST", ["reset"]):
             await world.reset()
             return OutgoingResponse(status: 204)

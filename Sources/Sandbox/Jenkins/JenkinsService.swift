@@ -108,6 +108,15 @@ struct JenkinsService: Sendable {
             cancel(queueID: id, now: now)
             // Jenkins redirects back to the queue page after a cancel.
             return OutgoingResponse(status: 302, headers: [("Location", "\(base)/queue/")])
+        case ["queue", "api", "json"]:
+            guard get else { return Self.page(405, "Method not allowed") }
+            // Only items still in the queue are listed; those that left are at queue/item/ID.
+            let items = queue.filter(\.isWaiting).map { queueItemJSON($0, base: base, now: now) }
+            return Self.answer(.object([
+                ("_class", .string("hudson.model.Queue")),
+                ("discoverableItems", .array([])),
+                ("items", .array(items)),
+            ]), to: request)
         case let s where s.count == 5 && s[0] == "queue" && s[1] == "item" && s[3] == "api" && s[4] == "json":
             guard get, let id = Int(s[2]), let item = queue.first(where: { $0.id == id }),
                   item.leftAt.map({ now.timeIntervalSince($0) <= queueRetention }) ?? true
@@ -140,7 +149,9 @@ struct JenkinsService: Sendable {
         case ("POST", ["buildWithParameters"]), ("POST", ["build"]):
             return enqueue(path, request: request, base: base, now: now)
         case ("GET", ["api", "json"]):
-            return .json(200, jobJSON(path, base: base, now: now))
+            // Without `tree` builds are references (depth 0); a tree may reach into each build.
+            let deep = request.queryValue("tree") != nil
+            return Self.answer(jobJSON(path, base: base, now: now, deepBuilds: deep), to: request)
         case ("GET", let t) where t.count == 3 && t[1] == "api" && t[2] == "json":
             let build: JenkinsQueueItem? = switch t[0] {
             case "lastBuild": queue.last { $0.jobPath == path && $0.buildNumber != nil }
@@ -251,8 +262,15 @@ struct JenkinsService: Sendable {
         ])
     }
 
-    private func jobJSON(_ path: String, base: String, now: Date) -> JSONValue {
-        let builds = queue.filter { $0.jobPath == path && $0.buildNumber != nil }.sorted { $0.buildNumber! > $1.buildNumber! }
+    /// `value` as JSON, cut down to the request's `tree=` when it has one (`400` for a bad tree).
+    static func answer(_ value: JSONValue, to request: IncomingRequest) -> OutgoingResponse {
+        guard let text = request.queryValue("tree") else { return .json(200, value) }
+        guard let tree = JenkinsTree.parse(text) else { return page(400, "Malformed tree expression") }
+        return .json(200, tree.apply(to: value))
+    }
+
+    private func jobJSON(_ path: String, base: String, now: Date, deepBuilds: Bool = false) -> JSONValue {
+        let builds = queue.filter { $0.jobPath == path && $0.buildNumber != nil }.sorted { ($0.buildNumber ?? 0) > ($1.buildNumber ?? 0) }
         let waiting = queue.first { $0.jobPath == path && $0.isWaiting }
         func ref(_ item: JenkinsQueueItem) -> JSONValue {
             .object([
@@ -267,7 +285,7 @@ struct JenkinsService: Sendable {
             ("fullName", .string(path)),
             ("url", .string(Self.jobURL(path, base: base))),
             ("buildable", .bool(true)),
-            ("builds", .array(builds.map(ref))),
+            ("builds", .array(builds.map { deepBuilds ? buildJSON($0, base: base, now: now) : ref($0) })),
             ("color", .string("blue")),
             ("inQueue", .bool(waiting != nil)),
             ("queueItem", waiting.map { .object([("id", .int($0.id))]) } ?? .null),

@@ -7,7 +7,8 @@ import Foundation
 /// otherwise as a substring. Control requests under `/_sandbox/` are never faulted.
 ///
 /// JSON shape (control API): `{"method":"POST","path":"/labels","count":1,` plus exactly one of
-/// `"status":503,"headers":{...},"body":"..."` or `"delay_ms":1500` or `"drop":true` `}`.
+/// `"status":503,"headers":{...},"body":"..."` or `"delay_ms":1500` or `"drop":true` or
+/// `"lose_answer":true` `}`.
 public struct SandboxFault: Sendable, Equatable, Codable {
     public enum Effect: Sendable, Equatable {
         /// Answer this status instead of the real response. Without a body, a GitHub-style
@@ -15,8 +16,12 @@ public struct SandboxFault: Sendable, Equatable, Codable {
         case status(Int, headers: [String: String], body: String?)
         /// Wait, then answer normally.
         case delay(milliseconds: Int)
-        /// Close the connection without answering.
+        /// Close the connection without answering; the request is not handled.
         case drop
+        /// Handle the request (a build is queued, a label added), then close the connection without
+        /// answering: what a client sees when a proxy times out or a connection breaks after the
+        /// server acted.
+        case loseAnswer
     }
 
     /// Upper-case HTTP method; `nil` matches any.
@@ -48,6 +53,10 @@ public struct SandboxFault: Sendable, Equatable, Codable {
         SandboxFault(method: method, path: path, count: count, effect: .drop)
     }
 
+    public static func loseAnswer(method: String? = nil, path: String, count: Int = 1) -> SandboxFault {
+        SandboxFault(method: method, path: path, count: count, effect: .loseAnswer)
+    }
+
     /// GitHub's secondary rate limit: `429` with `retry-after` in seconds.
     public static func secondaryRateLimit(
         retryAfter seconds: Int, method: String? = nil, path: String, count: Int = 1
@@ -72,6 +81,7 @@ public struct SandboxFault: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case method, path, count, status, headers, body, drop
         case delayMs = "delay_ms"
+        case loseAnswer = "lose_answer"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -82,9 +92,10 @@ public struct SandboxFault: Sendable, Equatable, Codable {
         let status = try c.decodeIfPresent(Int.self, forKey: .status)
         let delay = try c.decodeIfPresent(Int.self, forKey: .delayMs)
         let drop = try c.decodeIfPresent(Bool.self, forKey: .drop) ?? false
+        let loseAnswer = try c.decodeIfPresent(Bool.self, forKey: .loseAnswer) ?? false
         let effect: Effect
-        switch (status, delay, drop) {
-        case (let status?, nil, false):
+        switch (status, delay, drop, loseAnswer) {
+        case (let status?, nil, false, false):
             guard (100...599).contains(status) else {
                 throw DecodingError.dataCorruptedError(forKey: .status, in: c, debugDescription: "status must be 100...599")
             }
@@ -93,16 +104,19 @@ public struct SandboxFault: Sendable, Equatable, Codable {
                 headers: try c.decodeIfPresent([String: String].self, forKey: .headers) ?? [:],
                 body: try c.decodeIfPresent(String.self, forKey: .body)
             )
-        case (nil, let delay?, false):
+        case (nil, let delay?, false, false):
             guard delay >= 0 else {
                 throw DecodingError.dataCorruptedError(forKey: .delayMs, in: c, debugDescription: "delay_ms must not be negative")
             }
             effect = .delay(milliseconds: delay)
-        case (nil, nil, true):
+        case (nil, nil, true, false):
             effect = .drop
+        case (nil, nil, false, true):
+            effect = .loseAnswer
         default:
             throw DecodingError.dataCorruptedError(
-                forKey: .status, in: c, debugDescription: "give exactly one of \"status\", \"delay_ms\" or \"drop\": true"
+                forKey: .status, in: c,
+                debugDescription: "give exactly one of \"status\", \"delay_ms\", \"drop\": true or \"lose_answer\": true"
             )
         }
         guard count > 0 else {
@@ -125,6 +139,8 @@ public struct SandboxFault: Sendable, Equatable, Codable {
             try c.encode(milliseconds, forKey: .delayMs)
         case .drop:
             try c.encode(true, forKey: .drop)
+        case .loseAnswer:
+            try c.encode(true, forKey: .loseAnswer)
         }
     }
 }

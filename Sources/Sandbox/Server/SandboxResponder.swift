@@ -54,6 +54,11 @@ struct SandboxResponder: HTTPResponder {
             return Self.convert(response)
         case .delay(let milliseconds)?:
             try await Task.sleep(for: .milliseconds(milliseconds))
+        case .loseAnswer?:
+            // The world changes (and logs the real status); the client never hears of it.
+            _ = await world.respond(to: incoming)
+            context.closeConnection()
+            throw ConnectionDropped()
         case nil:
             break
         }

@@ -141,6 +141,11 @@ public final class SandboxServer: Sendable {
     @discardableResult
     public func cancelQueueItem(_ id: Int) async -> Bool { await world.cancelQueueItem(id) }
 
+    /// Shifts the simulated services' clock by `seconds` from the real one (negative = behind).
+    /// Timestamps recorded while shifted keep their value when the offset changes again. The HTTP
+    /// `Date` header always carries the real time.
+    public func setClockOffset(seconds: TimeInterval) async { await world.setClockOffset(seconds) }
+
     // MARK: Faults and reset
 
     public func injectFault(_ fault: SandboxFault) async { await world.injectFault(fault) }

@@ -11,14 +11,21 @@ actor SandboxWorld {
     private(set) var jenkins: JenkinsService
     private var faults: [SandboxFault] = []
     private var log: [SandboxRequestRecord] = []
-    private let now: @Sendable () -> Date
+    private let clock: @Sendable () -> Date
+    /// Added to `clock`: moves the simulated services' time (timestamps they record and report)
+    /// without waiting, e.g. to make a build look an hour old.
+    private(set) var clockOffset: TimeInterval = 0
 
     init(scenario: Scenario, now: @escaping @Sendable () -> Date = Date.init) {
         self.scenario = scenario
-        self.now = now
+        self.clock = now
         github = GitHubService(scenario: scenario.github)
         jenkins = JenkinsService(scenario: scenario.jenkins)
     }
+
+    private func now() -> Date { clock().addingTimeInterval(clockOffset) }
+
+    func setClockOffset(_ seconds: TimeInterval) { clockOffset = seconds }
 
     // MARK: Serving
 
@@ -97,5 +104,6 @@ actor SandboxWorld {
         jenkins = JenkinsService(scenario: scenario.jenkins)
         faults.removeAll()
         log.removeAll()
+        clockOffset = 0
     }
 }

@@ -18,7 +18,7 @@ final class LedgerDetailTests: XCTestCase {
         XCTAssertEqual(state.repos[0].ledger[selected], record)
         let text = render(state, size: size).plainText
         XCTAssertTrue(
-            text.contains("ledger  create-pr done \(Timestamp.format(Fixtures.t0)) by cron@build-host (run) · queue 42 · http:"),
+            text.contains("ledger  create-pr: done · \(Timestamp.format(Fixtures.t0)) by cron@build-host (run) · queue 42 · "),
             text)
     }
 

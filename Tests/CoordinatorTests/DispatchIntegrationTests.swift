@@ -109,8 +109,9 @@ final class DispatchIntegrationTests: XCTestCase {
         XCTAssertEqual(live1, ["status-02:awaiting-planning"])
         XCTAssertEqual(try fixture.cache().issues, before.issues)
         XCTAssertEqual(report.repos.first?.outcomes.count, 2, "--keep-going tries the next issue")
+        // Unreachable before the build request could leave: no intent, nothing to resolve later.
         let ledger = DispatchLedger(url: fixture.store.ledgerURL).records()
-        XCTAssertEqual(ledger.filter { $0.event == .failed }.count, 2)
+        XCTAssertEqual(ledger, [])
     }
 
     func testFailedDispatchStopsTheRunWithoutKeepGoing() async throws {

@@ -57,19 +57,172 @@ final class DispatcherTests: XCTestCase {
         XCTAssertNil(ledger.unfinishedDispatch(issue: 1, pickup: "status-02:awaiting-planning"))
     }
 
-    func testAnIntentWithoutJenkinsAnswerIsNeverStartedAgain() async throws {
-        // A crash while Jenkins was answering: the job may exist, so it is finished, not repeated.
+    private let p02 = "status-02:awaiting-planning", b03 = "status-03:planning"
+
+    /// The intent of a dispatch that stopped before Jenkins' answer was recorded.
+    private func unresolvedIntent(_ id: String = "d1", at time: Date = Date(), parameters: [JobParameter]? = nil) throws {
         try ledger.append(LedgerRecord(
-            time: Date(), dispatchID: "d1", issue: 1, pickup: "status-02:awaiting-planning", busy: "status-03:planning", event: .intent))
-        let github = FakeGitHub([issue(1, ["status-02:awaiting-planning"])])
+            time: time, dispatchID: id, issue: 1, pickup: p02, busy: b03, event: .intent,
+            jobPath: demoRepo.executorJobPath, parameters: parameters ?? plan(1).parameters))
+    }
+
+    func testAnIntentWhoseJobIsInJenkinsIsFinishedNotStartedAgain() async throws {
+        // Killed while Jenkins was answering: Jenkins has the job, so the labels are moved, no second job.
+        try unresolvedIntent()
+        let github = FakeGitHub([issue(1, [p02])])
         let jenkins = FakeJenkins()
+        await jenkins.seed(path: demoRepo.executorJobPath, parameters: plan(1).parameters, at: Date())
+        let outcome = await dispatcher(github, jenkins).dispatch(plan(1))
+        guard case let .recovered(receipt) = outcome else { return XCTFail("\(outcome)") }
+        XCTAssertEqual(receipt.evidence, .found(.queue))
+        XCTAssertTrue(outcome.summary.contains("found in Jenkins' queue"), outcome.summary)
+        let started = await jenkins.started.count
+        XCTAssertEqual(started, 1, "no second job")
+        let labels = try await github.issue(number: 1).labels
+        XCTAssertEqual(labels, [b03])
+        XCTAssertEqual(ledger.records().map(\.event), [.intent, .jobFound, .labelsMoved, .done])
+        XCTAssertEqual(ledger.records()[1].foundIn, .queue)
+        XCTAssertEqual(ledger.records()[1].queueID, 1)
+    }
+
+    func testAnIntentWhoseJobJenkinsNeverGotStartsTheJobOnce() async throws {
+        // Killed after the intent, before the POST: no job anywhere, so it is started now, once.
+        try unresolvedIntent()
+        let github = FakeGitHub([issue(1, [p02])])
+        let jenkins = FakeJenkins()
+        let outcome = await dispatcher(github, jenkins).dispatch(plan(1))
+        guard case let .dispatched(receipt) = outcome else { return XCTFail("\(outcome)") }
+        XCTAssertEqual(receipt.evidence, .answered)
+        let started = await jenkins.started.count
+        XCTAssertEqual(started, 1)
+        XCTAssertEqual(ledger.records().map(\.event), [.intent, .jobAbsent, .intent, .jobStarted, .labelsMoved, .done])
+        XCTAssertEqual(ledger.records()[1].stepDescription, "not started (no such job in Jenkins); dispatching again")
+        let again = await dispatcher(github, jenkins).dispatch(plan(1))
+        guard case .skipped = again else { return XCTFail("\(again)") }
+        let startedAfter = await jenkins.started.count
+        XCTAssertEqual(startedAfter, 1)
+    }
+
+    func testAJobOfAnEarlierDispatchWithTheSameParametersDoesNotCount() async throws {
+        // The same issue was planned before with the same parameters; that build is older than
+        // this intent (and recorded against its own dispatch): it is not this dispatch's job.
+        let hourAgo = Date().addingTimeInterval(-3600)
+        let jenkins = FakeJenkins()
+        await jenkins.seed(path: demoRepo.executorJobPath, parameters: plan(1).parameters, at: hourAgo)
+        try unresolvedIntent()
+        let github = FakeGitHub([issue(1, [p02])])
+        let outcome = await dispatcher(github, jenkins).dispatch(plan(1))
+        guard case .dispatched = outcome else { return XCTFail("\(outcome)") }
+        let started = await jenkins.started.count
+        XCTAssertEqual(started, 2, "the old build did not count; a new job was started")
+    }
+
+    func testAQueueItemRecordedAgainstAnotherDispatchDoesNotCount() async throws {
+        let jenkins = FakeJenkins()
+        await jenkins.seed(path: demoRepo.executorJobPath, parameters: plan(1).parameters, at: Date())
+        // Queue item 1 belongs to another dispatch (of a different pickup that had the same parameters).
+        try ledger.append(LedgerRecord(
+            time: Date(), dispatchID: "other", issue: 1, pickup: "status-05:plan-ready", busy: "status-06:implementing",
+            event: .jobStarted, queueID: 1))
+        try unresolvedIntent()
+        let github = FakeGitHub([issue(1, [p02])])
+        let outcome = await dispatcher(github, jenkins).dispatch(plan(1))
+        guard case .dispatched = outcome else { return XCTFail("\(outcome)") }
+        let started = await jenkins.started.count
+        XCTAssertEqual(started, 2)
+    }
+
+    func testALostAnswerIsResolvedInTheSameRunWhenTheJobWasQueued() async throws {
+        let github = FakeGitHub([issue(1, [p02])])
+        try store.save(IssueCache(issues: [1: issue(1, [p02])]))
+        let jenkins = FakeJenkins()
+        await jenkins.loseAnswers(1)
+        var dispatcher = dispatcher(github, jenkins)
+        dispatcher.lostAnswerWait = .zero
+        let outcome = await dispatcher.dispatch(plan(1))
+        guard case let .dispatched(receipt) = outcome else { return XCTFail("\(outcome)") }
+        XCTAssertEqual(receipt.evidence, .found(.queue))
+        XCTAssertEqual(receipt.labels, [b03])
+        XCTAssertTrue(receipt.cacheUpdated)
+        let started = await jenkins.started.count
+        XCTAssertEqual(started, 1)
+        XCTAssertEqual(ledger.records().map(\.event), [.intent, .answerLost, .jobFound, .labelsMoved, .done])
+    }
+
+    func testJenkinsDownWhileResolvingTouchesNothingAndAsksAgainNextTime() async throws {
+        let github = FakeGitHub([issue(1, [p02])])
+        try store.save(IssueCache(issues: [1: issue(1, [p02])]))
+        let before = try Data(contentsOf: store.fileURL)
+        let jenkins = FakeJenkins()
+        await jenkins.loseAnswers(1)
+        await jenkins.setFindFailure(.transport(url: "j", message: "connection refused"))
+        var dispatcher = dispatcher(github, jenkins)
+        dispatcher.lostAnswerWait = .zero
+
+        let outcome = await dispatcher.dispatch(plan(1))
+        guard case let .failed(failure) = outcome else { return XCTFail("\(outcome)") }
+        XCTAssertEqual(failure.stage, .unresolved)
+        XCTAssertTrue(failure.message.contains("could not be asked"), failure.message)
+        let labelCalls = await github.labelCalls
+        XCTAssertEqual(labelCalls, 0)
+        XCTAssertEqual(try Data(contentsOf: store.fileURL), before)
+        XCTAssertEqual(ledger.records().map(\.event), [.intent, .answerLost])
+
+        // Still down on the next run: still nothing, and still no second job.
+        let stillDown = await dispatcher.dispatch(plan(1))
+        guard case let .failed(again) = stillDown else { return XCTFail("\(stillDown)") }
+        XCTAssertEqual(again.stage, .unresolved)
+        var started = await jenkins.started.count
+        XCTAssertEqual(started, 1)
+
+        // Back up: the job is found, the labels move, no second job.
+        await jenkins.setFindFailure(nil)
+        let recovered = await dispatcher.dispatch(plan(1))
+        guard case .recovered = recovered else { return XCTFail("\(recovered)") }
+        started = await jenkins.started.count
+        XCTAssertEqual(started, 1)
+        XCTAssertEqual(ledger.records().map(\.event), [.intent, .answerLost, .jobFound, .labelsMoved, .done])
+    }
+
+    func testALostRequestWithNoJobIsRequestedOnceMore() async throws {
+        let github = FakeGitHub([issue(1, [p02])])
+        let jenkins = FakeJenkins()
+        await jenkins.dropRequests(1)
+        var dispatcher = dispatcher(github, jenkins)
+        dispatcher.lostAnswerWait = .zero
+        let outcome = await dispatcher.dispatch(plan(1))
+        guard case let .dispatched(receipt) = outcome else { return XCTFail("\(outcome)") }
+        XCTAssertEqual(receipt.evidence, .answered)
+        let started = await jenkins.started.count
+        XCTAssertEqual(started, 1)
+        XCTAssertEqual(ledger.records().map(\.event), [.intent, .answerLost, .jobAbsent, .intent, .jobStarted, .labelsMoved, .done])
+    }
+
+    func testTwoLostRequestsWithNoJobFailWithoutChangingAnything() async throws {
+        let github = FakeGitHub([issue(1, [p02])])
+        let jenkins = FakeJenkins()
+        await jenkins.dropRequests(2)
+        var dispatcher = dispatcher(github, jenkins)
+        dispatcher.lostAnswerWait = .zero
+        let outcome = await dispatcher.dispatch(plan(1))
+        guard case let .failed(failure) = outcome else { return XCTFail("\(outcome)") }
+        XCTAssertEqual(failure.stage, .jenkins)
+        XCTAssertFalse(failure.jobStarted)
+        let labelCalls = await github.labelCalls
+        XCTAssertEqual(labelCalls, 0)
+        XCTAssertEqual(ledger.records().map(\.event), [.intent, .answerLost, .jobAbsent, .intent, .answerLost, .jobAbsent])
+        XCTAssertNil(ledger.unfinishedDispatch(issue: 1, pickup: p02))
+    }
+
+    func testAnIntentRecordedWithoutParametersFallsBackToThePlan() async throws {
+        try ledger.append(LedgerRecord(time: Date(), dispatchID: "legacy", issue: 1, pickup: p02, busy: b03, event: .intent))
+        let github = FakeGitHub([issue(1, [p02])])
+        let jenkins = FakeJenkins()
+        await jenkins.seed(path: demoRepo.executorJobPath, parameters: plan(1).parameters, at: Date())
         let outcome = await dispatcher(github, jenkins).dispatch(plan(1))
         guard case .recovered = outcome else { return XCTFail("\(outcome)") }
         let started = await jenkins.started.count
-        XCTAssertEqual(started, 0)
-        let labels = try await github.issue(number: 1).labels
-        XCTAssertEqual(labels, ["status-03:planning"])
-        XCTAssertEqual(ledger.records().last?.event, .done)
+        XCTAssertEqual(started, 1)
     }
 
     func testALaterPickupLabelIsANewDispatch() async throws {
@@ -156,11 +309,16 @@ extension DispatcherTests {
         try ledger.append(LedgerRecord(
             time: Date(), dispatchID: "old", issue: 1, pickup: "status-02:awaiting-planning", busy: "status-03:planning",
             event: .intent, issueUpdatedAt: Timestamp.parse("2026-11-24T09:00:00Z")))
+        try ledger.append(LedgerRecord(
+            time: Date(), dispatchID: "old", issue: 1, pickup: "status-02:awaiting-planning", busy: "status-03:planning", event: .jobStarted, queueID: 3))
         let github = FakeGitHub([issue(1, ["status-02:awaiting-planning"], updated: "2026-11-24T09:00:00Z")])
         let jenkins = FakeJenkins()
         let outcome = await dispatcher(github, jenkins).dispatch(plan(1))
-        guard case .recovered = outcome else { return XCTFail("\(outcome)") }
+        guard case let .recovered(receipt) = outcome else { return XCTFail("\(outcome)") }
+        XCTAssertEqual(receipt.evidence, .recorded)
         let started = await jenkins.started.count
         XCTAssertEqual(started, 0)
+        let asked = await jenkins.findCalls
+        XCTAssertEqual(asked, 0, "a recorded start needs no question to Jenkins")
     }
 }

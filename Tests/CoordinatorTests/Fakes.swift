@@ -67,23 +67,67 @@ actor FakeGitHub: IssueSource, LabelWriter, BranchResolver {
     }
 }
 
-/// An in-memory Jenkins that records every build request.
+/// An in-memory Jenkins that records every build request, and can lose its answers.
 actor FakeJenkins: JobStarter {
     var started: [(path: String, parameters: [JobParameter])] = []
+    /// When each entry of `started` was queued (on the fake's clock, which is ours).
+    var queuedAt: [Date] = []
     var failure: JenkinsError?
+    /// The next this-many build requests queue the job, then lose the answer.
+    var answersToLose = 0
+    /// The next this-many build requests are lost before Jenkins handles them: no job, no answer.
+    var requestsToDrop = 0
+    /// Thrown by `findJob`, e.g. Jenkins down while resolving.
+    var findFailure: JenkinsError?
+    var findCalls = 0
     var nextQueueID = 1
 
     func setFailure(_ error: JenkinsError?) { failure = error }
+    func loseAnswers(_ count: Int) { answersToLose = count }
+    func dropRequests(_ count: Int) { requestsToDrop = count }
+    func setFindFailure(_ error: JenkinsError?) { findFailure = error }
+
+    /// A job queued earlier by someone whose answer never got recorded.
+    func seed(path: String, parameters: [JobParameter], at time: Date) {
+        started.append((path, parameters))
+        queuedAt.append(time)
+        nextQueueID += 1
+    }
+
+    func prepareToStart() async throws {
+        if let failure, case .transport = failure { throw failure }
+    }
 
     func startJob(path jobPath: String, parameters: [JobParameter]) async throws -> JobStart {
         if let failure { throw failure }
+        if requestsToDrop > 0 {
+            requestsToDrop -= 1
+            throw JenkinsError.answerLost(url: "fake", message: "the server closed the connection before answering")
+        }
         started.append((jobPath, parameters))
+        queuedAt.append(Date())
         defer { nextQueueID += 1 }
+        if answersToLose > 0 {
+            answersToLose -= 1
+            throw JenkinsError.answerLost(url: "fake", message: "the server closed the connection before answering")
+        }
         return JobStart(queueID: nextQueueID, queueURL: "http://jenkins/queue/item/\(nextQueueID)/", merged: false)
     }
 
     func queueItem(id: Int) async throws -> QueueItem {
         throw JenkinsError.transport(url: "fake", message: "queue lookups are cosmetic")
+    }
+
+    func findJob(_ query: JobQuery) async throws -> JobSighting? {
+        findCalls += 1
+        if let findFailure { throw findFailure }
+        let candidates = zip(started.indices, started).map { index, job in
+            JobLookup.Candidate(
+                place: .queue, jobPath: JobLookup.normalizedJobPath(job.path), queueID: index + 1,
+                createdAt: queuedAt[index].timeIntervalSince1970,
+                parameters: Dictionary(job.parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }))
+        }
+        return JobLookup.match(candidates, query: query, skew: 0)?.sighting
     }
 }
 

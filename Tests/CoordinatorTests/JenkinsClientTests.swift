@@ -226,14 +226,15 @@ final class JenkinsClientTests: XCTestCase {
         XCTAssertEqual(posts.count, 1, "a build POST is never repeated")
     }
 
-    func testDroppedBuildRequestIsTransportErrorAndNotRetried() async throws {
+    func testDroppedBuildRequestIsALostAnswerAndNotRetried() async throws {
         let sandbox = try await start()
         await sandbox.server.injectFault(.drop(method: "POST", path: "buildWithParameters", count: 5))
 
         await assertThrows(JenkinsError.self, {
             try await sandbox.jenkins().startJob(path: SandboxHarness.jobPath, parameters: self.parameters)
         }) { error in
-            guard case .transport = error else { return XCTFail("\(error)") }
+            // The connection was open and the request sent: only Jenkins can say whether it acted.
+            guard case .answerLost = error else { return XCTFail("\(error)") }
         }
         let posts = await sandbox.requests(containing: "buildWithParameters")
         XCTAssertEqual(posts.count, 1, "a build POST is never repeated")
@@ -258,5 +259,121 @@ final class JenkinsClientTests: XCTestCase {
             XCTAssertTrue(url.hasPrefix(deadURL))
         }
         XCTAssertLessThan(clock.now - started, .seconds(5), "a refused connection is reported, not waited on")
+    }
+
+    // MARK: - Finding the job of a lost answer
+
+    func testALostAnswerIsFoundInTheQueueWithItsParameters() async throws {
+        let sandbox = try await start(SandboxHarness.scenario(startDelayMs: 60_000))
+        let jenkins = sandbox.jenkins()
+        let intent = Date()
+        await sandbox.server.injectFault(.loseAnswer(method: "POST", path: "buildWithParameters"))
+
+        await assertThrows(JenkinsError.self, {
+            try await jenkins.startJob(path: SandboxHarness.jobPath, parameters: self.parameters)
+        }) { error in
+            guard case .answerLost = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(error.description.contains("may or may not have been queued"), error.description)
+        }
+        let found = try await jenkins.findJob(JobQuery(jobPath: SandboxHarness.jobPath, parameters: parameters, notBefore: intent))
+        XCTAssertEqual(found, JobSighting(place: .queue, queueID: 1))
+        let requests = await sandbox.server.requests().map(\.path)
+        XCTAssertEqual(requests.last, "/jenkins/queue/api/json", "found in the queue: the builds are not asked")
+    }
+
+    func testAStartedJobIsFoundAmongTheBuilds() async throws {
+        let sandbox = try await start()
+        let jenkins = sandbox.jenkins()
+        let intent = Date()
+        let started = try await jenkins.startJob(path: SandboxHarness.jobPath, parameters: parameters)
+        try await waitUntil("the build started") { await sandbox.server.builds().first?.buildNumber != nil }
+
+        let found = try await jenkins.findJob(JobQuery(jobPath: SandboxHarness.jobPath, parameters: parameters, notBefore: intent))
+        XCTAssertEqual(found?.place, .builds)
+        XCTAssertEqual(found?.queueID, started.queueID)
+        XCTAssertEqual(found?.buildNumber, 1)
+        XCTAssertEqual(found?.buildURL, sandbox.server.jenkinsURL + "/job/Coordinator/job/demo/job/executor/1/")
+    }
+
+    func testOlderOtherOrExcludedJobsAreNotTheOneLookedFor() async throws {
+        let sandbox = try await start(SandboxHarness.scenario(startDelayMs: 60_000))
+        let jenkins = sandbox.jenkins()
+        // An hour ago: the same parameters, from an earlier pickup.
+        await sandbox.server.setClockOffset(seconds: -3600)
+        _ = try await jenkins.startJob(path: SandboxHarness.jobPath, parameters: parameters)
+        await sandbox.server.setClockOffset(seconds: 0)
+        let intent = Date()
+        // Now: another issue's job, and one with a different branch.
+        var other = parameters
+        other[2] = JobParameter("COMMAND", "mcp-coder --log-level INFO create-plan 8")
+        _ = try await jenkins.startJob(path: SandboxHarness.jobPath, parameters: other)
+        var branch = parameters
+        branch[1] = JobParameter("BRANCH_NAME", "7-other")
+        _ = try await jenkins.startJob(path: SandboxHarness.jobPath, parameters: branch)
+
+        let query = JobQuery(jobPath: SandboxHarness.jobPath, parameters: parameters, notBefore: intent)
+        let none = try await jenkins.findJob(query)
+        XCTAssertNil(none)
+
+        // The same parameters now, but recorded against another dispatch: still not this one's.
+        let recent = try await jenkins.startJob(path: SandboxHarness.jobPath, parameters: parameters)
+        var excluding = query
+        excluding.excludedQueueIDs = [try XCTUnwrap(recent.queueID)]
+        let excluded = try await jenkins.findJob(excluding)
+        XCTAssertNil(excluded)
+        let found = try await jenkins.findJob(query)
+        XCTAssertEqual(found?.queueID, recent.queueID)
+    }
+
+    func testFindingWithJenkinsDownIsATransportError() async throws {
+        let gone = try await SandboxHarness.start(SandboxHarness.scenario())
+        let deadURL = gone.server.jenkinsURL
+        await gone.stop()
+        let sandbox = try await start()
+        let jenkins = JenkinsClient(
+            http: sandbox.http, serverURL: deadURL, username: SandboxHarness.jenkinsUser,
+            apiToken: Secret(SandboxHarness.jenkinsAPIToken), requestTimeout: .seconds(5), logger: SandboxHarness.logger)
+        await assertThrows(JenkinsError.self, {
+            try await jenkins.findJob(JobQuery(jobPath: SandboxHarness.jobPath, parameters: self.parameters, notBefore: Date()))
+        }) { error in
+            guard case .transport = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testABuildRequestToAStoppedJenkinsIsNotALostAnswer() async throws {
+        // The crumb is known (prepareToStart), then Jenkins goes away: the POST finds no server,
+        // so nothing can have been queued.
+        let sandbox = try await start()
+        let doomed = try await SandboxHarness.start(SandboxHarness.scenario())
+        let jenkins = JenkinsClient(
+            http: sandbox.http, serverURL: doomed.server.jenkinsURL, username: SandboxHarness.jenkinsUser,
+            apiToken: Secret(SandboxHarness.jenkinsAPIToken), requestTimeout: .seconds(5), logger: SandboxHarness.logger)
+        try await jenkins.prepareToStart()
+        await doomed.stop()
+        await assertThrows(JenkinsError.self, {
+            try await jenkins.startJob(path: SandboxHarness.jobPath, parameters: self.parameters)
+        }) { error in
+            guard case .transport = error else { return XCTFail("expected a definite failure, got \(error)") }
+        }
+    }
+
+    func testACrumbFieldThatIsNoHeaderNameIsAJenkinsErrorNotATrap() async throws {
+        let sandbox = try await start()
+        for field in ["ü", "", "Jenkins Crumb", "Jenkins-Crumb\nX-Evil: 1", "a:b"] {
+            let body = String(decoding: try JSONEncoder().encode(["crumb": "abc", "crumbRequestField": field]), as: UTF8.self)
+            await sandbox.server.injectFault(.status(200, method: "GET", path: "/crumbIssuer/api/json", headers: ["Content-Type": "application/json"], body: body))
+            let jenkins = sandbox.jenkins()
+            await assertThrows(JenkinsError.self, { try await jenkins.prepareToStart() }) { error in
+                guard case let .malformed(_, message) = error else { return XCTFail("\(field): \(error)") }
+                XCTAssertTrue(message.contains("invalid header field"), message)
+            }
+        }
+        let crumbValue = String(decoding: try JSONEncoder().encode(["crumb": "a\r\nb", "crumbRequestField": "Jenkins-Crumb"]), as: UTF8.self)
+        await sandbox.server.injectFault(.status(200, method: "GET", path: "/crumbIssuer/api/json", body: crumbValue))
+        await assertThrows(JenkinsError.self, { try await sandbox.jenkins().prepareToStart() }) { error in
+            guard case .malformed = error else { return XCTFail("\(error)") }
+        }
+        let posts = await sandbox.requests(containing: "buildWithParameters")
+        XCTAssertEqual(posts.count, 0)
     }
 }

@@ -8,14 +8,24 @@ import Glibc
 public enum LedgerEvent: String, Codable, Sendable, Equatable {
     /// About to ask Jenkins for the job.
     case intent
+    /// The build request may have reached Jenkins but its answer was lost: unresolved until Jenkins
+    /// is asked whether the job exists.
+    case answerLost = "answer_lost"
     /// Jenkins took the job (201, or 303 merged into a queued one).
     case jobStarted = "job_started"
+    /// Jenkins' answer was never recorded, and the job was found in its queue or builds: started.
+    case jobFound = "job_found"
+    /// Jenkins' answer was never recorded, and Jenkins has no such job: not started, nothing changed.
+    case jobAbsent = "job_absent"
     /// The busy label is on GitHub and the pickup label gone.
     case labelsMoved = "labels_moved"
     /// Finished; nothing left to recover.
     case done
     /// Jenkins refused; nothing was changed.
     case failed
+
+    /// The last step of a dispatch whose job may exist while its labels have not moved.
+    var isUnfinished: Bool { [.intent, .answerLost, .jobStarted, .jobFound].contains(self) }
 }
 
 /// One line of `NAME.dispatches.jsonl`.
@@ -37,11 +47,18 @@ public struct LedgerRecord: Codable, Sendable, Equatable {
     /// On `intent`: the issue's `updated_at` as the dispatch read it live (GitHub's clock). Tells a
     /// dispatch still in flight from one a person has since overtaken.
     public var issueUpdatedAt: Date?
+    /// On `intent`: the Jenkins job and the exact parameters sent, so a later run can look for
+    /// that job when Jenkins' answer was lost. No secret is among them.
+    public var jobPath: String?
+    public var parameters: [JobParameter]?
+    /// On `job_found`: where Jenkins showed the job.
+    public var foundIn: JobSighting.Place?
 
     public init(
         time: Date, dispatchID: String, issue: Int, pickup: String, busy: String, event: LedgerEvent,
         workflow: String? = nil, queueID: Int? = nil, merged: Bool? = nil, buildURL: String? = nil,
-        by: String? = nil, message: String? = nil, issueUpdatedAt: Date? = nil
+        by: String? = nil, message: String? = nil, issueUpdatedAt: Date? = nil,
+        jobPath: String? = nil, parameters: [JobParameter]? = nil, foundIn: JobSighting.Place? = nil
     ) {
         self.time = time
         self.dispatchID = dispatchID
@@ -56,14 +73,19 @@ public struct LedgerRecord: Codable, Sendable, Equatable {
         self.by = by
         self.message = message
         self.issueUpdatedAt = issueUpdatedAt
+        self.jobPath = jobPath
+        self.parameters = parameters
+        self.foundIn = foundIn
     }
 
     enum CodingKeys: String, CodingKey {
-        case time, issue, pickup, busy, event, workflow, merged, by, message
+        case time, issue, pickup, busy, event, workflow, merged, by, message, parameters
         case dispatchID = "dispatch_id"
         case queueID = "queue_id"
         case buildURL = "build_url"
         case issueUpdatedAt = "issue_updated_at"
+        case jobPath = "job_path"
+        case foundIn = "found_in"
     }
 
     public init(from decoder: Decoder) throws {
@@ -85,6 +107,9 @@ public struct LedgerRecord: Codable, Sendable, Equatable {
         by = try c.decodeIfPresent(String.self, forKey: .by)
         message = try c.decodeIfPresent(String.self, forKey: .message)
         issueUpdatedAt = (try c.decodeIfPresent(String.self, forKey: .issueUpdatedAt)).flatMap(Timestamp.parse)
+        jobPath = try c.decodeIfPresent(String.self, forKey: .jobPath)
+        parameters = try c.decodeIfPresent([JobParameter].self, forKey: .parameters)
+        foundIn = try c.decodeIfPresent(JobSighting.Place.self, forKey: .foundIn)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -102,6 +127,35 @@ public struct LedgerRecord: Codable, Sendable, Equatable {
         try c.encodeIfPresent(by, forKey: .by)
         try c.encodeIfPresent(message, forKey: .message)
         try c.encodeIfPresent(issueUpdatedAt.map(Timestamp.format), forKey: .issueUpdatedAt)
+        try c.encodeIfPresent(jobPath, forKey: .jobPath)
+        try c.encodeIfPresent(parameters, forKey: .parameters)
+        try c.encodeIfPresent(foundIn, forKey: .foundIn)
+    }
+}
+
+extension LedgerRecord {
+    /// The dispatch's state after this step, in words for the console and `status`. Says only
+    /// what the ledger recorded.
+    public var stepDescription: String {
+        let how = foundIn.map { $0 == .queue ? "found in Jenkins' queue" : "found among the job's builds" }
+        switch event {
+        case .intent:
+            return "intent recorded, Jenkins' answer unknown: Jenkins is asked before anything else is done for the issue"
+        case .answerLost:
+            return "Jenkins' answer was lost: not yet known whether the job started; Jenkins is asked next time"
+        case .jobStarted:
+            return (merged == true ? "started (merged into a queued item)" : "started (Jenkins answered)") + "; labels not moved yet"
+        case .jobFound:
+            return "started (\(how ?? "not checked: older entry")); labels not moved yet"
+        case .jobAbsent:
+            return "not started (no such job in Jenkins); dispatching again"
+        case .labelsMoved:
+            return "started; labels moved"
+        case .done:
+            return how.map { "done; started (\($0))" } ?? "done"
+        case .failed:
+            return "failed" + (message.map { ": \($0)" } ?? "")
+        }
     }
 }
 
@@ -130,7 +184,7 @@ public struct DispatchLedger: Sendable {
         let fd = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw LedgerError(description: "cannot open ledger \(url.path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        let written = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress!, $0.count) }
+        let written = line.withUnsafeBytes { bytes in bytes.baseAddress.map { Glibc.write(fd, $0, bytes.count) } ?? 0 }
         guard written == line.count else {
             throw LedgerError(description: "cannot append to ledger \(url.path): \(String(cString: strerror(errno)))")
         }
@@ -145,13 +199,25 @@ public struct DispatchLedger: Sendable {
     }
 
     /// The dispatch of `issue` from `pickup` whose job may have started but whose label move is not
-    /// confirmed: its last record is `intent` (the answer from Jenkins was never recorded, so the
-    /// job may exist) or `jobStarted`. While it still speaks for the issue it is finished, never
-    /// started again (see `Dispatcher.isInFlight`).
+    /// confirmed: its last record is `intent` or `answer_lost` (Jenkins' answer was never recorded:
+    /// *unresolved* until Jenkins is asked), or `job_started` / `job_found`. While it still speaks
+    /// for the issue it is finished, never started again (see `Dispatcher.isInFlight`).
     public func unfinishedDispatch(issue: Int, pickup: String) -> [LedgerRecord]? {
         let lines = records().filter { $0.issue == issue && $0.pickup == pickup }
-        guard let last = lines.last, last.event == .intent || last.event == .jobStarted else { return nil }
+        guard let last = lines.last, last.event.isUnfinished else { return nil }
         return lines.filter { $0.dispatchID == last.dispatchID }
+    }
+
+    /// The queue items and builds recorded against dispatches other than `dispatchID`: none of them
+    /// can be the job that dispatch started.
+    public func recordedJobs(otherThan dispatchID: String) -> (queueIDs: Set<Int>, buildURLs: Set<String>) {
+        var queueIDs: Set<Int> = []
+        var buildURLs: Set<String> = []
+        for record in records() where record.dispatchID != dispatchID {
+            if let id = record.queueID { queueIDs.insert(id) }
+            if let url = record.buildURL { buildURLs.insert(url) }
+        }
+        return (queueIDs, buildURLs)
     }
 
     /// The last record of each dispatch, newest last, at most `limit`.
@@ -167,6 +233,7 @@ public struct DispatchLedger: Sendable {
                 merged.by = record.by ?? previous.by
                 merged.workflow = record.workflow ?? previous.workflow
                 merged.merged = record.merged ?? previous.merged
+                merged.foundIn = record.foundIn ?? previous.foundIn
             }
             lastByID[record.dispatchID] = merged
         }

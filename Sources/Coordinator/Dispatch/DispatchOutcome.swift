@@ -28,11 +28,12 @@ public enum DispatchOutcome: Sendable, Equatable {
         case let .dispatched(r):
             var text = "#\(r.issueNumber) dispatched: \(r.labelMove.summary), job \(r.jobPath)"
             text += r.merged ? " (merged into queued item \(r.queueID.map(String.init) ?? "?"))" : r.queueID.map { " (queue item \($0))" } ?? ""
+            if r.evidence != .answered { text += "; \(r.evidence)" }
             if let build = r.buildURL { text += ", build \(build)" }
             if let warning = r.cacheWarning { text += "; warning: \(warning)" }
             return text
         case let .recovered(r):
-            var text = "#\(r.issueNumber) recovered: the job was already started\(r.queueID.map { " (queue item \($0))" } ?? ""); labels moved now (\(r.labelMove.summary)), no second job"
+            var text = "#\(r.issueNumber) recovered: \(r.evidence)\(r.queueID.map { " (queue item \($0))" } ?? ""); labels moved now (\(r.labelMove.summary)), no second job"
             if let warning = r.cacheWarning { text += "; warning: \(warning)" }
             return text
         case let .skipped(issue, reason):
@@ -56,6 +57,30 @@ public struct DispatchReceipt: Sendable, Equatable {
     /// Why the cache was not updated, when it was not. The dispatch succeeded regardless.
     public var cacheWarning: String?
     public var buildURL: String?
+    /// How we know the job started.
+    public var evidence: JobEvidence = .answered
+}
+
+/// How a dispatch knows its Jenkins job started. Messages say only what was seen.
+public enum JobEvidence: Sendable, Equatable, CustomStringConvertible {
+    /// Jenkins answered the build request (201, or 303 merged).
+    case answered
+    /// An earlier run recorded Jenkins' answer in the ledger.
+    case recorded
+    /// Jenkins' answer was lost; the job was then found there.
+    case found(JobSighting.Place)
+    /// Recorded by a version that kept no parameters: Jenkins could not be asked; not checked.
+    case assumed
+
+    public var description: String {
+        switch self {
+        case .answered: "Jenkins accepted the job"
+        case .recorded: "the job was already started (Jenkins' answer is in the ledger)"
+        case .found(.queue): "Jenkins' answer was lost; the job was found in Jenkins' queue"
+        case .found(.builds): "Jenkins' answer was lost; the job was found among the job's builds"
+        case .assumed: "assumed started (an older ledger entry without its parameters; Jenkins not checked)"
+        }
+    }
 }
 
 /// A dispatch that did not go through.
@@ -67,6 +92,9 @@ public struct DispatchFailure: Sendable, Equatable {
         case jenkins
         /// The job started but the labels did not move; the ledger lets the next run finish it.
         case labels
+        /// Whether the job started is unknown (Jenkins' answer was lost and Jenkins could not be
+        /// asked): nothing else was done; the next run asks Jenkins before anything else.
+        case unresolved
     }
 
     public var issueNumber: Int

@@ -5,6 +5,10 @@ import Logging
 /// headless run and the console both dispatch through this one type.
 ///
 /// The caller holds the repository's `RepoLock` for the whole call.
+///
+/// An outcome Jenkins never told us is neither success nor failure: a dispatch whose answer was
+/// lost (or that stopped after recording its intent) is resolved by asking Jenkins for a queue item
+/// or build with exactly its parameters, before anything else is done for that issue.
 public struct Dispatcher: Sendable {
     public var issues: any IssueSource
     public var labels: any LabelWriter
@@ -17,6 +21,8 @@ public struct Dispatcher: Sendable {
     public var logger: Logger
     /// How long the cosmetic build-URL lookup may take.
     public var queueLookupTimeout: Duration = .seconds(2)
+    /// How long to let Jenkins settle after a lost answer before asking it whether the job exists.
+    public var lostAnswerWait: Duration = .seconds(1)
 
     public init(
         issues: any IssueSource, labels: any LabelWriter, jobs: any JobStarter, store: IssueCacheStore,
@@ -45,13 +51,23 @@ public struct Dispatcher: Sendable {
             return .failed(DispatchFailure(issueNumber: number, stage: .prepare, message: "cannot re-read the issue live: \(error)", jobStarted: false))
         }
 
-        // A job already started from this pickup label whose labels never moved: finish the move,
+        // An earlier dispatch from this pickup label that may have started a job: settle it first,
         // never start a second job.
-        if let unfinished = ledger.unfinishedDispatch(issue: number, pickup: move.remove) {
-            if isInFlight(unfinished, live: live) {
-                return await recover(issue: number, unfinished: unfinished, jobPath: plan.jobPath)
+        if var unfinished = ledger.unfinishedDispatch(issue: number, pickup: move.remove) {
+            switch await resolveIfNeeded(unfinished, fallback: plan) {
+            case let .unreachable(failure):
+                return .failed(failure)
+            case .absent:
+                unfinished = []
+            case let .started(records):
+                unfinished = records
             }
-            supersede(unfinished)
+            if !unfinished.isEmpty {
+                if isInFlight(unfinished, live: live) {
+                    return await recover(issue: number, unfinished: unfinished, jobPath: plan.jobPath)
+                }
+                supersede(unfinished)
+            }
         }
 
         // The live issue must still be what the plan assumed.
@@ -60,38 +76,82 @@ public struct Dispatcher: Sendable {
             return .skipped(issue: number, reason: .labelsChanged(live: live.labels))
         }
 
+        // Everything the POST needs besides its parameters comes before the intent, so an intent on
+        // disk means the POST was about to leave.
+        do {
+            try await jobs.prepareToStart()
+        } catch {
+            return .failed(DispatchFailure(issueNumber: number, stage: .jenkins, message: "\(error)", jobStarted: false))
+        }
+        return await start(plan, live: live, mayRetry: true)
+    }
+
+    /// Records the intent, asks Jenkins for the job, then moves the labels and updates the cache.
+    /// A lost answer is resolved by asking Jenkins after `lostAnswerWait`; when the job is not
+    /// there, it is requested once more (`mayRetry`).
+    private func start(_ plan: DispatchPlan, live: Issue, mayRetry: Bool) async -> DispatchOutcome {
+        let number = plan.issueNumber
+        let move = plan.labelMove
         let dispatchID = UUID().uuidString.lowercased()
-        func record(_ event: LedgerEvent, queueID: Int? = nil, merged: Bool? = nil, buildURL: String? = nil, message: String? = nil) throws {
-            try ledger.append(LedgerRecord(
+        func line(_ event: LedgerEvent, queueID: Int? = nil, merged: Bool? = nil, buildURL: String? = nil, message: String? = nil) -> LedgerRecord {
+            LedgerRecord(
                 time: Date(), dispatchID: dispatchID, issue: number, pickup: move.remove, busy: move.add, event: event,
                 workflow: plan.workflow.rawValue, queueID: queueID, merged: merged, buildURL: buildURL,
                 by: event == .intent ? actor : nil, message: message,
-                issueUpdatedAt: event == .intent ? live.updatedAt : nil))
+                issueUpdatedAt: event == .intent ? live.updatedAt : nil,
+                jobPath: event == .intent ? plan.jobPath : nil, parameters: event == .intent ? plan.parameters : nil)
         }
+        func record(_ event: LedgerEvent, queueID: Int? = nil, merged: Bool? = nil, buildURL: String? = nil, message: String? = nil) throws {
+            try ledger.append(line(event, queueID: queueID, merged: merged, buildURL: buildURL, message: message))
+        }
+        let intent = line(.intent)
         do {
-            try record(.intent)
+            try ledger.append(intent)
         } catch {
             // Without the intent on disk a crash could start a second job later; do not start one.
             return .failed(DispatchFailure(issueNumber: number, stage: .prepare, message: "\(error)", jobStarted: false))
         }
 
-        let start: JobStart
+        var start: JobStart
+        var evidence = JobEvidence.answered
         do {
             start = try await jobs.startJob(path: plan.jobPath, parameters: plan.parameters)
+            do {
+                try record(.jobStarted, queueID: start.queueID, merged: start.merged)
+            } catch {
+                logger.warning("ledger: \(error)")
+            }
+        } catch let JenkinsError.answerLost(_, lost) {
+            try? record(.answerLost, message: lost)
+            logger.warning("#\(number): Jenkins' answer was lost (\(lost)); asking Jenkins whether the job was queued")
+            try? await Task.sleep(for: lostAnswerWait)
+            switch await resolve([intent], fallback: plan) {
+            case var .unreachable(failure):
+                failure.message = "Jenkins' answer was lost (\(lost)) and " + failure.message
+                return .failed(failure)
+            case .absent:
+                guard mayRetry else {
+                    return .failed(DispatchFailure(
+                        issueNumber: number, stage: .jenkins,
+                        message: "Jenkins' answer was lost twice (\(lost)) and no job was found either time; nothing changed",
+                        jobStarted: false))
+                }
+                logger.warning("#\(number): no job was queued; requesting it again")
+                return await self.start(plan, live: live, mayRetry: false)
+            case let .started(records):
+                let found = records.last
+                start = JobStart(queueID: found?.queueID, queueURL: nil, merged: false)
+                evidence = found?.foundIn.map(JobEvidence.found) ?? .assumed
+            }
         } catch {
             try? record(.failed, message: "\(error)")
             return .failed(DispatchFailure(issueNumber: number, stage: .jenkins, message: "\(error)", jobStarted: false))
-        }
-        do {
-            try record(.jobStarted, queueID: start.queueID, merged: start.merged)
-        } catch {
-            logger.warning("ledger: \(error)")
         }
         logger.info("#\(number): job \(plan.jobPath) \(start.merged ? "merged into queued item" : "queued as") \(start.queueID.map(String.init) ?? "?")")
 
         var receipt = DispatchReceipt(
             issueNumber: number, jobPath: plan.jobPath, labelMove: move, queueID: start.queueID,
-            merged: start.merged, labels: [], cacheUpdated: false, cacheWarning: nil, buildURL: nil)
+            merged: start.merged, labels: [], cacheUpdated: false, cacheWarning: nil, buildURL: nil, evidence: evidence)
         switch await moveLabels(move, issue: number) {
         case let .failure(message):
             return .failed(DispatchFailure(
@@ -114,7 +174,7 @@ public struct Dispatcher: Sendable {
     /// stopped between adding the busy label and removing the pickup label. Nil when the ledger
     /// holds no such dispatch for any of `pickups`; the conflict is then left to the operator.
     public func finishInterrupted(issue number: Int, pickups: [String], jobPath: String) async -> DispatchOutcome? {
-        guard let unfinished = pickups.lazy.compactMap({ ledger.unfinishedDispatch(issue: number, pickup: $0) }).first else {
+        guard var unfinished = pickups.lazy.compactMap({ ledger.unfinishedDispatch(issue: number, pickup: $0) }).first else {
             return nil
         }
         let live: Issue
@@ -123,11 +183,80 @@ public struct Dispatcher: Sendable {
         } catch {
             return .failed(DispatchFailure(issueNumber: number, stage: .prepare, message: "cannot re-read the issue live: \(error)", jobStarted: true))
         }
+        switch await resolveIfNeeded(unfinished, fallback: nil) {
+        case let .unreachable(failure):
+            return .failed(failure)
+        case .absent:
+            return nil
+        case let .started(records):
+            unfinished = records
+        }
         guard isInFlight(unfinished, live: live) else {
             supersede(unfinished)
             return nil
         }
         return await recover(issue: number, unfinished: unfinished, jobPath: jobPath)
+    }
+
+    // MARK: Resolving a lost answer
+
+    /// What Jenkins said about a dispatch whose answer was never recorded.
+    enum Resolution {
+        /// The job exists (or an earlier step already said so): the dispatch's records, the newest
+        /// (`job_found` when just learned) last.
+        case started([LedgerRecord])
+        /// Jenkins has no such job: the dispatch is closed as `job_absent`.
+        case absent
+        /// Jenkins could not be asked: nothing was touched; ask again next time.
+        case unreachable(DispatchFailure)
+    }
+
+    /// Settles an unfinished dispatch: one whose job start is recorded passes through; one whose
+    /// answer was never recorded (last step `intent` or `answer_lost`) is resolved by asking Jenkins.
+    private func resolveIfNeeded(_ unfinished: [LedgerRecord], fallback: DispatchPlan?) async -> Resolution {
+        if unfinished.contains(where: { $0.event == .jobStarted || $0.event == .jobFound }) { return .started(unfinished) }
+        return await resolve(unfinished, fallback: fallback)
+    }
+
+    /// Asks Jenkins for a queue item or build of the dispatch's job with exactly its parameters,
+    /// created at or after its intent and not recorded against another dispatch, and records the
+    /// answer (`job_found` / `job_absent`). `records` are the dispatch's lines, intent first.
+    private func resolve(_ records: [LedgerRecord], fallback: DispatchPlan?) async -> Resolution {
+        guard let first = records.first else { return .absent }
+        let intent = records.first { $0.event == .intent } ?? first
+        func append(_ event: LedgerEvent, sighting: JobSighting? = nil, message: String) -> LedgerRecord {
+            let line = LedgerRecord(
+                time: Date(), dispatchID: intent.dispatchID, issue: intent.issue, pickup: intent.pickup, busy: intent.busy,
+                event: event, queueID: sighting?.queueID, buildURL: sighting?.buildURL, message: message, foundIn: sighting?.place)
+            do { try ledger.append(line) } catch { logger.warning("ledger: \(error)") }
+            return line
+        }
+        guard let parameters = intent.parameters ?? fallback?.parameters, let jobPath = intent.jobPath ?? fallback?.jobPath else {
+            // Written by a version that did not record what it sent: Jenkins cannot be asked
+            // precisely. Finishing the label move risks no second job; the ledger says it was not checked.
+            logger.warning("#\(intent.issue): dispatch \(intent.dispatchID) recorded no parameters; assuming its job started (not checked)")
+            return .started(records + [append(.jobFound, message: "assumed started: recorded without its parameters, so Jenkins could not be asked")])
+        }
+        let excluded = ledger.recordedJobs(otherThan: intent.dispatchID)
+        let query = JobQuery(
+            jobPath: jobPath, parameters: parameters, notBefore: intent.time,
+            excludedQueueIDs: excluded.queueIDs, excludedBuildURLs: excluded.buildURLs)
+        do {
+            if let sighting = try await jobs.findJob(query) {
+                let place = sighting.place == .queue ? "Jenkins' queue" : "the job's builds"
+                let what = sighting.buildNumber.map { "build #\($0)" } ?? sighting.queueID.map { "queue item \($0)" } ?? "an item"
+                logger.info("#\(intent.issue): dispatch \(intent.dispatchID) started: found \(what) in \(place)")
+                return .started(records + [append(.jobFound, sighting: sighting, message: "started: found \(what) in \(place)")])
+            }
+            logger.warning("#\(intent.issue): dispatch \(intent.dispatchID) did not start: no such job in Jenkins' queue or builds")
+            _ = append(.jobAbsent, message: "not started: no queue item or build with its parameters since its intent")
+            return .absent
+        } catch {
+            return .unreachable(DispatchFailure(
+                issueNumber: intent.issue, stage: .unresolved,
+                message: "whether the job of dispatch \(intent.dispatchID) started is unknown: Jenkins could not be asked (\(error)); nothing was changed, and the next run asks again before anything else",
+                jobStarted: false))
+        }
     }
 
     /// Whether an unfinished dispatch still describes the issue, so that finishing its label move
@@ -155,20 +284,28 @@ public struct Dispatcher: Sendable {
     }
 
     private func recover(issue number: Int, unfinished: [LedgerRecord], jobPath: String) async -> DispatchOutcome {
-        let last = unfinished.last!
+        guard let last = unfinished.last else {
+            return .failed(DispatchFailure(issueNumber: number, stage: .prepare, message: "no earlier dispatch to finish", jobStarted: false))
+        }
         let move = LabelMove(remove: last.pickup, add: last.busy)
-        let started = unfinished.last { $0.event == .jobStarted }
+        let started = unfinished.last { $0.event == .jobStarted || $0.event == .jobFound }
+        let evidence: JobEvidence = switch (started?.event, started?.foundIn) {
+        case (.jobStarted?, _): .recorded
+        case let (.jobFound?, place?): .found(place)
+        default: .assumed
+        }
         logger.warning("#\(number): an earlier dispatch (\(last.dispatchID)) started a job without moving the labels; finishing it")
         var receipt = DispatchReceipt(
             issueNumber: number, jobPath: jobPath, labelMove: move, queueID: started?.queueID,
-            merged: started?.merged ?? false, labels: [], cacheUpdated: false, cacheWarning: nil, buildURL: nil)
+            merged: started?.merged ?? false, labels: [], cacheUpdated: false, cacheWarning: nil, buildURL: started?.buildURL,
+            evidence: evidence)
         switch await moveLabels(move, issue: number) {
         case let .failure(message):
             return .failed(DispatchFailure(issueNumber: number, stage: .labels, message: "finishing an earlier dispatch: \(message)", jobStarted: true))
         case let .success(labels):
             receipt.labels = labels
         }
-        let note = started == nil ? "recovered: Jenkins' answer was never recorded, assumed started" : "recovered"
+        let note = "recovered: \(evidence.description)"
         for event in [LedgerEvent.labelsMoved, .done] {
             try? ledger.append(LedgerRecord(
                 time: Date(), dispatchID: last.dispatchID, issue: number, pickup: move.remove,

@@ -45,6 +45,12 @@ public final class JenkinsClient: JobStarter, Sendable {
 
     // MARK: JobStarter
 
+    /// Asks for the crumb now (once per client), so a dispatch's intent is written only when the
+    /// POST is all that is left.
+    public func prepareToStart() async throws {
+        _ = try await crumb()
+    }
+
     /// Queues a build of `jobPath` with `parameters` sent as a form body, in order.
     ///
     /// The POST is sent once and never retried on a transport failure: a request that reached
@@ -108,6 +114,42 @@ public final class JenkinsClient: JobStarter, Sendable {
             buildNumber: payload.executable?.number, buildURL: payload.executable?.url)
     }
 
+    /// Looks for the job a dispatch may have started: first among the waiting queue items, then
+    /// among the job's newest 50 builds (an item leaves the queue for the builds list, so this
+    /// order cannot miss one that moves in between). Times are compared on Jenkins' clock: the
+    /// skew comes from each answer's `Date` header.
+    public func findJob(_ query: JobQuery) async throws -> JobSighting? {
+        let queueURL = "\(serverURL)/queue/api/json?tree=\(HTTPEncoding.queryComponent(JobLookup.queueTree))"
+        let queue = try await getJSON(queueURL, as: JobLookup.QueuePayload.self)
+        if let found = JobLookup.match(queue.payload.candidates(), query: query, skew: queue.skew) {
+            return found.sighting
+        }
+        let buildsURL = serverURL + Self.jobURLPath(query.jobPath) + "/api/json?tree=\(HTTPEncoding.queryComponent(JobLookup.buildsTree))"
+        let builds = try await getJSON(buildsURL, as: JobLookup.BuildsPayload.self)
+        return JobLookup.match(builds.payload.candidates(), query: query, skew: builds.skew)?.sighting
+    }
+
+    /// GETs and decodes `url`; `skew` is Jenkins' clock minus ours when it answered.
+    private func getJSON<Payload: Decodable>(_ url: String, as: Payload.Type) async throws -> (payload: Payload, skew: TimeInterval) {
+        let answer = try await get(url)
+        let received = Date()
+        switch answer.status {
+        case 200:
+            break
+        case 401:
+            throw JenkinsError.unauthorized(url: url)
+        default:
+            throw JenkinsError.http(status: answer.status, url: url, message: Self.message(of: answer))
+        }
+        do {
+            let payload = try JSONDecoder().decode(Payload.self, from: answer.body)
+            let serverTime = answer.header("date").flatMap(Timestamp.parseHTTPDate)
+            return (payload, serverTime.map { $0.timeIntervalSince(received) } ?? 0)
+        } catch {
+            throw JenkinsError.malformed(url: url, message: GitHubClient.describe(error, body: answer.body))
+        }
+    }
+
     // MARK: Requests
 
     private func makeRequest(_ method: HTTPMethod, url: String) -> HTTPClientRequest {
@@ -129,7 +171,13 @@ public final class JenkinsClient: JobStarter, Sendable {
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         if let crumb { request.headers.add(name: crumb.field, value: crumb.value) }
         request.body = .bytes(ByteBuffer(string: body))
-        return try await send(request, url: url)
+        do {
+            return try await exchange.send(request)
+        } catch let failure as HTTPTransportFailure {
+            // Sent but unanswered: Jenkins may have queued the build. Only asking it can tell.
+            if failure.mayHaveArrived { throw JenkinsError.answerLost(url: url, message: failure.message) }
+            throw JenkinsError.transport(url: url, message: failure.message)
+        }
     }
 
     private func send(_ request: HTTPClientRequest, url: String) async throws -> HTTPAnswer {
@@ -150,6 +198,13 @@ public final class JenkinsClient: JobStarter, Sendable {
             case 200:
                 guard let payload = try? JSONDecoder().decode(JenkinsCrumbPayload.self, from: answer.body) else {
                     throw JenkinsError.malformed(url: url, message: "the crumb issuer's answer is not the expected JSON")
+                }
+                // Both become a request header; NIO traps on an invalid name, so check them here.
+                guard HeaderField.isValidName(payload.crumbRequestField) else {
+                    throw JenkinsError.malformed(url: url, message: "the crumb issuer named an invalid header field \(String(reflecting: payload.crumbRequestField))")
+                }
+                guard HeaderField.isValidValue(payload.crumb) else {
+                    throw JenkinsError.malformed(url: url, message: "the crumb issuer sent a crumb that is not a valid header value")
                 }
                 return JenkinsCrumb(field: payload.crumbRequestField, value: payload.crumb)
             case 401:

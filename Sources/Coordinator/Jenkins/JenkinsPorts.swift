@@ -33,12 +33,64 @@ public struct QueueItem: Sendable, Equatable {
     }
 }
 
-/// Starts parameterised Jenkins jobs and reads their queue items.
+/// Starts parameterised Jenkins jobs, reads their queue items, and finds a job whose start was
+/// never confirmed.
 public protocol JobStarter: Sendable {
+    /// Obtains everything a build request needs besides its parameters (the CSRF crumb), so that a
+    /// dispatch records its intent only when nothing but the POST itself is left to do.
+    func prepareToStart() async throws
     /// `POST {server}/job/A/job/B/buildWithParameters` with `parameters` as a form body.
-    /// `jobPath` is "A/B" (folders separated by "/"). Throws `JenkinsError` for any answer but 201/303.
+    /// `jobPath` is "A/B" (folders separated by "/"). Throws `JenkinsError` for any answer but
+    /// 201/303, and `JenkinsError.answerLost` when the request may have reached Jenkins but no
+    /// answer came back (the job may or may not be queued).
     func startJob(path jobPath: String, parameters: [JobParameter]) async throws -> JobStart
     func queueItem(id: Int) async throws -> QueueItem
+    /// Looks in the queue, then among the job's recent builds, for a queue item or build of
+    /// `query.jobPath` with exactly `query.parameters`, created at or after `query.notBefore`
+    /// (measured on Jenkins' clock), and not one of the excluded ones. `nil`: there is none.
+    func findJob(_ query: JobQuery) async throws -> JobSighting?
+}
+
+/// What `JobStarter.findJob` looks for: the job one dispatch may have started.
+public struct JobQuery: Sendable, Equatable {
+    public var jobPath: String
+    public var parameters: [JobParameter]
+    /// The dispatch's intent time, on our clock; the finder converts it to Jenkins' clock.
+    public var notBefore: Date
+    /// Queue items recorded against other dispatches: never this one's job.
+    public var excludedQueueIDs: Set<Int>
+    /// Builds recorded against other dispatches.
+    public var excludedBuildURLs: Set<String>
+
+    public init(jobPath: String, parameters: [JobParameter], notBefore: Date, excludedQueueIDs: Set<Int> = [], excludedBuildURLs: Set<String> = []) {
+        self.jobPath = jobPath
+        self.parameters = parameters
+        self.notBefore = notBefore
+        self.excludedQueueIDs = excludedQueueIDs
+        self.excludedBuildURLs = excludedBuildURLs
+    }
+}
+
+/// A queue item or build that `findJob` found.
+public struct JobSighting: Sendable, Equatable {
+    public enum Place: String, Sendable, Equatable, Codable {
+        /// Still waiting in Jenkins' queue.
+        case queue
+        /// Among the job's builds (running or finished).
+        case builds
+    }
+
+    public var place: Place
+    public var queueID: Int?
+    public var buildNumber: Int?
+    public var buildURL: String?
+
+    public init(place: Place, queueID: Int?, buildNumber: Int? = nil, buildURL: String? = nil) {
+        self.place = place
+        self.queueID = queueID
+        self.buildNumber = buildNumber
+        self.buildURL = buildURL
+    }
 }
 
 /// One build parameter, in the order it is sent.
@@ -57,7 +109,11 @@ public enum JenkinsError: Error, Sendable, Equatable, CustomStringConvertible {
     case unauthorized(url: String)
     case jobNotFound(jobPath: String, url: String)
     case http(status: Int, url: String, message: String)
+    /// The request never reached Jenkins (refused, unreachable, connection timed out).
     case transport(url: String, message: String)
+    /// The build request may have reached Jenkins, but its answer was lost (connection closed,
+    /// reset or timed out after sending): a job may or may not be queued.
+    case answerLost(url: String, message: String)
     case malformed(url: String, message: String)
 
     public var description: String {
@@ -70,6 +126,8 @@ public enum JenkinsError: Error, Sendable, Equatable, CustomStringConvertible {
             return "Jenkins answered \(status) \(message) at \(url)"
         case let .transport(url, message):
             return "Jenkins could not be reached at \(url): \(message)"
+        case let .answerLost(url, message):
+            return "Jenkins' answer to \(url) was lost (\(message)); the job may or may not have been queued"
         case let .malformed(url, message):
             return "Jenkins sent an unexpected answer at \(url): \(message)"
         }

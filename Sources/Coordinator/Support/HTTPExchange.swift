@@ -22,6 +22,9 @@ struct HTTPTransportFailure: Error, Sendable {
     var message: String
     /// `false` when trying again cannot help (an invalid URL, a client that was shut down).
     var retriable: Bool
+    /// `false` only when the request certainly never reached the server (no connection was made).
+    /// Otherwise the server may have acted on it although no answer arrived.
+    var mayHaveArrived: Bool = true
 }
 
 /// Sends one request with a deadline, reads the whole answer and logs it at debug level.
@@ -82,13 +85,13 @@ struct HTTPExchange: Sendable {
                 return .init(message: "no answer within \(timeout) (timed out)", retriable: true)
             }
             if error == .connectTimeout {
-                return .init(message: "connection timed out", retriable: true)
+                return .init(message: "connection timed out", retriable: true, mayHaveArrived: false)
             }
             if error == .remoteConnectionClosed {
                 return .init(message: "the server closed the connection before answering", retriable: true)
             }
             if [.invalidURL, .emptyHost, .emptyScheme, .alreadyShutdown].contains(error) {
-                return .init(message: "\(error)", retriable: false)
+                return .init(message: "\(error)", retriable: false, mayHaveArrived: false)
             }
             return .init(message: "\(error)", retriable: true)
         }
@@ -97,6 +100,23 @@ struct HTTPExchange: Sendable {
         }
         // NIO's IOError / ChannelError / connection errors (refused, reset, dropped): describing
         // them yields "connection refused", "connection reset by peer" and the like.
-        return .init(message: String(describing: error), retriable: true)
+        return .init(message: String(describing: error), retriable: true, mayHaveArrived: !neverConnected(error))
+    }
+
+    /// Whether `error` says no connection was ever made, so no request can have been sent.
+    static func neverConnected(_ error: Error) -> Bool {
+        if let error = error as? ChannelError {
+            switch error {
+            // A write on a connection already closed (a pooled one the server dropped): the
+            // request, or at least its body, never left, and a server does not act on a request
+            // it has not read in full.
+            case .connectTimeout, .ioOnClosedChannel: return true
+            default: break
+            }
+        }
+        if let error = error as? IOError, [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains(error.errnoCode) { return true }
+        // NIOPosix's NIOConnectionError (every address refused or timed out) is not visible from
+        // here without depending on NIOPosix; its type name is stable.
+        return String(describing: type(of: error)) == "NIOConnectionError"
     }
 }

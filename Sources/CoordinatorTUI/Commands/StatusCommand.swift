@@ -22,6 +22,8 @@ struct StatusCommand: AsyncParsableCommand {
         struct Dispatch: Encodable {
             var issue: Int
             var event: String
+            /// The ledger's last step in words: "started (found in Jenkins' queue)", …
+            var state: String
             var time: String
             var by: String?
             var queueID: Int?
@@ -58,7 +60,7 @@ struct StatusCommand: AsyncParsableCommand {
             }
             for number in status.conflicts { print("  #\(number) conflict: pickup and busy label at once") }
             for dispatch in status.recentDispatches {
-                var line = "  last: #\(dispatch.issue) \(dispatch.event) at \(dispatch.time)"
+                var line = "  last: #\(dispatch.issue) \(dispatch.state) at \(dispatch.time)"
                 if let by = dispatch.by { line += " by \(by)" }
                 if let queue = dispatch.queueID { line += ", queue item \(queue)" }
                 if let build = dispatch.buildURL { line += ", \(build)" }
@@ -86,7 +88,9 @@ struct StatusCommand: AsyncParsableCommand {
                 },
                 conflicts: service.rules.conflicts(issues).map(\.number),
                 recentDispatches: service.recentDispatches(limit: 5).map {
-                    .init(issue: $0.issue, event: $0.event.rawValue, time: Timestamp.format($0.time), by: $0.by, queueID: $0.queueID, buildURL: $0.buildURL)
+                    .init(
+                        issue: $0.issue, event: $0.event.rawValue, state: $0.stepDescription, time: Timestamp.format($0.time), by: $0.by,
+                        queueID: $0.queueID, buildURL: $0.buildURL)
                 }))
         }
         return statuses

@@ -76,7 +76,7 @@ extension ScreenPainter {
             lines.append([("session ", CellStyle(.dim)), ("\(glyphs.failure) dispatch failed: \(message)", CellStyle(.error))])
         }
         if let record = repo.ledger[row.number] {
-            var text = "\(record.workflow ?? "dispatch") \(record.event.rawValue) \(Timestamp.format(record.time))"
+            var text = "\(record.workflow ?? "dispatch"): \(record.stepDescription) \(glyphs.separator) \(Timestamp.format(record.time))"
             if let by = record.by { text += " by \(by)" }
             if let queue = record.queueID { text += " \(glyphs.separator) queue \(queue)" }
             if let url = record.buildURL { text += " \(glyphs.separator) \(url)" }

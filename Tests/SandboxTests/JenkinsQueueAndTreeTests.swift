@@ -112,6 +112,22 @@ final class JenkinsQueueAndTreeTests: SandboxTestCase {
         XCTAssertEqual(both.status, 400)
     }
 
+    func testAHeldThenDroppedRequestIsNeverHandled() async throws {
+        await server.injectFault(.drop(method: "POST", path: "buildWithParameters", afterMilliseconds: 300))
+        let clock = ContinuousClock()
+        let sent = clock.now
+        do {
+            let reply = try await jk("POST", job + "/buildWithParameters", form: form)
+            XCTFail("expected the connection to close without an answer, got \(reply.status)")
+        } catch {}
+        XCTAssertGreaterThanOrEqual(clock.now - sent, .milliseconds(300))
+        let builds = await server.builds()
+        XCTAssertEqual(builds.count, 0)
+        let armed = try await control("POST", "/faults", json: #"{"path":"/x","drop":true,"delay_ms":100}"#)
+        XCTAssertEqual(armed.status, 201)
+        XCTAssertEqual(armed.object["delay_ms"] as? Int, 100)
+    }
+
     func testClockOffsetDatesWhatHappensWhileItHolds() async throws {
         let set = try await control("PUT", "/clock", json: #"{"offset_seconds":-3600}"#)
         XCTAssertEqual(set.status, 200)

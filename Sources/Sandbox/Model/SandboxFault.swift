@@ -16,8 +16,9 @@ public struct SandboxFault: Sendable, Equatable, Codable {
         case status(Int, headers: [String: String], body: String?)
         /// Wait, then answer normally.
         case delay(milliseconds: Int)
-        /// Close the connection without answering; the request is not handled.
-        case drop
+        /// Close the connection without answering, after holding the request for the given time;
+        /// the request is not handled.
+        case drop(afterMilliseconds: Int)
         /// Handle the request (a build is queued, a label added), then close the connection without
         /// answering: what a client sees when a proxy times out or a connection breaks after the
         /// server acted.
@@ -49,8 +50,10 @@ public struct SandboxFault: Sendable, Equatable, Codable {
         SandboxFault(method: method, path: path, count: count, effect: .delay(milliseconds: milliseconds))
     }
 
-    public static func drop(method: String? = nil, path: String, count: Int = 1) -> SandboxFault {
-        SandboxFault(method: method, path: path, count: count, effect: .drop)
+    /// Closes the connection without handling the request; `afterMilliseconds` holds it first, like
+    /// a request stuck on its way that then dies.
+    public static func drop(method: String? = nil, path: String, count: Int = 1, afterMilliseconds: Int = 0) -> SandboxFault {
+        SandboxFault(method: method, path: path, count: count, effect: .drop(afterMilliseconds: afterMilliseconds))
     }
 
     public static func loseAnswer(method: String? = nil, path: String, count: Int = 1) -> SandboxFault {
@@ -104,19 +107,24 @@ public struct SandboxFault: Sendable, Equatable, Codable {
                 headers: try c.decodeIfPresent([String: String].self, forKey: .headers) ?? [:],
                 body: try c.decodeIfPresent(String.self, forKey: .body)
             )
+        case (nil, let delay?, true, false):
+            guard delay >= 0 else {
+                throw DecodingError.dataCorruptedError(forKey: .delayMs, in: c, debugDescription: "delay_ms must not be negative")
+            }
+            effect = .drop(afterMilliseconds: delay)
         case (nil, let delay?, false, false):
             guard delay >= 0 else {
                 throw DecodingError.dataCorruptedError(forKey: .delayMs, in: c, debugDescription: "delay_ms must not be negative")
             }
             effect = .delay(milliseconds: delay)
         case (nil, nil, true, false):
-            effect = .drop
+            effect = .drop(afterMilliseconds: 0)
         case (nil, nil, false, true):
             effect = .loseAnswer
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .status, in: c,
-                debugDescription: "give exactly one of \"status\", \"delay_ms\", \"drop\": true or \"lose_answer\": true"
+                debugDescription: "give exactly one of \"status\", \"delay_ms\", \"drop\": true (optionally with \"delay_ms\") or \"lose_answer\": true"
             )
         }
         guard count > 0 else {
@@ -137,8 +145,9 @@ public struct SandboxFault: Sendable, Equatable, Codable {
             try c.encodeIfPresent(body, forKey: .body)
         case let .delay(milliseconds):
             try c.encode(milliseconds, forKey: .delayMs)
-        case .drop:
+        case let .drop(milliseconds):
             try c.encode(true, forKey: .drop)
+            if milliseconds > 0 { try c.encode(milliseconds, forKey: .delayMs) }
         case .loseAnswer:
             try c.encode(true, forKey: .loseAnswer)
         }

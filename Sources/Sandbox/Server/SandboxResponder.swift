@@ -39,7 +39,8 @@ struct SandboxResponder: HTTPResponder {
         }
 
         switch await world.takeFault(method: incoming.method, path: incoming.path) {
-        case .drop?:
+        case .drop(let milliseconds)?:
+            if milliseconds > 0 { try await Task.sleep(for: .milliseconds(milliseconds)) }
             await world.record(incoming, status: 0)
             context.closeConnection()
             throw ConnectionDropped()

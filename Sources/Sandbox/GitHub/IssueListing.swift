@@ -74,8 +74,9 @@ struct IssueListing {
     func lastPage(total: Int) -> Int { max(1, (total + perPage - 1) / perPage) }
 
     func page(of items: [SandboxIssue]) -> ArraySlice<SandboxIssue> {
-        let start = (page - 1) * perPage
-        guard start < items.count else { return [] }
+        // `page` is the client's number: `?page=9223372036854775807` is past the end, not a crash.
+        let (start, overflow) = (page - 1).multipliedReportingOverflow(by: perPage)
+        guard !overflow, start < items.count else { return [] }
         return items[start..<min(items.count, start + perPage)]
     }
 

@@ -60,7 +60,9 @@ extension Scenario {
             var numbers = Set<Int>()
             for (i, issue) in repo.issues.enumerated() {
                 let at = "\(at).issues[\(i)]"
-                guard issue.number > 0 else { throw fail("\(at).number", "must be positive") }
+                guard (1...Self.largestNumber).contains(issue.number) else {
+                    throw fail("\(at).number", "must be from 1 to \(Self.largestNumber)")
+                }
                 guard numbers.insert(issue.number).inserted else {
                     throw fail("\(at).number", "number \(issue.number) is used twice in \(repo.owner)/\(repo.name)")
                 }
@@ -83,10 +85,24 @@ extension Scenario {
                 throw fail("jenkins.jobs[\(i)].path", "\"\(job.path)\" is not a path like Folder/Sub/Job")
             }
             guard jobPaths.insert(job.path).inserted else { throw fail("jenkins.jobs[\(i)].path", "\(job.path) appears twice") }
-            if job.nextBuildNumber < 1 { throw fail("jenkins.jobs[\(i)].next_build_number", "must be at least 1") }
+            if !(1...Self.largestNumber).contains(job.nextBuildNumber) {
+                throw fail("jenkins.jobs[\(i)].next_build_number", "must be from 1 to \(Self.largestNumber)")
+            }
         }
-        if jenkins.startDelayMs < 0 || jenkins.buildDurationMs < 0 || jenkins.queueRetentionMs < 0 {
-            throw fail("jenkins", "start_delay_ms, build_duration_ms and queue_retention_ms must not be negative")
+        let durations = [
+            ("start_delay_ms", jenkins.startDelayMs), ("build_duration_ms", jenkins.buildDurationMs),
+            ("queue_retention_ms", jenkins.queueRetentionMs),
+        ]
+        for (key, value) in durations where !(0...Self.longestMilliseconds).contains(value) {
+            throw fail("jenkins.\(key)", "must be from 0 to \(Self.longestMilliseconds) (one year)")
         }
     }
+
+    /// The largest issue or build number: GitHub's GraphQL `Int` and Jenkins's build numbers are
+    /// 32-bit, and a number near `Int.max` would overflow when the next one is counted.
+    static let largestNumber = Int(Int32.max)
+
+    /// The longest simulated delay or duration: a year. Longer ones would overflow when a build's
+    /// times are rendered in milliseconds.
+    static let longestMilliseconds = 365 * 86_400 * 1000
 }

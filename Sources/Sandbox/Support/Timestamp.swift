@@ -40,9 +40,12 @@ enum Timestamp {
         else { return nil }
         var fraction = 0.0
         if chars.count > 20 {
-            guard chars[19] == UInt8(ascii: "."), chars.count > 21,
-                  let digits = number(20..<(chars.count - 1)) else { return nil }
-            fraction = Double(digits) / pow(10, Double(chars.count - 21))
+            // Read as a decimal fraction, not an integer: a client may send any number of digits,
+            // and twenty of them overflow `Int`.
+            let digits = chars[20..<(chars.count - 1)]
+            guard chars[19] == UInt8(ascii: "."), !digits.isEmpty, digits.allSatisfy({ (48...57).contains($0) }),
+                  let value = Double("0." + String(decoding: digits, as: UTF8.self)) else { return nil }
+            fraction = value
         } else {
             guard chars[19] == UInt8(ascii: "Z") else { return nil }
         }

@@ -145,22 +145,6 @@ final class HeadlessCommandTests: XCTestCase {
         await h.server.issue(owner: repo.owner, repo: repo.repo, number: number)?.labels
     }
 
-    private func assertExit(
-        _ result: CommandResult, _ code: Int32, file: StaticString = #filePath, line: UInt = #line
-    ) {
-        XCTAssertFalse(result.timedOut, "timed out:\n\(result)", file: file, line: line)
-        XCTAssertNil(result.signal, "died of a signal:\n\(result)", file: file, line: line)
-        XCTAssertEqual(result.exitCode, code, "\(result)", file: file, line: line)
-    }
-
-    private func assertContains(
-        _ text: String, _ parts: [String], _ context: CustomStringConvertible, file: StaticString = #filePath, line: UInt = #line
-    ) {
-        for part in parts where !text.contains(part) {
-            XCTFail("missing \"\(part)\" in:\n\(context)", file: file, line: line)
-        }
-    }
-
     // MARK: - 1. Usage
 
     func testHelpVersionAndUsageErrors() async throws {

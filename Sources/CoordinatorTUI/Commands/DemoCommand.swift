@@ -20,6 +20,10 @@ struct DemoCommand: AsyncParsableCommand {
 
     @OptionGroup var console: ConsoleOptions
 
+    func validate() throws {
+        try PortOption.validate(port)
+    }
+
     func run() async throws {
         try console.requireTerminal()
         let demo: DemoEnvironment

@@ -17,6 +17,10 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Address to bind.")
     var host: String = "127.0.0.1"
 
+    func validate() throws {
+        try PortOption.validate(port)
+    }
+
     func run() async throws {
         let loaded: Scenario
         do {

@@ -16,8 +16,14 @@ struct TestCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The branch to check out.")
     var branchName: String
 
-    @Option(name: .long, help: "Seconds to wait for Jenkins to start the build (0: do not wait).")
+    @Option(name: .long, help: "Seconds to wait for Jenkins to start the build (0: do not wait; at most 3600).")
     var wait: Int = 10
+
+    func validate() throws {
+        guard (0...3600).contains(wait) else {
+            throw ValidationError("--wait must be from 0 (do not wait) to 3600 seconds, not \(wait)")
+        }
+    }
 
     func run() async throws {
         try await global.withWorkspace { workspace in

@@ -153,6 +153,19 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(RefreshPolicy(settings: settings).fullRefreshInterval, Double(Int.max) * 60)
     }
 
+    func testTokenWithALineBreakIsRejectedWithoutQuotingIt() {
+        let text = valid.replacingOccurrences(of: #"token = "ghp_secret_value""#, with: #"token = "ghp_secret_value\r\nX-Injected: 1""#)
+        XCTAssertThrowsError(try ConfigLoader.parse(text, path: "c.toml")) { error in
+            XCTAssertEqual(
+                "\(error)",
+                "Config c.toml: [github] token: it contains a line break or another control character; a token is one line of printable characters")
+        }
+        XCTAssertThrowsError(try ConfigLoader.parse(valid, path: "c.toml", environment: ["GITHUB_TOKEN": "ghp_env\n"])) { error in
+            XCTAssertTrue("\(error)".contains("[github] token (from GITHUB_TOKEN): it contains a line break"), "\(error)")
+            XCTAssertFalse("\(error)".contains("ghp_"), "\(error)")
+        }
+    }
+
     func testUnknownExecutorOSIsRejected() {
         let text = valid.replacingOccurrences(of: "\"Windows\"", with: "\"solaris\"")
         XCTAssertThrowsError(try ConfigLoader.parse(text, path: "c.toml")) { error in

@@ -248,4 +248,31 @@ final class HostileInputTests: XCTestCase {
         }
         XCTAssertEqual(fixture.cacheBytes(), before, "a failed refresh writes nothing")
     }
+
+    // MARK: Header values and URLs from the config
+
+    func testTokenThatIsNoHeaderValueIsAnErrorThatDoesNotShowIt() async throws {
+        let sandbox = try await start()
+        for token in ["ghp_line\r\nX-Injected: 1", "ghp_nul\u{0}tail", "ghp_\u{7F}del"] {
+            await assertThrows(GitHubError.self, { try await sandbox.github(token: token).issue(number: 1) }) { error in
+                XCTAssertEqual(error, .unusableToken(reason: "it contains a line break or another control character"))
+                XCTAssertFalse("\(error)".contains("ghp_"), "\(error)")
+            }
+        }
+        let requests = await sandbox.requests(containing: "/issues/1")
+        XCTAssertTrue(requests.isEmpty, "nothing with a broken header is sent: \(requests.map(\.status))")
+    }
+
+    func testAPIBaseThatIsNoURLIsATransportError() async throws {
+        let sandbox = try await start()
+        for base in ["not a url", "http://[::1", "http://exa mple.com", ""] {
+            let github = GitHubClient(
+                http: sandbox.http, apiBase: base, graphQLURL: base + "/graphql", owner: "acme", repo: "demo",
+                token: Secret(SandboxHarness.token), writeSpacing: .zero, requestTimeout: .seconds(5),
+                retryPolicy: SandboxHarness.fastRetries, logger: SandboxHarness.logger)
+            await assertThrows(GitHubError.self, { try await github.issue(number: 1) }) { error in
+                XCTAssertFalse("\(error)".contains(SandboxHarness.token), "\(error)")
+            }
+        }
+    }
 }

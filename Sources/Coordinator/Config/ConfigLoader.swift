@@ -56,6 +56,12 @@ public enum ConfigLoader {
         let token = try env("GITHUB_TOKEN") ?? reader.string(github, "github", "token")
         let apiURL = try reader.string(github, "github", "api_url")
         require("github", [("token (or GITHUB_TOKEN)", token)])
+        if let token, !HeaderField.isValidValue(token) {
+            // The reason must not quote the value: it is a secret.
+            throw ConfigError.invalidValue(
+                path: path, section: "github", field: env("GITHUB_TOKEN") != nil ? "token (from GITHUB_TOKEN)" : "token",
+                reason: GitHubClient.unusableTokenReason + "; a token is one line of printable characters")
+        }
 
         let serverURL = try env("JENKINS_URL") ?? reader.string(jenkins, "jenkins", "server_url")
         let username = try env("JENKINS_USER") ?? reader.string(jenkins, "jenkins", "username")

@@ -216,6 +216,11 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Senda
         _ method: HTTPMethod, url: String, body: Data? = nil, headers: [(String, String)] = [], mutating: Bool? = nil
     ) async throws -> HTTPAnswer {
         let isMutating = mutating ?? (method != .GET && method != .HEAD)
+        // Checked before sending: the HTTP client's error for a bad header value quotes the value,
+        // and this value is the token.
+        guard HeaderField.isValidValue(token.reveal()) else {
+            throw GitHubError.unusableToken(reason: Self.unusableTokenReason)
+        }
         let request = makeRequest(method, url: url, body: body, headers: headers)
         let clock = ContinuousClock()
         var failedAttempts = 0
@@ -274,6 +279,8 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Senda
             }
         }
     }
+
+    static let unusableTokenReason = "it contains a line break or another control character"
 
     private func backOff(after attempt: Int, method: HTTPMethod, url: String, reason: String) async throws {
         let delay = retryPolicy.backoff(afterAttempt: attempt)

@@ -84,6 +84,9 @@ public enum GitHubError: Error, Sendable, Equatable, CustomStringConvertible {
     case malformed(url: String, message: String)
     /// A GraphQL answer with `errors`.
     case graphQL(message: String)
+    /// The token cannot go into an `Authorization` header (a line break or another control
+    /// character), so nothing was sent. The reason never quotes the token.
+    case unusableToken(reason: String)
 
     public var description: String {
         switch self {
@@ -100,6 +103,8 @@ public enum GitHubError: Error, Sendable, Equatable, CustomStringConvertible {
             return "GitHub sent an unexpected answer for \(url): \(message)"
         case let .graphQL(message):
             return "GitHub GraphQL error: \(message)"
+        case let .unusableToken(reason):
+            return "The GitHub token cannot be sent: \(reason); check [github] token or GITHUB_TOKEN"
         }
     }
 }

@@ -249,7 +249,21 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(fixture.cacheBytes(), before, "a failed refresh writes nothing")
     }
 
-    // MARK: Header values and URLs from the config
+    // MARK: Header values and URLs from the config and the cache
+
+    func testCachedETagThatIsNoHeaderValueCostsOneUnconditionalRequest() async throws {
+        let sandbox = try await start()
+        let firstURL = sandbox.server.githubAPIURL + "/repos/acme/demo/issues?state=open&per_page=100"
+        let validator = ListValidator(url: firstURL, etag: "W/\"abc\"\r\nX-Injected: 1")
+
+        let listing = try await sandbox.github().listIssues(state: .open, since: nil, validator: validator)
+
+        XCTAssertFalse(listing.notModified)
+        XCTAssertEqual(listing.issues.map(\.number).sorted(), [1, 2, 3])
+        XCTAssertNotEqual(listing.validator?.etag, validator.etag, "GitHub's own ETag replaces the broken one")
+        let pages = await sandbox.requests(containing: "/repos/acme/demo/issues")
+        XCTAssertEqual(pages.map(\.status), [200])
+    }
 
     func testTokenThatIsNoHeaderValueIsAnErrorThatDoesNotShowIt() async throws {
         let sandbox = try await start()

@@ -90,7 +90,9 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Senda
         let firstURL = "\(repoPath)/issues?\(HTTPEncoding.query(query))"
 
         var conditional: [(String, String)] = []
-        if let validator, validator.url == firstURL {
+        // The validator comes from the cache file; one that cannot be a header value would fail
+        // every incremental refresh, so it costs one unconditional request instead.
+        if let validator, validator.url == firstURL, HeaderField.isValidValue(validator.etag) {
             conditional.append(("If-None-Match", validator.etag))
         }
 

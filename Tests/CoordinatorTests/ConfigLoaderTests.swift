@@ -166,6 +166,16 @@ final class ConfigLoaderTests: XCTestCase {
         }
     }
 
+    func testRepoURLHostWithASlashOrSpaceIsRejected() {
+        for url in ["git@ghe/../x:acme/zeta.git", "git@ghe example:acme/zeta.git", "https://gh e.com/acme/zeta"] {
+            let text = valid.replacingOccurrences(of: "https://github.com/acme/zeta.git", with: url)
+            XCTAssertThrowsError(try ConfigLoader.parse(text, path: "c.toml"), url) { error in
+                XCTAssertTrue("\(error)".contains("[coordinator.repos.zeta] repo_url"), "\(error)")
+            }
+        }
+        XCTAssertEqual(RepoURL(parsing: "https://ghe.example.com:8443/acme/zeta")?.host, "ghe.example.com:8443")
+    }
+
     func testUnknownExecutorOSIsRejected() {
         let text = valid.replacingOccurrences(of: "\"Windows\"", with: "\"solaris\"")
         XCTAssertThrowsError(try ConfigLoader.parse(text, path: "c.toml")) { error in

@@ -39,7 +39,10 @@ public struct RepoURL: Sendable, Equatable, Hashable, CustomStringConvertible {
         let owner = String(parts[0])
         let name = String(parts[1])
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
-        guard !host.isEmpty, !host.contains("@"),
+        // The host names the API base and the cache file (`cacheStem`): a "/" or a space in it
+        // (`git@a/../b:o/r`) would put the cache somewhere else and the requests nowhere.
+        let hostAllowed = allowed.union(CharacterSet(charactersIn: ":[]"))
+        guard !host.isEmpty, host.unicodeScalars.allSatisfy(hostAllowed.contains),
             !owner.isEmpty, !name.isEmpty, name != ".", name != "..",
             owner.unicodeScalars.allSatisfy(allowed.contains),
             name.unicodeScalars.allSatisfy(allowed.contains)

@@ -131,6 +131,16 @@ final class ConfigLoaderTests: XCTestCase {
         }
     }
 
+    func testNumbersTOMLCannotHoldAreConfigErrorsToo() {
+        for value in ["99999999999999999999", "-99999999999999999999", "0x7FFFFFFFFFFFFFFF", "1e400", "nan", "1979-05-27"] {
+            let text = valid.replacingOccurrences(of: "cache_refresh_minutes = 30", with: "cache_refresh_minutes = \(value)")
+            XCTAssertThrowsError(try ConfigLoader.parse(text, path: "/etc/c.toml"), value) { error in
+                XCTAssertTrue(error is ConfigError, "\(error)")
+                XCTAssertTrue("\(error)".contains("/etc/c.toml"), "\(error)")
+            }
+        }
+    }
+
     func testNumbersAtTheirBoundsAreAccepted() throws {
         let text = valid.replacingOccurrences(
             of: "cache_refresh_minutes = 30",

@@ -14,6 +14,18 @@ final class HostileRequestTests: SandboxTestCase {
         XCTAssertEqual(stillServing.status, 200)
     }
 
+    func testFaultHeadersThatAreNoHTTPFieldsDoNotStopTheServer() async throws {
+        await server.injectFault(.status(
+            200, method: "GET", path: "/repos/acme/mcp_coder/issues", count: 1,
+            headers: ["Link": "<x>\r\nX-Injected: 1", "bad name": "v", "": "empty", "X-Ok": "\u{0}nul"], body: "[]"))
+        let reply = try await gh("/repos/acme/mcp_coder/issues")
+        XCTAssertEqual(reply.status, 200)
+        XCTAssertNil(reply.header("X-Injected"), "a value cannot start a header of its own")
+        XCTAssertNil(reply.header("bad name"))
+        let after = try await gh("/repos/acme/mcp_coder/issues")
+        XCTAssertEqual(after.status, 200)
+    }
+
     func testSinceWithManyFractionDigitsIsParsed() async throws {
         let digits = String(repeating: "9", count: 40)
         let reply = try await gh("/repos/acme/mcp_coder/issues?state=all&since=2000-01-01T00:00:00.\(digits)Z")

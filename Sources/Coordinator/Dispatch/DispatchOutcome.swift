@@ -59,6 +59,22 @@ public struct DispatchReceipt: Sendable, Equatable {
     public var buildURL: String?
     /// How we know the job started.
     public var evidence: JobEvidence = .answered
+
+    public init(
+        issueNumber: Int, jobPath: String, labelMove: LabelMove, queueID: Int?, merged: Bool, labels: [String],
+        cacheUpdated: Bool, cacheWarning: String? = nil, buildURL: String? = nil, evidence: JobEvidence = .answered
+    ) {
+        self.issueNumber = issueNumber
+        self.jobPath = jobPath
+        self.labelMove = labelMove
+        self.queueID = queueID
+        self.merged = merged
+        self.labels = labels
+        self.cacheUpdated = cacheUpdated
+        self.cacheWarning = cacheWarning
+        self.buildURL = buildURL
+        self.evidence = evidence
+    }
 }
 
 /// How a dispatch knows its Jenkins job started. Messages say only what was seen.
@@ -101,4 +117,11 @@ public struct DispatchFailure: Sendable, Equatable {
     public var stage: Stage
     public var message: String
     public var jobStarted: Bool
+
+    public init(issueNumber: Int, stage: Stage, message: String, jobStarted: Bool) {
+        self.issueNumber = issueNumber
+        self.stage = stage
+        self.message = message
+        self.jobStarted = jobStarted
+    }
 }

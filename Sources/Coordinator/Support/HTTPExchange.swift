@@ -90,10 +90,12 @@ struct HTTPExchange: Sendable {
             if error == .remoteConnectionClosed {
                 return .init(message: "the server closed the connection before answering", retriable: true)
             }
+            // `shortDescription`, never `description`: the latter quotes associated values, and an
+            // invalid header value may be a credential.
             if [.invalidURL, .emptyHost, .emptyScheme, .alreadyShutdown].contains(error) {
-                return .init(message: "\(error)", retriable: false, mayHaveArrived: false)
+                return .init(message: error.shortDescription, retriable: false, mayHaveArrived: false)
             }
-            return .init(message: "\(error)", retriable: true)
+            return .init(message: error.shortDescription, retriable: true)
         }
         if let error = error as? NIOTooManyBytesError {
             return .init(message: "the answer was larger than \(error.maxBytes.map(String.init) ?? "the limit") bytes", retriable: false)

@@ -86,7 +86,7 @@ struct ControlAPI {
         let body = JSONValue.parse(request.body)
         switch (request.method, rest) {
         case ("GET", []):
-            return .json(200, .array(await world.issues(owner: owner, repo: repo)!.map(Self.json)))
+            return .json(200, .array((await world.issues(owner: owner, repo: repo) ?? []).map(Self.json)))
         case ("POST", []):
             guard let body, let title = body["title"]?.stringValue, !title.isEmpty else {
                 return Self.error(400, "body must be a JSON object with a non-empty \"title\"")

@@ -69,12 +69,9 @@ public struct IssueCacheStore: Sendable {
             throw StoreError(description: "cannot read cache \(fileURL.path): \(error.localizedDescription)")
         }
         do {
-            guard (try JSONSerialization.jsonObject(with: data)) is [String: Any] else {
-                return .corrupt(reason: "the top level is not a JSON object")
-            }
-            return .cache(try JSONDecoder().decode(IssueCache.self, from: data))
+            return .cache(try IssueCacheCodec.decode(data))
         } catch {
-            return .corrupt(reason: DecodingErrorText.describe(error))
+            return .corrupt(reason: error.reason)
         }
     }
 
@@ -104,9 +101,7 @@ public struct IssueCacheStore: Sendable {
     /// Writes the cache crash-safely with mode 0600.
     public func save(_ cache: IssueCache) throws {
         try ensureDirectory()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(cache)
+        let data = IssueCacheCodec.encode(cache)
         do {
             try AtomicFile.write(data, to: fileURL, permissions: 0o600)
         } catch {

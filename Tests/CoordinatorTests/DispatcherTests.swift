@@ -20,11 +20,29 @@ final class DispatcherTests: XCTestCase {
         try? FileManager.default.removeItem(at: dir)
     }
 
-    func dispatcher(_ github: FakeGitHub, _ jenkins: FakeJenkins) -> Dispatcher {
+    /// The repository over the fakes; no waiting after a lost answer.
+    func service(_ github: FakeGitHub, _ jenkins: FakeJenkins) -> RepoService {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        return Dispatcher(issues: github, labels: github, jobs: jenkins, store: store, ledger: ledger, rules: WorkflowRules(), actor: "tester@host (run)", logger: logger)
+        return RepoService(
+            repo: demoRepo, rules: WorkflowRules(), store: store, planner: DispatchPlanner(),
+            refresher: CacheRefresher(policy: RefreshPolicy(duplicateWindow: 60, fullRefreshInterval: 86_400)),
+            github: github, jobs: jenkins, timings: DispatchTimings(lostAnswerWait: .zero), logger: logger)
     }
+
+    /// Dispatches `plan` in a fresh locked session, as a run does.
+    func dispatch(_ github: FakeGitHub, _ jenkins: FakeJenkins, _ plan: DispatchPlan) async throws -> DispatchOutcome {
+        try await service(github, jenkins).withLock { await Dispatcher(session: $0, actor: "tester@host (run)").dispatch(plan) }
+    }
+
+    func finishInterrupted(_ github: FakeGitHub, _ jenkins: FakeJenkins, pickups: [String]) async throws -> DispatchOutcome? {
+        try await service(github, jenkins).withLock {
+            await Dispatcher(session: $0, actor: "tester@host (run)").finishInterrupted(issue: 1, pickups: pickups, jobPath: "J")
+        }
+    }
+
+    /// The ledger as a new session reads it.
+    var book: LedgerBook { LedgerBook(file: ledger) }
 
     func plan(_ number: Int) -> DispatchPlan {
         DispatchPlanner().plan(issue: issue(number, ["status-02:awaiting-planning"]), route: route, repo: demoRepo, linkedBranches: nil).plan!
@@ -33,7 +51,7 @@ final class DispatcherTests: XCTestCase {
     func testSuccessfulDispatchWritesTheLedgerInOrder() async throws {
         let github = FakeGitHub([issue(1, ["status-02:awaiting-planning"])])
         try store.save(IssueCache(issues: [1: issue(1, ["status-02:awaiting-planning"])]))
-        let outcome = await dispatcher(github, FakeJenkins()).dispatch(plan(1))
+        let outcome = try await dispatch(github, FakeJenkins(), plan(1))
         guard case let .dispatched(receipt) = outcome else { return XCTFail("\(outcome)") }
         XCTAssertEqual(receipt.labels, ["status-03:planning"])
         XCTAssertTrue(receipt.cacheUpdated)
@@ -48,13 +66,13 @@ final class DispatcherTests: XCTestCase {
         let before = try Data(contentsOf: store.fileURL)
         let jenkins = FakeJenkins()
         await jenkins.setFailure(.http(status: 500, url: "j", message: "Server Error"))
-        let outcome = await dispatcher(github, jenkins).dispatch(plan(1))
+        let outcome = try await dispatch(github, jenkins, plan(1))
         XCTAssertTrue(outcome.isFailure)
         let labelCalls = await github.labelCalls
         XCTAssertEqual(labelCalls, 0)
         XCTAssertEqual(try Data(contentsOf: store.fileURL), before)
         XCTAssertEqual(ledger.records().map(\.event), [.intent, .failed])
-        XCTAssertNil(ledger.unfinishedDispatch(issue: 1, pickup: "status-02:awaiting-planning"))
+        XCTAssertNil(book.unfinishedDispatch(issue: 1, pickup: "status-02:awaiting-planning"))
     }
 
     private let p02 = "status-02:awaiting-planning", b03 = "status-03:planning"
@@ -72,7 +90,7 @@ final class DispatcherTests: XCTestCase {
         let github = FakeGitHub([issue(1, [p02])])
         let jenkins = FakeJenkins()
         await jenkins.seed(path: demoRepo.executorJobPath, parameters: plan(1).parameters, at: Date())
-        let outcome = await dispatcher(github, jenkins).dispatch(plan(1))
+        let outcome = try await dispatch(github, jenkins, plan(1))
         guard case let .recovered(receipt) = outcome else { return XCTFail("\(outcome)") }
         XCTAssertEqual(receipt.evidence, .found(.queue))
         XCTAssertTrue(outcome.summary.contains("found in Jenkins' queue"), outcome.summary)
@@ -90,14 +108,14 @@ final class DispatcherTests: XCTestCase {
         try unresolvedIntent()
         let github = FakeGitHub([issue(1, [p02])])
         let jenkins = FakeJenkins()
-        let outcome = await dispatcher(github, jenkins).dispatch(plan(1))
+        let outcome = try await dispatch(github, jenkins, plan(1))
         guard case let .dispatched(receipt) = outcome else { return XCTFail("\(outcome)") }
         XCTAssertEqual(receipt.evidence, .answered)
         let started = await jenkins.started.count
         XCTAssertEqual(started, 1)
         XCTAssertEqual(ledger.records().map(\.event), [.intent, .jobAbsent, .intent, .jobStarted, .labelsMoved, .done])
         XCTAssertEqual(ledger.records()[1].stepDescription, "not started (no such job in Jenkins); dispatching again")
-        let again = await dispatcher(github, jenkins).dispatch(plan(1))
+        let again = try await dispatch(github, jenkins, plan(1))
         guard case .skipped = again else { return XCTFail("\(again)") }
         let startedAfter = await jenkins.started.count
         XCTAssertEqual(startedAfter, 1)
@@ -111,7 +129,7 @@ final class DispatcherTests: XCTestCase {
         await jenkins.seed(path: demoRepo.executorJobPath, parameters: plan(1).parameters, at: hourAgo)
         try unresolvedIntent()
         let github = FakeGitHub([issue(1, [p02])])
-        let outcome = await dispatcher(github, jenkins).dispatch(plan(1))
+        let outcome = try await dispatch(github, jenkins, plan(1))
         guard case .dispatched = outcome else { return XCTFail("\(outcome)") }
         let started = await jenkins.started.count
         XCTAssertEqual(started, 2, "the old build did not count; a new job was started")
@@ -126,7 +144,7 @@ final class DispatcherTests: XCTestCase {
             event: .jobStarted, queueID: 1))
         try unresolvedIntent()
         let github = FakeGitHub([issue(1, [p02])])
-        let outcome = await dispatcher(github, jenkins).dispatch(plan(1))
+        let outcome = try await dispatch(github, jenkins, plan(1))
         guard case .dispatched = outcome else { return XCTFail("\(outcome)") }
         let started = await jenkins.started.count
         XCTAssertEqual(started, 2)
@@ -137,9 +155,7 @@ final class DispatcherTests: XCTestCase {
         try store.save(IssueCache(issues: [1: issue(1, [p02])]))
         let jenkins = FakeJenkins()
         await jenkins.loseAnswers(1)
-        var dispatcher = dispatcher(github, jenkins)
-        dispatcher.lostAnswerWait = .zero
-        let outcome = await dispatcher.dispatch(plan(1))
+        let outcome = try await dispatch(github, jenkins, plan(1))
         guard case let .dispatched(receipt) = outcome else { return XCTFail("\(outcome)") }
         XCTAssertEqual(receipt.evidence, .found(.queue))
         XCTAssertEqual(receipt.labels, [b03])
@@ -156,10 +172,8 @@ final class DispatcherTests: XCTestCase {
         let jenkins = FakeJenkins()
         await jenkins.loseAnswers(1)
         await jenkins.setFindFailure(.transport(url: "j", message: "connection refused"))
-        var dispatcher = dispatcher(github, jenkins)
-        dispatcher.lostAnswerWait = .zero
 
-        let outcome = await dispatcher.dispatch(plan(1))
+        let outcome = try await dispatch(github, jenkins, plan(1))
         guard case let .failed(failure) = outcome else { return XCTFail("\(outcome)") }
         XCTAssertEqual(failure.stage, .unresolved)
         XCTAssertTrue(failure.message.contains("could not be asked"), failure.message)
@@ -169,7 +183,7 @@ final class DispatcherTests: XCTestCase {
         XCTAssertEqual(ledger.records().map(\.event), [.intent, .answerLost])
 
         // Still down on the next run: still nothing, and still no second job.
-        let stillDown = await dispatcher.dispatch(plan(1))
+        let stillDown = try await dispatch(github, jenkins, plan(1))
         guard case let .failed(again) = stillDown else { return XCTFail("\(stillDown)") }
         XCTAssertEqual(again.stage, .unresolved)
         var started = await jenkins.started.count
@@ -177,7 +191,7 @@ final class DispatcherTests: XCTestCase {
 
         // Back up: the job is found, the labels move, no second job.
         await jenkins.setFindFailure(nil)
-        let recovered = await dispatcher.dispatch(plan(1))
+        let recovered = try await dispatch(github, jenkins, plan(1))
         guard case .recovered = recovered else { return XCTFail("\(recovered)") }
         started = await jenkins.started.count
         XCTAssertEqual(started, 1)
@@ -188,9 +202,7 @@ final class DispatcherTests: XCTestCase {
         let github = FakeGitHub([issue(1, [p02])])
         let jenkins = FakeJenkins()
         await jenkins.dropRequests(1)
-        var dispatcher = dispatcher(github, jenkins)
-        dispatcher.lostAnswerWait = .zero
-        let outcome = await dispatcher.dispatch(plan(1))
+        let outcome = try await dispatch(github, jenkins, plan(1))
         guard case let .dispatched(receipt) = outcome else { return XCTFail("\(outcome)") }
         XCTAssertEqual(receipt.evidence, .answered)
         let started = await jenkins.started.count
@@ -202,16 +214,14 @@ final class DispatcherTests: XCTestCase {
         let github = FakeGitHub([issue(1, [p02])])
         let jenkins = FakeJenkins()
         await jenkins.dropRequests(2)
-        var dispatcher = dispatcher(github, jenkins)
-        dispatcher.lostAnswerWait = .zero
-        let outcome = await dispatcher.dispatch(plan(1))
+        let outcome = try await dispatch(github, jenkins, plan(1))
         guard case let .failed(failure) = outcome else { return XCTFail("\(outcome)") }
         XCTAssertEqual(failure.stage, .jenkins)
         XCTAssertFalse(failure.jobStarted)
         let labelCalls = await github.labelCalls
         XCTAssertEqual(labelCalls, 0)
         XCTAssertEqual(ledger.records().map(\.event), [.intent, .answerLost, .jobAbsent, .intent, .answerLost, .jobAbsent])
-        XCTAssertNil(ledger.unfinishedDispatch(issue: 1, pickup: p02))
+        XCTAssertNil(book.unfinishedDispatch(issue: 1, pickup: p02))
     }
 
     func testAnIntentRecordedWithoutParametersFallsBackToThePlan() async throws {
@@ -219,7 +229,7 @@ final class DispatcherTests: XCTestCase {
         let github = FakeGitHub([issue(1, [p02])])
         let jenkins = FakeJenkins()
         await jenkins.seed(path: demoRepo.executorJobPath, parameters: plan(1).parameters, at: Date())
-        let outcome = await dispatcher(github, jenkins).dispatch(plan(1))
+        let outcome = try await dispatch(github, jenkins, plan(1))
         guard case .recovered = outcome else { return XCTFail("\(outcome)") }
         let started = await jenkins.started.count
         XCTAssertEqual(started, 1)
@@ -230,10 +240,10 @@ final class DispatcherTests: XCTestCase {
         for event in [LedgerEvent.intent, .jobStarted, .labelsMoved, .done] {
             try ledger.append(LedgerRecord(time: Date(), dispatchID: "old", issue: 1, pickup: "status-02:awaiting-planning", busy: "status-03:planning", event: event))
         }
-        XCTAssertNil(ledger.unfinishedDispatch(issue: 1, pickup: "status-02:awaiting-planning"))
+        XCTAssertNil(book.unfinishedDispatch(issue: 1, pickup: "status-02:awaiting-planning"))
         try ledger.append(LedgerRecord(time: Date(), dispatchID: "x", issue: 1, pickup: "status-05:plan-ready", busy: "status-06:implementing", event: .jobStarted))
-        XCTAssertNil(ledger.unfinishedDispatch(issue: 1, pickup: "status-02:awaiting-planning"))
-        XCTAssertEqual(ledger.unfinishedDispatch(issue: 1, pickup: "status-05:plan-ready")?.count, 1)
+        XCTAssertNil(book.unfinishedDispatch(issue: 1, pickup: "status-02:awaiting-planning"))
+        XCTAssertEqual(book.unfinishedDispatch(issue: 1, pickup: "status-05:plan-ready")?.count, 1)
     }
 
     func testATornLastLedgerLineIsIgnored() throws {
@@ -248,16 +258,16 @@ final class DispatcherTests: XCTestCase {
     func testLabelsAreAddedBeforeThePickupIsRemoved() async throws {
         let github = FakeGitHub([issue(1, ["status-02:awaiting-planning"])])
         await github.setFailLabelWrites(true)
-        let outcome = await dispatcher(github, FakeJenkins()).dispatch(plan(1))
+        let outcome = try await dispatch(github, FakeJenkins(), plan(1))
         guard case let .failed(failure) = outcome else { return XCTFail("\(outcome)") }
         XCTAssertEqual(failure.stage, .labels)
         XCTAssertTrue(failure.jobStarted)
-        XCTAssertEqual(ledger.unfinishedDispatch(issue: 1, pickup: "status-02:awaiting-planning")?.last?.event, .jobStarted)
+        XCTAssertEqual(book.unfinishedDispatch(issue: 1, pickup: "status-02:awaiting-planning")?.last?.event, .jobStarted)
     }
 
     func testIssueMissingFromTheCacheIsAWarningNotAFailure() async throws {
         let github = FakeGitHub([issue(1, ["status-02:awaiting-planning"])])
-        let outcome = await dispatcher(github, FakeJenkins()).dispatch(plan(1))
+        let outcome = try await dispatch(github, FakeJenkins(), plan(1))
         guard case let .dispatched(receipt) = outcome else { return XCTFail("\(outcome)") }
         XCTAssertFalse(receipt.cacheUpdated)
         XCTAssertEqual(receipt.cacheWarning?.contains("not in the cache"), true)
@@ -271,7 +281,7 @@ extension DispatcherTests {
             time: Date(), dispatchID: "d1", issue: 1, pickup: "status-02:awaiting-planning", busy: "status-03:planning",
             event: .jobStarted, queueID: 9))
         let jenkins = FakeJenkins()
-        let outcome = await dispatcher(github, jenkins).finishInterrupted(issue: 1, pickups: ["status-02:awaiting-planning"], jobPath: "J")
+        let outcome = try await finishInterrupted(github, jenkins, pickups: ["status-02:awaiting-planning"])
         guard case let .recovered(receipt)? = outcome else { return XCTFail("\(String(describing: outcome))") }
         XCTAssertEqual(receipt.labels, ["status-03:planning"])
         XCTAssertEqual(receipt.queueID, 9)
@@ -281,7 +291,7 @@ extension DispatcherTests {
 
     func testAConflictWithoutLedgerEntryIsLeftToTheOperator() async throws {
         let github = FakeGitHub([issue(1, ["status-02:awaiting-planning", "status-03:planning"])])
-        let outcome = await dispatcher(github, FakeJenkins()).finishInterrupted(issue: 1, pickups: ["status-02:awaiting-planning"], jobPath: "J")
+        let outcome = try await finishInterrupted(github, FakeJenkins(), pickups: ["status-02:awaiting-planning"])
         XCTAssertNil(outcome)
         let labelCalls = await github.labelCalls
         XCTAssertEqual(labelCalls, 0)
@@ -297,7 +307,7 @@ extension DispatcherTests {
             time: Date(), dispatchID: "old", issue: 1, pickup: "status-02:awaiting-planning", busy: "status-03:planning", event: .jobStarted))
         let github = FakeGitHub([issue(1, ["status-02:awaiting-planning"], updated: "2026-11-24T10:00:00Z")])
         let jenkins = FakeJenkins()
-        let outcome = await dispatcher(github, jenkins).dispatch(plan(1))
+        let outcome = try await dispatch(github, jenkins, plan(1))
         guard case .dispatched = outcome else { return XCTFail("\(outcome)") }
         let started = await jenkins.started.count
         XCTAssertEqual(started, 1)
@@ -313,7 +323,7 @@ extension DispatcherTests {
             time: Date(), dispatchID: "old", issue: 1, pickup: "status-02:awaiting-planning", busy: "status-03:planning", event: .jobStarted, queueID: 3))
         let github = FakeGitHub([issue(1, ["status-02:awaiting-planning"], updated: "2026-11-24T09:00:00Z")])
         let jenkins = FakeJenkins()
-        let outcome = await dispatcher(github, jenkins).dispatch(plan(1))
+        let outcome = try await dispatch(github, jenkins, plan(1))
         guard case let .recovered(receipt) = outcome else { return XCTFail("\(outcome)") }
         XCTAssertEqual(receipt.evidence, .recorded)
         let started = await jenkins.started.count

@@ -198,14 +198,55 @@ public struct DispatchLedger: Sendable {
         return data.split(separator: UInt8(ascii: "\n")).compactMap { try? decoder.decode(LedgerRecord.self, from: Data($0)) }
     }
 
+    /// The last record of each dispatch, newest last, at most `limit`.
+    public func recentDispatches(limit: Int) -> [LedgerRecord] {
+        LedgerBook.recent(records(), limit: limit)
+    }
+}
+
+/// A repository's ledger as one locked session sees it: parsed once when the session starts,
+/// kept in step with every line the session appends, and indexed for the questions a dispatch
+/// asks. Only the holder of the repo lock appends, so nobody else changes the file meanwhile.
+public final class LedgerBook {
+    public let file: DispatchLedger
+    public private(set) var records: [LedgerRecord]
+    /// dispatch id → its records, oldest first.
+    private var byDispatch: [String: [LedgerRecord]] = [:]
+    /// (issue, pickup) → the newest dispatch id from that pickup.
+    private var latest: [Key: String] = [:]
+
+    private struct Key: Hashable {
+        var issue: Int
+        var pickup: String
+    }
+
+    public init(file: DispatchLedger) {
+        self.file = file
+        records = []
+        for record in file.records() { index(record) }
+    }
+
+    /// Appends to the file (fsync'd) and to the book.
+    public func append(_ record: LedgerRecord) throws {
+        try file.append(record)
+        index(record)
+    }
+
+    private func index(_ record: LedgerRecord) {
+        records.append(record)
+        byDispatch[record.dispatchID, default: []].append(record)
+        latest[Key(issue: record.issue, pickup: record.pickup)] = record.dispatchID
+    }
+
     /// The dispatch of `issue` from `pickup` whose job may have started but whose label move is not
     /// confirmed: its last record is `intent` or `answer_lost` (Jenkins' answer was never recorded:
     /// *unresolved* until Jenkins is asked), or `job_started` / `job_found`. While it still speaks
     /// for the issue it is finished, never started again (see `Dispatcher.isInFlight`).
     public func unfinishedDispatch(issue: Int, pickup: String) -> [LedgerRecord]? {
-        let lines = records().filter { $0.issue == issue && $0.pickup == pickup }
-        guard let last = lines.last, last.event.isUnfinished else { return nil }
-        return lines.filter { $0.dispatchID == last.dispatchID }
+        guard let id = latest[Key(issue: issue, pickup: pickup)], let lines = byDispatch[id],
+            let last = lines.last, last.event.isUnfinished
+        else { return nil }
+        return lines
     }
 
     /// The queue items and builds recorded against dispatches other than `dispatchID`: none of them
@@ -213,7 +254,7 @@ public struct DispatchLedger: Sendable {
     public func recordedJobs(otherThan dispatchID: String) -> (queueIDs: Set<Int>, buildURLs: Set<String>) {
         var queueIDs: Set<Int> = []
         var buildURLs: Set<String> = []
-        for record in records() where record.dispatchID != dispatchID {
+        for record in records where record.dispatchID != dispatchID {
             if let id = record.queueID { queueIDs.insert(id) }
             if let url = record.buildURL { buildURLs.insert(url) }
         }
@@ -222,9 +263,13 @@ public struct DispatchLedger: Sendable {
 
     /// The last record of each dispatch, newest last, at most `limit`.
     public func recentDispatches(limit: Int) -> [LedgerRecord] {
+        Self.recent(records, limit: limit)
+    }
+
+    static func recent(_ records: [LedgerRecord], limit: Int) -> [LedgerRecord] {
         var lastByID: [String: LedgerRecord] = [:]
         var order: [String] = []
-        for record in records() {
+        for record in records {
             if lastByID[record.dispatchID] == nil { order.append(record.dispatchID) }
             var merged = record
             if let previous = lastByID[record.dispatchID] {

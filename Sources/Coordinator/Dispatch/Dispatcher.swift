@@ -4,38 +4,29 @@ import Logging
 /// The dispatch core (SPEC §6): duplicate guard, Jenkins, labels, cache update, ledger. The
 /// headless run and the console both dispatch through this one type.
 ///
-/// The caller holds the repository's `RepoLock` for the whole call.
+/// It works inside a `LockedRepo`: the repository's lock is held for the whole call, and the
+/// session's ledger and cache are the ones written.
 ///
 /// An outcome Jenkins never told us is neither success nor failure: a dispatch whose answer was
 /// lost (or that stopped after recording its intent) is resolved by asking Jenkins for a queue item
 /// or build with exactly its parameters, before anything else is done for that issue.
-public struct Dispatcher: Sendable {
-    public var issues: any IssueSource
-    public var labels: any LabelWriter
-    public var jobs: any JobStarter
-    public var store: IssueCacheStore
-    public var ledger: DispatchLedger
-    public var rules: WorkflowRules
+public struct Dispatcher {
+    /// The locked session whose ledger and cache the dispatch writes.
+    let session: LockedRepo
     /// Who dispatches, for the ledger: `user@host (run)`.
     public var actor: String
-    public var logger: Logger
-    /// How long the cosmetic build-URL lookup may take.
-    public var queueLookupTimeout: Duration = .seconds(2)
-    /// How long to let Jenkins settle after a lost answer before asking it whether the job exists.
-    public var lostAnswerWait: Duration = .seconds(1)
 
-    public init(
-        issues: any IssueSource, labels: any LabelWriter, jobs: any JobStarter, store: IssueCacheStore,
-        ledger: DispatchLedger, rules: WorkflowRules, actor: String, logger: Logger
-    ) {
-        self.issues = issues
-        self.labels = labels
-        self.jobs = jobs
-        self.store = store
-        self.ledger = ledger
-        self.rules = rules
+    private var issues: any IssueSource { session.service.github }
+    private var labels: any LabelWriter { session.service.github }
+    private var jobs: any JobStarter { session.service.jobs }
+    private var ledger: LedgerBook { session.ledger }
+    private var rules: WorkflowRules { session.service.rules }
+    private var logger: Logger { session.service.logger }
+    private var timings: DispatchTimings { session.service.timings }
+
+    init(session: LockedRepo, actor: String) {
+        self.session = session
         self.actor = actor
-        self.logger = logger
     }
 
     /// Dispatches `plan`. `live` is the issue as just read from GitHub under the lock, when the
@@ -63,7 +54,7 @@ public struct Dispatcher: Sendable {
                 unfinished = records
             }
             if !unfinished.isEmpty {
-                if isInFlight(unfinished, live: live) {
+                if Self.isInFlight(unfinished, live: live) {
                     return await recover(issue: number, unfinished: unfinished, jobPath: plan.jobPath)
                 }
                 supersede(unfinished)
@@ -72,7 +63,7 @@ public struct Dispatcher: Sendable {
 
         // The live issue must still be what the plan assumed.
         guard rules.classify(live).route == plan.route else {
-            do { try store.upsert(live) } catch { logger.warning("cache entry of #\(number) not refreshed: \(error)") }
+            session.upsert(live)
             return .skipped(issue: number, reason: .labelsChanged(live: live.labels))
         }
 
@@ -124,7 +115,7 @@ public struct Dispatcher: Sendable {
         } catch let JenkinsError.answerLost(_, lost) {
             try? record(.answerLost, message: lost)
             logger.warning("#\(number): Jenkins' answer was lost (\(lost)); asking Jenkins whether the job was queued")
-            try? await Task.sleep(for: lostAnswerWait)
+            try? await Task.sleep(for: timings.lostAnswerWait)
             switch await resolve([intent], fallback: plan) {
             case var .unreachable(failure):
                 failure.message = "Jenkins' answer was lost (\(lost)) and " + failure.message
@@ -191,7 +182,7 @@ public struct Dispatcher: Sendable {
         case let .started(records):
             unfinished = records
         }
-        guard isInFlight(unfinished, live: live) else {
+        guard Self.isInFlight(unfinished, live: live) else {
             supersede(unfinished)
             return nil
         }
@@ -265,7 +256,7 @@ public struct Dispatcher: Sendable {
     /// moved). An issue changed since then, without the busy label, was handled by a person (for
     /// example given its pickup label back for a new run): the old entry no longer speaks for it.
     /// An entry that recorded no time is trusted, because a second job is the worse mistake.
-    func isInFlight(_ unfinished: [LedgerRecord], live: Issue) -> Bool {
+    static func isInFlight(_ unfinished: [LedgerRecord], live: Issue) -> Bool {
         guard let last = unfinished.last else { return false }
         if live.labels.contains(last.busy) { return true }
         guard let seen = unfinished.first(where: { $0.event == .intent })?.issueUpdatedAt, let current = live.updatedAt else {
@@ -336,7 +327,7 @@ public struct Dispatcher: Sendable {
     /// running and the labels moved, so the dispatch succeeded; the next refresh corrects the cache.
     private func updateCache(_ receipt: inout DispatchReceipt) {
         do {
-            if try store.updateLabels(issue: receipt.issueNumber, labels: receipt.labels) {
+            if try session.setLabels(receipt.labels, issue: receipt.issueNumber) {
                 receipt.cacheUpdated = true
             } else {
                 receipt.cacheWarning = "#\(receipt.issueNumber) is not in the cache; the next refresh adds it"
@@ -347,19 +338,24 @@ public struct Dispatcher: Sendable {
         if let warning = receipt.cacheWarning { logger.warning("\(warning)") }
     }
 
-    /// The build URL, if Jenkins already started the build. Cosmetic: any failure or a slow answer
-    /// is ignored (failure mode 14).
+    /// The build URL, if Jenkins already started the build: asked once, within `buildURLWait`.
     private func buildURL(queueID: Int) async -> String? {
-        let jobs = self.jobs
-        return await withTaskGroup(of: String?.self) { group in
-            group.addTask { try? await jobs.queueItem(id: queueID).buildURL }
-            group.addTask { [timeout = queueLookupTimeout] in
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
+        guard case let .started(url) = await jobs.waitForBuild(queueItem: queueID, within: timings.buildURLWait) else { return nil }
+        return url
     }
+}
+
+/// How long a dispatch waits for Jenkins in the two places where waiting is a choice.
+public struct DispatchTimings: Sendable, Equatable {
+    /// After a lost answer, before asking Jenkins whether the job was queued.
+    public var lostAnswerWait: Duration
+    /// The most the cosmetic build-URL lookup after a dispatch may take (failure mode 14).
+    public var buildURLWait: Duration
+
+    public init(lostAnswerWait: Duration = .seconds(1), buildURLWait: Duration = .seconds(2)) {
+        self.lostAnswerWait = lostAnswerWait
+        self.buildURLWait = buildURLWait
+    }
+
+    public static let standard = DispatchTimings()
 }

@@ -1,10 +1,9 @@
 import Foundation
 import Logging
 
-/// Everything the coordinator does with one configured repository, for the headless commands and
-/// the console alike: read the cache, look live, refresh, diff, preview, dispatch, sync.
-///
-/// Every write of the cache and every dispatch happens under the repo lock.
+/// One configured repository and its clients, for the headless commands and the console alike.
+/// Without the lock it reads: the cache, the live issues, the diff, a preview, a dry run. Every
+/// write — refresh, dispatch, recovery, sync — happens in a `LockedRepo` (`withLock`).
 public final class RepoService: Sendable {
     public typealias GitHubPort = IssueSource & LabelWriter & BranchResolver
 
@@ -14,15 +13,17 @@ public final class RepoService: Sendable {
     public let ledger: DispatchLedger
     public let planner: DispatchPlanner
     public let refresher: CacheRefresher
-    private let github: any GitHubPort
-    private let jobs: any JobStarter
+    let github: any GitHubPort
+    let jobs: any JobStarter
+    let timings: DispatchTimings
     private let rateLimitReader: @Sendable () async -> RateLimitSnapshot?
-    private let logger: Logger
+    let logger: Logger
 
     public init(
         repo: RepoConfig, rules: WorkflowRules, store: IssueCacheStore, planner: DispatchPlanner,
         refresher: CacheRefresher, github: any GitHubPort, jobs: any JobStarter,
-        rateLimit: @escaping @Sendable () async -> RateLimitSnapshot? = { nil }, logger: Logger
+        rateLimit: @escaping @Sendable () async -> RateLimitSnapshot? = { nil }, timings: DispatchTimings = .standard,
+        logger: Logger
     ) {
         self.repo = repo
         self.rules = rules
@@ -32,6 +33,7 @@ public final class RepoService: Sendable {
         self.refresher = refresher
         self.github = github
         self.jobs = jobs
+        self.timings = timings
         self.rateLimitReader = rateLimit
         var logger = logger
         logger[metadataKey: "repo"] = "\(repo.name)"
@@ -48,9 +50,22 @@ public final class RepoService: Sendable {
     /// holds the lock: only moving a corrupt file aside, a write, takes the lock.
     public func readCache() async throws -> CachedState {
         if case let .cache(cache) = try store.read() { return CachedState(cache: cache, notice: nil) }
+        return try await withLock { CachedState(cache: $0.cache, notice: $0.notice) }
+    }
+
+    /// Runs `body` in this repository's locked session. When another process holds the lock for
+    /// more than a second, the wait is logged with the holder and `waiting` is told.
+    public func withLock<T: Sendable>(
+        waiting: @escaping @Sendable (RepoLock.Holder?) -> Void = { _ in }, _ body: (LockedRepo) async throws -> T
+    ) async throws -> T {
         try store.ensureDirectory()
-        let loaded = try await RepoLock.withLock(path: store.lockPath) { try store.load() }
-        return CachedState(cache: loaded.cache, notice: loaded.notice)
+        let logger = self.logger
+        return try await RepoLock.withLock(path: store.lockPath, waiting: { holder in
+            logger.notice("waiting for the lock of \(self.repo.name): held by \(holder.map(String.init(describing:)) ?? "another coordinator")")
+            waiting(holder)
+        }) {
+            try await body(try LockedRepo(service: self))
+        }
     }
 
     /// Every open issue, live. Never writes the cache: comparing must not hide the difference.
@@ -66,48 +81,65 @@ public final class RepoService: Sendable {
     }
 
     /// The dry-run plan of `issue` (made from `issue`'s labels), looking up its linked branches
-    /// when its route needs them. An issue that is not eligible gets a skip saying why; a failed
-    /// branch lookup throws.
-    public func preview(_ issue: Issue) async throws -> PlanOutcome {
+    /// when its route needs them and `branches` does not already hold them. An issue that is not
+    /// eligible gets a skip saying why; a failed branch lookup throws.
+    public func preview(_ issue: Issue, branches: [String]? = nil) async throws -> PlanOutcome {
         let eligibility = rules.classify(issue)
         guard let route = eligibility.route else {
             return .skip(issue: issue.number, reason: .notEligible(describe(eligibility)))
         }
-        let branches = DispatchPlanner.needsLinkedBranch(route) ? try await github.linkedBranches(issue: issue.number) : nil
-        return planner.plan(issue: issue, route: route, repo: repo, linkedBranches: branches)
+        var linked = branches
+        if linked == nil, DispatchPlanner.needsLinkedBranch(route) {
+            linked = try await github.linkedBranches(issue: issue.number)
+        }
+        return planner.plan(issue: issue, route: route, repo: repo, linkedBranches: linked)
     }
 
     /// Dispatches one issue by number, as the operator asked, through the same `Dispatcher` as a
-    /// headless run. The plan is made from the issue as it is live (what the console shows next
-    /// to the cached labels), and that cache entry is brought in line with it first: an operator
-    /// acting on a stale row must not be refused because of the staleness the console displays.
-    public func dispatch(issueNumber: Int, by actor: String) async -> DispatchOutcome {
+    /// headless run (see `LockedRepo.dispatchLive`).
+    public func dispatch(issueNumber: Int, by actor: String, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void = { _ in }) async -> DispatchOutcome {
         do {
-            try store.ensureDirectory()
-            return try await RepoLock.withLock(path: store.lockPath) {
-                let live = try await github.issue(number: issueNumber)
-                do {
-                    var cache = try store.load().cache
-                    if cache.issues[issueNumber] != live {
-                        cache.issues[issueNumber] = live
-                        try store.save(cache)
-                    }
-                } catch {
-                    logger.warning("cache entry of #\(issueNumber) not refreshed: \(error)")
-                }
-                return await dispatchLocked(live, actor: actor, isLive: true)
-            }
+            return try await withLock(waiting: waiting) { await $0.dispatchLive(issueNumber: issueNumber, actor: actor) }
         } catch {
             return .failed(DispatchFailure(issueNumber: issueNumber, stage: .prepare, message: "\(error)", jobStarted: false))
         }
     }
 
     /// A forced full refresh written to the cache: the cache becomes the live state.
-    public func sync() async throws -> IssueCache {
-        try store.ensureDirectory()
-        return try await RepoLock.withLock(path: store.lockPath) {
-            try await refreshLocked(force: true, dryRun: false).cache
+    public func sync(waiting: @escaping @Sendable (RepoLock.Holder?) -> Void = { _ in }) async throws -> IssueCache {
+        try await withLock(waiting: waiting) { session in
+            try await session.refresh(force: true)
+            return session.cache
         }
+    }
+
+    /// What a run would do, changing nothing and taking no lock: the refresh is made in memory,
+    /// and every eligible issue is planned.
+    public func dryRun(_ options: RunOptions) async -> RepoRunReport {
+        var report = RepoRunReport(repoName: repo.name)
+        let cache: IssueCache
+        do {
+            let state = try await readCache()
+            report.notice = state.notice
+            let refreshed = try await refresher.refresh(state.cache, from: github, now: Date(), force: options.forceRefresh)
+            cache = refreshed.0
+            report.refresh = refreshed.1
+        } catch {
+            report.error = "\(error)"
+            return report
+        }
+        let issues = Array(cache.issues.values)
+        report.conflicts = rules.conflicts(issues)
+        for issue in rules.eligible(issues).map(\.issue) {
+            do {
+                report.plans.append(try await preview(issue))
+            } catch {
+                report.outcomes.append(.failed(DispatchFailure(
+                    issueNumber: issue.number, stage: .prepare, message: "linked branches could not be read: \(error)", jobStarted: false)))
+                if !options.keepGoing { break }
+            }
+        }
+        return report
     }
 
     /// The newest dispatches from the ledger, newest last.
@@ -123,72 +155,16 @@ public final class RepoService: Sendable {
             path: repo.executorJobPath, parameters: DispatchPlanner.parameters(repo: repo, branch: branch, command: command))
     }
 
-    /// A Jenkins queue item, e.g. to learn the build URL of a started job.
-    public func queueItem(id: Int) async throws -> QueueItem {
-        try await jobs.queueItem(id: id)
+    /// Waits up to `timeout` for a started job's build (see `JobStarter.waitForBuild`).
+    public func waitForBuild(queueItem id: Int, within timeout: Duration) async -> BuildWait {
+        await jobs.waitForBuild(queueItem: id, within: timeout, every: .milliseconds(500))
     }
 
     public func rateLimit() async -> RateLimitSnapshot? {
         await rateLimitReader()
     }
 
-    // MARK: - The run of one repository
-
-    /// What a refresh produced.
-    public struct Refreshed: Sendable {
-        public var cache: IssueCache
-        public var kind: RefreshKind
-        public var notice: String?
-    }
-
-    /// Refresh (SPEC §5.1). Caller holds the lock unless `dryRun`. A failure writes nothing.
-    func refreshLocked(force: Bool, dryRun: Bool) async throws -> Refreshed {
-        let loaded = try store.load()
-        let (cache, kind) = try await refresher.refresh(loaded.cache, from: github, now: Date(), force: force)
-        if kind != .reused && !dryRun { try store.save(cache) }
-        logger.info("cache \(kind.rawValue): \(cache.issues.count) issues")
-        return Refreshed(cache: cache, kind: kind, notice: loaded.notice)
-    }
-
-    /// Whether `issue` is a conflict left by a dispatch the ledger says was interrupted, which a
-    /// run finishes rather than leaving it to the operator.
-    public func isInterruptedDispatch(_ issue: Issue) -> Bool {
-        guard case let .conflict(pickups, _) = rules.classify(issue) else { return false }
-        return pickups.contains { ledger.unfinishedDispatch(issue: issue.number, pickup: $0) != nil }
-    }
-
-    private func dispatcher(actor: String) -> Dispatcher {
-        Dispatcher(issues: github, labels: github, jobs: jobs, store: store, ledger: ledger, rules: rules, actor: actor, logger: logger)
-    }
-
-    /// Plans and dispatches one issue, or finishes the interrupted dispatch a conflict is the trace
-    /// of. `isLive` says `issue` was just read from GitHub under this lock, so the dispatcher need
-    /// not read it again. Caller holds the lock.
-    func dispatchLocked(_ issue: Issue, actor: String, isLive: Bool = false) async -> DispatchOutcome {
-        if case let .conflict(pickups, _) = rules.classify(issue),
-            let finished = await dispatcher(actor: actor).finishInterrupted(issue: issue.number, pickups: pickups, jobPath: repo.executorJobPath)
-        {
-            logger.info("\(finished.summary)")
-            return finished
-        }
-        let outcome: PlanOutcome
-        do {
-            outcome = try await preview(issue)
-        } catch {
-            return .failed(DispatchFailure(issueNumber: issue.number, stage: .prepare, message: "linked branches could not be read: \(error)", jobStarted: false))
-        }
-        switch outcome {
-        case let .skip(number, reason):
-            logger.info("#\(number) skipped: \(reason)")
-            return .skipped(issue: number, reason: reason)
-        case let .ready(plan):
-            let result = await dispatcher(actor: actor).dispatch(plan, live: isLive ? issue : nil)
-            logger.info("\(result.summary)")
-            return result
-        }
-    }
-
-    private func describe(_ eligibility: Eligibility) -> String {
+    func describe(_ eligibility: Eligibility) -> String {
         switch eligibility {
         case .eligible: return "eligible"
         case let .conflict(pickup, busy): return "conflict: both \(pickup.joined(separator: ", ")) and \(busy.joined(separator: ", "))"

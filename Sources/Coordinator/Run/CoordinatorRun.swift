@@ -66,46 +66,13 @@ public struct CoordinatorRun: Sendable {
     }
 
     private func run(_ service: RepoService, _ options: RunOptions) async -> RepoRunReport {
-        var report = RepoRunReport(repoName: service.repo.name)
+        if options.dryRun { return await service.dryRun(options) }
         do {
-            try service.store.ensureDirectory()
-            if options.dryRun {
-                try await runRepo(service, options, into: &report)
-            } else {
-                report = try await RepoLock.withLock(path: service.store.lockPath) {
-                    var inner = report
-                    try await runRepo(service, options, into: &inner)
-                    return inner
-                }
-            }
+            return try await service.withLock { await $0.run(options, actor: actor) }
         } catch {
+            var report = RepoRunReport(repoName: service.repo.name)
             report.error = "\(error)"
-        }
-        return report
-    }
-
-    private func runRepo(_ service: RepoService, _ options: RunOptions, into report: inout RepoRunReport) async throws {
-        let refreshed = try await service.refreshLocked(force: options.forceRefresh, dryRun: options.dryRun)
-        report.refresh = refreshed.kind
-        report.notice = refreshed.notice
-        let issues = Array(refreshed.cache.issues.values)
-        report.conflicts = service.rules.conflicts(issues)
-        // Conflicts an interrupted run left behind are finished first; the rest wait for a person.
-        let interrupted = options.dryRun ? [] : report.conflicts.filter(service.isInterruptedDispatch)
-        for issue in interrupted + service.rules.eligible(issues).map(\.issue) {
-            if options.dryRun {
-                do {
-                    report.plans.append(try await service.preview(issue))
-                } catch {
-                    report.outcomes.append(.failed(DispatchFailure(
-                        issueNumber: issue.number, stage: .prepare, message: "linked branches could not be read: \(error)", jobStarted: false)))
-                    if !options.keepGoing { return }
-                }
-                continue
-            }
-            let outcome = await service.dispatchLocked(issue, actor: actor)
-            report.outcomes.append(outcome)
-            if outcome.isFailure && !options.keepGoing { return }
+            return report
         }
     }
 }

@@ -1,0 +1,153 @@
+import Foundation
+import Logging
+
+/// One repository while its lock is held: the only way to refresh, dispatch, recover, sync or
+/// write the cache. Get one from `RepoService.withLock`.
+///
+/// The cache and the ledger are read once when the session starts and kept in memory; every
+/// change is written through at once (the cache saved once per change: after a refresh, after
+/// each dispatch's label move, after a live re-read that corrected an entry), so a crash never
+/// loses a change and no later reader, in this process or another, sees an older state.
+public final class LockedRepo {
+    public let service: RepoService
+    /// The cache as this session holds it: what is on disk, plus this session's changes.
+    public private(set) var cache: IssueCache
+    /// Set when a corrupt cache file was moved aside at the start of the session.
+    public let notice: String?
+    public let ledger: LedgerBook
+    private var logger: Logger { service.logger }
+
+    init(service: RepoService) throws {
+        self.service = service
+        let loaded = try service.store.load()
+        cache = loaded.cache
+        notice = loaded.notice
+        ledger = LedgerBook(file: service.ledger)
+    }
+
+    // MARK: The cache
+
+    private func save() throws {
+        try service.store.save(cache)
+    }
+
+    /// Refresh (SPEC §5.1), saved when it asked GitHub. A failure writes nothing.
+    @discardableResult
+    public func refresh(force: Bool = false) async throws -> RefreshKind {
+        let (next, kind) = try await service.refresher.refresh(cache, from: service.github, now: Date(), force: force)
+        if kind != .reused {
+            cache = next
+            try save()
+        }
+        logger.info("cache \(kind.rawValue): \(cache.issues.count) issues")
+        return kind
+    }
+
+    /// Puts `issue` as GitHub just showed it into the cache and saves; nothing is written when the
+    /// entry already says the same. A failed save is logged, not thrown: the next refresh repairs it.
+    public func upsert(_ issue: Issue) {
+        guard cache.issues[issue.number] != issue else { return }
+        let before = cache
+        cache.issues[issue.number] = issue
+        do {
+            try save()
+        } catch {
+            cache = before
+            logger.warning("cache entry of #\(issue.number) not refreshed: \(error)")
+        }
+    }
+
+    /// Sets one cached issue's labels to GitHub's answer, keeping every other field and issue, and
+    /// saves. False when the issue is not cached (nothing written); throws when the save failed.
+    func setLabels(_ labels: [String], issue number: Int) throws -> Bool {
+        guard var issue = cache.issues[number] else { return false }
+        let before = cache
+        issue.labels = labels
+        cache.issues[number] = issue
+        do {
+            try save()
+        } catch {
+            cache = before
+            throw error
+        }
+        return true
+    }
+
+    // MARK: Dispatch
+
+    private func dispatcher(actor: String) -> Dispatcher {
+        Dispatcher(session: self, actor: actor)
+    }
+
+    /// Whether `issue` is a conflict left by a dispatch the ledger says was interrupted, which a
+    /// run finishes rather than leaving it to the operator.
+    public func isInterruptedDispatch(_ issue: Issue) -> Bool {
+        guard case let .conflict(pickups, _) = service.rules.classify(issue) else { return false }
+        return pickups.contains { ledger.unfinishedDispatch(issue: issue.number, pickup: $0) != nil }
+    }
+
+    /// Plans and dispatches one issue, or finishes the interrupted dispatch a conflict is the trace
+    /// of. `isLive` says `issue` was just read from GitHub in this session, so it is not read again;
+    /// `branches` are its linked branches when already looked up (a batch).
+    public func dispatch(_ issue: Issue, actor: String, isLive: Bool = false, branches: [String]? = nil) async -> DispatchOutcome {
+        if case let .conflict(pickups, _) = service.rules.classify(issue),
+            let finished = await dispatcher(actor: actor).finishInterrupted(issue: issue.number, pickups: pickups, jobPath: service.repo.executorJobPath)
+        {
+            logger.info("\(finished.summary)")
+            return finished
+        }
+        let outcome: PlanOutcome
+        do {
+            outcome = try await service.preview(issue, branches: branches)
+        } catch {
+            return .failed(DispatchFailure(issueNumber: issue.number, stage: .prepare, message: "linked branches could not be read: \(error)", jobStarted: false))
+        }
+        switch outcome {
+        case let .skip(number, reason):
+            logger.info("#\(number) skipped: \(reason)")
+            return .skipped(issue: number, reason: reason)
+        case let .ready(plan):
+            let result = await dispatcher(actor: actor).dispatch(plan, live: isLive ? issue : nil)
+            logger.info("\(result.summary)")
+            return result
+        }
+    }
+
+    /// Dispatches issue `number` as an operator asked: planned from the issue as it is live (what
+    /// the console shows beside the cached labels), whose stale cache entry is corrected first —
+    /// an operator acting on a stale row must not be refused because of the staleness shown.
+    public func dispatchLive(issueNumber number: Int, actor: String) async -> DispatchOutcome {
+        let live: Issue
+        do {
+            live = try await service.github.issue(number: number)
+        } catch {
+            return .failed(DispatchFailure(issueNumber: number, stage: .prepare, message: "cannot read the issue live: \(error)", jobStarted: false))
+        }
+        upsert(live)
+        return await dispatch(live, actor: actor, isLive: true)
+    }
+
+    // MARK: A whole run
+
+    /// Refresh, then finish interrupted dispatches and dispatch every eligible issue in order
+    /// (SPEC §6). Stops at the first failure unless `keepGoing`.
+    public func run(_ options: RunOptions, actor: String) async -> RepoRunReport {
+        var report = RepoRunReport(repoName: service.repo.name)
+        report.notice = notice
+        do {
+            report.refresh = try await refresh(force: options.forceRefresh)
+        } catch {
+            report.error = "\(error)"
+            return report
+        }
+        let issues = Array(cache.issues.values)
+        report.conflicts = service.rules.conflicts(issues)
+        // Conflicts an interrupted run left behind are finished first; the rest wait for a person.
+        for issue in report.conflicts.filter(isInterruptedDispatch) + service.rules.eligible(issues).map(\.issue) {
+            let outcome = await dispatch(issue, actor: actor)
+            report.outcomes.append(outcome)
+            if outcome.isFailure && !options.keepGoing { break }
+        }
+        return report
+    }
+}

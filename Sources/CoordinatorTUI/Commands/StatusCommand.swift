@@ -51,7 +51,7 @@ struct StatusCommand: AsyncParsableCommand {
             return
         }
         for status in statuses {
-            let age = status.cacheAgeSeconds.map { "checked \(Duration.seconds($0).compactText) ago" } ?? "never refreshed"
+            let age = status.lastChecked.flatMap(Timestamp.parse).map { "checked \(ElapsedText.ago($0))" } ?? "never refreshed"
             print("\(status.name) (\(status.repository)): \(status.cachedIssues) cached issues, \(age)")
             if let notice = status.notice { print("  notice: \(notice)") }
             if status.eligible.isEmpty { print("  no eligible issue") }
@@ -81,7 +81,7 @@ struct StatusCommand: AsyncParsableCommand {
                 cachedIssues: issues.count,
                 lastChecked: state.cache.lastChecked.map(Timestamp.format),
                 lastFullRefresh: state.cache.lastFullRefresh.map(Timestamp.format),
-                cacheAgeSeconds: state.cache.lastChecked.map { Int(now.timeIntervalSince($0)) },
+                cacheAgeSeconds: state.cache.lastChecked.map { Int(max(-1e9, min(1e12, now.timeIntervalSince($0)))) },
                 notice: state.notice,
                 eligible: service.rules.eligible(issues).map {
                     .init(number: $0.issue.number, title: $0.issue.title, pickupLabel: $0.route.pickupLabel, workflow: $0.route.workflow.rawValue)
@@ -104,18 +104,5 @@ enum JSONText {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-}
-
-extension Duration {
-    /// `42s`, `5m`, `3h`, `2d`.
-    var compactText: String {
-        let seconds = components.seconds
-        switch seconds {
-        case ..<60: return "\(seconds)s"
-        case ..<3600: return "\(seconds / 60)m"
-        case ..<86400: return "\(seconds / 3600)h"
-        default: return "\(seconds / 86400)d"
-        }
     }
 }

@@ -32,22 +32,14 @@ struct TestCommand: AsyncParsableCommand {
             let queue = start.queueID.map { "queue item \($0)" } ?? "queue item unknown"
             print("\(service.repo.name): environment check started on \(branchName), \(queue)\(start.merged ? " (merged into an identical queued request)" : "")")
             guard let id = start.queueID, wait > 0 else { return }
-            let deadline = ContinuousClock.now + .seconds(wait)
-            while ContinuousClock.now < deadline {
-                // The build URL is a convenience: a failed read never fails the command.
-                if let item = try? await service.queueItem(id: id) {
-                    if let url = item.buildURL {
-                        print("build: \(url)")
-                        return
-                    }
-                    if item.cancelled {
-                        print("the queue item was cancelled in Jenkins")
-                        return
-                    }
-                }
-                try await Task.sleep(for: .milliseconds(500))
+            switch await service.waitForBuild(queueItem: id, within: .seconds(wait)) {
+            case let .started(url):
+                print("build: \(url)")
+            case .cancelled:
+                print("the queue item was cancelled in Jenkins")
+            case .notYet:
+                print("build not started yet; see \(start.queueURL ?? "the Jenkins queue")")
             }
-            print("build not started yet; see \(start.queueURL ?? "the Jenkins queue")")
         }
     }
 }

@@ -230,24 +230,32 @@ struct GitHubService: Sendable {
         case .success(let q):
             guard let repo = repository(owner: q.owner, name: q.name) else {
                 return Self.graphQLErrors(
-                    [GraphQLFailure("Could not resolve to a Repository with the name '\(q.owner)/\(q.name)'.", type: "NOT_FOUND", path: ["repository"])],
-                    data: .object([("repository", .null)])
+                    [GraphQLFailure("Could not resolve to a Repository with the name '\(q.owner)/\(q.name)'.", type: "NOT_FOUND", path: [q.repositoryKey])],
+                    data: .object([(q.repositoryKey, .null)])
                 )
             }
-            // `issue(number:)` does not resolve pull requests on GitHub either.
-            guard let issue = repo.issues[q.number], !issue.isPullRequest else {
-                return Self.graphQLErrors(
-                    [GraphQLFailure("Could not resolve to an Issue with the number of \(q.number).", type: "NOT_FOUND", path: ["repository", "issue"])],
-                    data: .object([("repository", .object([("issue", .null)]))])
-                )
+            // Each issue field is answered under its own key; one that does not resolve is `null`
+            // there plus a NOT_FOUND error naming that key, and the others are answered all the same.
+            var fields: [(String, JSONValue)] = []
+            var failures: [GraphQLFailure] = []
+            for field in q.issues {
+                // `issue(number:)` does not resolve pull requests on GitHub either.
+                guard let issue = repo.issues[field.number], !issue.isPullRequest else {
+                    failures.append(GraphQLFailure(
+                        "Could not resolve to an Issue with the number of \(field.number).", type: "NOT_FOUND",
+                        path: [q.repositoryKey, field.key]))
+                    fields.append((field.key, .null))
+                    continue
+                }
+                let connection: [(String, JSONValue)] = field.connectionFields.map { name in
+                    name == "totalCount"
+                        ? (name, .int(issue.linkedBranches.count))
+                        : (name, .array(issue.linkedBranches.prefix(field.first).map { .object([("ref", .object([("name", .string($0))]))]) }))
+                }
+                fields.append((field.key, .object([("linkedBranches", .object(connection))])))
             }
-            var connection: [(String, JSONValue)] = [
-                ("nodes", .array(issue.linkedBranches.prefix(q.first).map { .object([("ref", .object([("name", .string($0))]))]) })),
-            ]
-            if q.wantsTotalCount { connection.append(("totalCount", .int(issue.linkedBranches.count))) }
-            return .json(200, .object([
-                ("data", .object([("repository", .object([("issue", .object([("linkedBranches", .object(connection))]))]))])),
-            ]))
+            let data = JSONValue.object([(q.repositoryKey, .object(fields))])
+            return failures.isEmpty ? .json(200, .object([("data", data)])) : Self.graphQLErrors(failures, data: data)
         }
     }
 

@@ -1,74 +1,208 @@
 import Foundation
 
-/// The one GraphQL question the Sandbox answers: which branches are linked to an issue.
+/// The one GraphQL question the Sandbox answers: which branches are linked to one issue, or to
+/// several at once through aliases, as GitHub allows:
 ///
-/// Rather than a full GraphQL engine, a tokenizer finds the arguments of `repository(…)`,
-/// `issue(…)` and `linkedBranches(…)`, each a `$variable` or an inline literal. That accepts
-/// every spelling of the query a client would send (named or anonymous operation, any
-/// whitespace, commas, comments) while rejecting anything that asks for something else.
+/// ```graphql
+/// query($owner:String!,$name:String!){ repository(owner:$owner,name:$name){
+///   i101: issue(number:101){ linkedBranches(first:10){ nodes{ ref{ name } } } }
+///   i102: issue(number:$second){ linkedBranches(first:10){ totalCount nodes{ ref{ name } } } } } }
+/// ```
+///
+/// Rather than a full GraphQL engine, a small parser reads the document's shape (fields, aliases,
+/// arguments as `$variable` or inline literal, selection sets) and accepts exactly that question:
+/// every spelling a client would send (named or anonymous operation, any whitespace, commas,
+/// comments), nothing that asks for something else.
 struct LinkedBranchesQuery: Equatable {
+    /// What one `issue(number:)` field asks; `key` is where the answer goes (its alias, else "issue").
+    struct IssueField: Equatable {
+        var key: String
+        var number: Int
+        var first: Int
+        /// The connection's fields in the order asked: `nodes`, `totalCount`.
+        var connectionFields: [String]
+    }
+
+    /// Where the repository's answer goes (its alias, else "repository").
+    var repositoryKey: String
     var owner: String
     var name: String
-    var number: Int
-    var first: Int
-    var wantsTotalCount: Bool
+    var issues: [IssueField]
+
+    static let shapeMessage =
+        "The Sandbox answers only repository(owner:,name:){ [alias:] issue(number:){linkedBranches(first:){nodes{ref{name}}}} … }"
 
     static func parse(query: String, variables: JSONValue?) -> Result<LinkedBranchesQuery, GraphQLFailure> {
-        let tokens: [Token]
-        switch tokenize(query) {
-        case .success(let t): tokens = t
-        case .failure(let f): return .failure(f)
-        }
-        guard let repositoryArgs = arguments(of: "repository", in: tokens),
-              let issueArgs = arguments(of: "issue", in: tokens),
-              let branchArgs = arguments(of: "linkedBranches", in: tokens)
-        else {
-            return .failure(GraphQLFailure(
-                "The Sandbox answers only repository(owner:,name:){issue(number:){linkedBranches(first:){nodes{ref{name}}}}}"
-            ))
-        }
-        func resolve(_ args: [String: Token], _ name: String, type: String) -> Result<JSONValue, GraphQLFailure> {
-            switch args[name] {
-            case .variable(let v)?:
-                guard let value = variables?[v], value != .null else {
-                    return .failure(GraphQLFailure("Variable $\(v) of type \(type) was provided invalid value"))
-                }
-                return .success(value)
-            case .string(let s)?: return .success(.string(s))
-            case .number(let n)?: return .success(.int(n))
-            case nil: return .failure(GraphQLFailure("Field is missing required argument: \(name)"))
-            default: return .failure(GraphQLFailure("Argument '\(name)' has an invalid value"))
-            }
-        }
-        func string(_ args: [String: Token], _ name: String) -> Result<String, GraphQLFailure> {
-            resolve(args, name, type: "String!").flatMap { value in
-                value.stringValue.map { .success($0) }
-                    ?? .failure(GraphQLFailure("Argument '\(name)' on Field 'repository' has an invalid value. Expected type 'String!'."))
-            }
-        }
-        func int(_ args: [String: Token], _ name: String, field: String) -> Result<Int, GraphQLFailure> {
-            resolve(args, name, type: "Int!").flatMap { value in
-                value.intValue.map { .success($0) }
-                    ?? .failure(GraphQLFailure("Argument '\(name)' on Field '\(field)' has an invalid value. Expected type 'Int!'."))
-            }
-        }
         do {
-            let owner = try string(repositoryArgs, "owner").get()
-            let name = try string(repositoryArgs, "name").get()
-            let number = try int(issueArgs, "number", field: "issue").get()
-            guard branchArgs["first"] != nil else {
-                throw GraphQLFailure("You must provide a `first` or `last` value to properly paginate the `linkedBranches` connection.")
-            }
-            let first = try int(branchArgs, "first", field: "linkedBranches").get()
-            guard (0...100).contains(first) else {
-                throw GraphQLFailure("Requesting \(first) records on the `linkedBranches` connection exceeds the `first` limit of 100 records.")
-            }
-            let wantsTotalCount = tokens.contains(.name("totalCount"))
-            return .success(LinkedBranchesQuery(owner: owner, name: name, number: number, first: first, wantsTotalCount: wantsTotalCount))
+            var parser = Parser(tokens: try tokenize(query).get())
+            let selection = try parser.document()
+            return .success(try interpret(selection, variables: variables))
         } catch let failure as GraphQLFailure {
             return .failure(failure)
         } catch {
             return .failure(GraphQLFailure("\(error)"))
+        }
+    }
+
+    // MARK: Meaning
+
+    private static func interpret(_ selection: [Field], variables: JSONValue?) throws -> LinkedBranchesQuery {
+        guard selection.count == 1, let repository = selection.first, repository.name == "repository",
+              let repositorySelection = repository.selection, !repositorySelection.isEmpty
+        else { throw GraphQLFailure(shapeMessage) }
+        let owner = try string(repository, "owner", variables: variables)
+        let name = try string(repository, "name", variables: variables)
+
+        var issues: [IssueField] = []
+        for field in repositorySelection {
+            guard field.name == "issue", let branches = field.selection?.only(named: "linkedBranches"),
+                  let connection = branches.selection, !connection.isEmpty,
+                  connection.allSatisfy({ ["nodes", "totalCount"].contains($0.name) && $0.alias == nil })
+            else { throw GraphQLFailure(shapeMessage) }
+            let number = try int(field, "number", variables: variables)
+            guard branches.arguments["first"] != nil else {
+                throw GraphQLFailure("You must provide a `first` or `last` value to properly paginate the `linkedBranches` connection.")
+            }
+            let first = try int(branches, "first", variables: variables)
+            guard (0...100).contains(first) else {
+                throw GraphQLFailure("Requesting \(first) records on the `linkedBranches` connection exceeds the `first` limit of 100 records.")
+            }
+            // GraphQL merges same-named fields only when they ask the same; two different issues
+            // under one key is GitHub's "fields conflict" error.
+            let key = field.alias ?? field.name
+            if let earlier = issues.first(where: { $0.key == key }), earlier.number != number || earlier.first != first {
+                throw GraphQLFailure("Field '\(key)' conflict because they have differing arguments. Use different aliases on the fields to fetch both if this was intentional.")
+            }
+            issues.append(IssueField(key: key, number: number, first: first, connectionFields: connection.map(\.name)))
+        }
+        return LinkedBranchesQuery(
+            repositoryKey: repository.alias ?? repository.name, owner: owner, name: name,
+            issues: issues.reduce(into: []) { kept, issue in if !kept.contains(where: { $0.key == issue.key }) { kept.append(issue) } })
+    }
+
+    private static func resolve(_ field: Field, _ argument: String, type: String, variables: JSONValue?) throws -> JSONValue {
+        switch field.arguments[argument] {
+        case .variable(let v)?:
+            guard let value = variables?[v], value != .null else {
+                throw GraphQLFailure("Variable $\(v) of type \(type) was provided invalid value")
+            }
+            return value
+        case .string(let s)?: return .string(s)
+        case .number(let n)?: return .int(n)
+        case nil: throw GraphQLFailure("Field '\(field.name)' is missing required arguments: \(argument)")
+        default: throw GraphQLFailure("Argument '\(argument)' on Field '\(field.name)' has an invalid value.")
+        }
+    }
+
+    private static func string(_ field: Field, _ argument: String, variables: JSONValue?) throws -> String {
+        guard let value = try resolve(field, argument, type: "String!", variables: variables).stringValue else {
+            throw GraphQLFailure("Argument '\(argument)' on Field '\(field.name)' has an invalid value. Expected type 'String!'.")
+        }
+        return value
+    }
+
+    private static func int(_ field: Field, _ argument: String, variables: JSONValue?) throws -> Int {
+        guard let value = try resolve(field, argument, type: "Int!", variables: variables).intValue else {
+            throw GraphQLFailure("Argument '\(argument)' on Field '\(field.name)' has an invalid value. Expected type 'Int!'.")
+        }
+        return value
+    }
+
+    // MARK: Shape
+
+    /// One field of a selection set: `alias: name(arguments) { selection }`.
+    struct Field: Equatable {
+        var alias: String?
+        var name: String
+        var arguments: [String: Token]
+        var selection: [Field]?
+    }
+
+    /// Recursive descent over the tokens: an optional operation header, then one selection set.
+    private struct Parser {
+        let tokens: [Token]
+        var position = 0
+
+        mutating func document() throws -> [Field] {
+            if case .name(let keyword)? = peek, keyword == "query" {
+                position += 1
+                if case .name? = peek { position += 1 }
+                if peek == .punctuation("(") { try skipVariableDefinitions() }
+            }
+            let selection = try selectionSet()
+            guard position == tokens.count else { throw unexpected() }
+            return selection
+        }
+
+        private var peek: Token? { position < tokens.count ? tokens[position] : nil }
+
+        private mutating func next() throws -> Token {
+            guard let token = peek else { throw GraphQLFailure("Parse error: unexpected end of document") }
+            position += 1
+            return token
+        }
+
+        private mutating func expect(_ token: Token) throws {
+            guard try next() == token else { position -= 1; throw unexpected() }
+        }
+
+        private func unexpected() -> GraphQLFailure {
+            GraphQLFailure("Parse error on \(peek.map { "\"\($0.text)\"" } ?? "end of document")")
+        }
+
+        /// `($owner: String!, $numbers: [Int!]! = [])`: the Sandbox reads variables by name, so
+        /// their declarations only need to be well bracketed.
+        private mutating func skipVariableDefinitions() throws {
+            var depth = 0
+            repeat {
+                switch try next() {
+                case .punctuation("("): depth += 1
+                case .punctuation(")"): depth -= 1
+                default: break
+                }
+            } while depth > 0
+        }
+
+        /// The question is five levels deep; a document nested far deeper is not it, and must not
+        /// exhaust the stack of a recursive parser.
+        static let maxDepth = 16
+
+        private mutating func selectionSet(depth: Int = 0) throws -> [Field] {
+            guard depth < Self.maxDepth else { throw GraphQLFailure("Parse error: selections nested deeper than \(Self.maxDepth)") }
+            try expect(.punctuation("{"))
+            var fields: [Field] = []
+            while peek != .punctuation("}") {
+                fields.append(try field(depth: depth))
+            }
+            position += 1
+            return fields
+        }
+
+        private mutating func field(depth: Int) throws -> Field {
+            guard case .name(var name) = try next() else { position -= 1; throw unexpected() }
+            var alias: String?
+            if peek == .punctuation(":") {
+                position += 1
+                guard case .name(let real) = try next() else { position -= 1; throw unexpected() }
+                alias = name
+                name = real
+            }
+            var arguments: [String: Token] = [:]
+            if peek == .punctuation("(") {
+                position += 1
+                while peek != .punctuation(")") {
+                    guard case .name(let key) = try next() else { position -= 1; throw unexpected() }
+                    try expect(.punctuation(":"))
+                    let value = try next()
+                    switch value {
+                    case .variable, .string, .number, .name: arguments[key] = value
+                    case .punctuation: position -= 1; throw unexpected()
+                    }
+                }
+                position += 1
+            }
+            let selection = peek == .punctuation("{") ? try selectionSet(depth: depth + 1) : nil
+            return Field(alias: alias, name: name, arguments: arguments, selection: selection)
         }
     }
 
@@ -80,24 +214,16 @@ struct LinkedBranchesQuery: Equatable {
         case string(String)
         case number(Int)
         case punctuation(Character)
-    }
 
-    /// Arguments of the first selection of `field` that has an argument list.
-    private static func arguments(of field: String, in tokens: [Token]) -> [String: Token]? {
-        var i = 0
-        while i < tokens.count {
-            defer { i += 1 }
-            guard tokens[i] == .name(field), i + 1 < tokens.count, tokens[i + 1] == .punctuation("(") else { continue }
-            var args: [String: Token] = [:]
-            var j = i + 2
-            while j + 2 < tokens.count, tokens[j] != .punctuation(")") {
-                guard case .name(let key) = tokens[j], tokens[j + 1] == .punctuation(":") else { return nil }
-                args[key] = tokens[j + 2]
-                j += 3
+        var text: String {
+            switch self {
+            case .name(let n): n
+            case .variable(let v): "$" + v
+            case .string(let s): "\"" + s + "\""
+            case .number(let n): String(n)
+            case .punctuation(let c): String(c)
             }
-            return args
         }
-        return nil
     }
 
     private static func tokenize(_ text: String) -> Result<[Token], GraphQLFailure> {
@@ -143,16 +269,18 @@ struct LinkedBranchesQuery: Equatable {
                 while j < chars.count, isNameChar(chars[j]) { j += 1 }
                 tokens.append(.name(String(chars[i..<j])))
                 i = j
-            } else if c == "." {
-                i += 1
             } else {
                 return .failure(GraphQLFailure("Parse error on \"\(c)\""))
             }
         }
-        let opens = tokens.filter { $0 == .punctuation("{") }.count
-        let closes = tokens.filter { $0 == .punctuation("}") }.count
-        guard opens == closes, opens > 0 else { return .failure(GraphQLFailure("Parse error: unbalanced braces")) }
         return .success(tokens)
+    }
+}
+
+private extension Array where Element == LinkedBranchesQuery.Field {
+    /// The selection's one field, when it is `name` without an alias.
+    func only(named name: String) -> LinkedBranchesQuery.Field? {
+        count == 1 && self[0].name == name && self[0].alias == nil ? self[0] : nil
     }
 }
 

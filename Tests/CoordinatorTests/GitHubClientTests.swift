@@ -495,7 +495,7 @@ final class GitHubClientTests: XCTestCase {
         headers.add(name: "date", value: "Tue, 24 Nov 2026 10:00:00 GMT")
         let answer = HTTPAnswer(status: 403, headers: headers, body: Data(), hops: [])
 
-        let limit = try XCTUnwrap(GitHubClient.rateLimitWait(answer, now: localNow))
+        let limit = try XCTUnwrap(RateLimitWait(answer: answer, now: localNow))
 
         XCTAssertEqual(limit.wait, .seconds(20))
         XCTAssertEqual(limit.retryAt, localNow.addingTimeInterval(20))
@@ -504,8 +504,8 @@ final class GitHubClientTests: XCTestCase {
     func testPlain403WithQuotaLeftIsNotARateLimit() {
         var headers = HTTPHeaders()
         headers.add(name: "x-ratelimit-remaining", value: "4000")
-        XCTAssertNil(GitHubClient.rateLimitWait(HTTPAnswer(status: 403, headers: headers, body: Data(), hops: [])))
-        XCTAssertNotNil(GitHubClient.rateLimitWait(HTTPAnswer(status: 429, headers: HTTPHeaders(), body: Data(), hops: [])))
+        XCTAssertNil(RateLimitWait(answer: HTTPAnswer(status: 403, headers: headers, body: Data(), hops: [])))
+        XCTAssertNotNil(RateLimitWait(answer: HTTPAnswer(status: 429, headers: HTTPHeaders(), body: Data(), hops: [])))
     }
 
     func testBackoffDoublesFromTheBaseDelay() {

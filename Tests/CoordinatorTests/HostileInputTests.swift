@@ -36,31 +36,31 @@ final class HostileInputTests: XCTestCase {
     func testRetryAfterTooLargeOrNotANumberIsAnUnknownWait() {
         for value in ["1e17", "1e20", "1e300", "inf", "-inf", "infinity", "nan", "NaN", "-5", "-1e300", "31700000"] {
             XCTAssertEqual(
-                GitHubClient.rateLimitWait(Self.answer(429, [("retry-after", value)])), .unknown, "retry-after: \(value)")
+                RateLimitWait(answer: Self.answer(429, [("retry-after", value)])), .unknown, "retry-after: \(value)")
             XCTAssertEqual(
-                GitHubClient.rateLimitWait(Self.answer(403, [("retry-after", value)])), .unknown, "403 retry-after: \(value)")
+                RateLimitWait(answer: Self.answer(403, [("retry-after", value)])), .unknown, "403 retry-after: \(value)")
         }
     }
 
     func testRetryAfterUpToAYearIsTakenAtItsWord() throws {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
-        let limit = try XCTUnwrap(GitHubClient.rateLimitWait(Self.answer(429, [("retry-after", "31536000")]), now: now))
+        let limit = try XCTUnwrap(RateLimitWait(answer: Self.answer(429, [("retry-after", "31536000")]), now: now))
         XCTAssertEqual(limit, .after(.seconds(31_536_000), retryAt: now.addingTimeInterval(31_536_000)))
-        let fraction = try XCTUnwrap(GitHubClient.rateLimitWait(Self.answer(429, [("retry-after", "0.0004")]), now: now))
+        let fraction = try XCTUnwrap(RateLimitWait(answer: Self.answer(429, [("retry-after", "0.0004")]), now: now))
         XCTAssertEqual(fraction.wait, .milliseconds(1), "rounded up, never retried before the time GitHub named")
     }
 
     func testResetTooFarOrNotANumberIsAnUnknownWait() {
         for value in ["1e300", "inf", "+inf", "nan", "1e17", "9223372036854775807"] {
             let answer = Self.answer(403, [("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", value)])
-            XCTAssertEqual(GitHubClient.rateLimitWait(answer), .unknown, "x-ratelimit-reset: \(value)")
+            XCTAssertEqual(RateLimitWait(answer: answer), .unknown, "x-ratelimit-reset: \(value)")
         }
     }
 
     func testResetInThePastEvenAbsurdlyIsNoWait() throws {
         for value in ["-1e300", "-inf", "-9223372036854775808", "0"] {
             let answer = Self.answer(403, [("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", value)])
-            let limit = GitHubClient.rateLimitWait(answer)
+            let limit = RateLimitWait(answer: answer)
             if value == "-inf" {
                 XCTAssertEqual(limit, .unknown, "not a time at all")
             } else {
@@ -75,7 +75,7 @@ final class HostileInputTests: XCTestCase {
             headers.add(name: "x-ratelimit-limit", value: "5000")
             headers.add(name: "x-ratelimit-remaining", value: "0")
             headers.add(name: "x-ratelimit-reset", value: value)
-            let snapshot = GitHubClient.rateLimitSnapshot(headers)
+            let snapshot = RateLimitSnapshot(headers: headers)
             XCTAssertEqual(snapshot?.remaining, 0)
             XCTAssertNil(snapshot?.reset, "x-ratelimit-reset: \(value)")
         }

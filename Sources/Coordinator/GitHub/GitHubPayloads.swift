@@ -74,41 +74,7 @@ struct GitHubUserPayload: Decodable {
     var login: String
 }
 
-/// GitHub's error body: `{"message": "Bad credentials", "documentation_url": …}`.
-struct GitHubErrorPayload: Decodable {
-    var message: String
-}
-
 /// The body of `POST …/labels`.
 struct GitHubLabelsRequest: Encodable {
     var labels: [String]
-}
-
-/// A GraphQL request body.
-struct GraphQLRequest: Encodable {
-    struct Variables: Encodable {
-        var owner: String
-        var name: String
-        var number: Int
-    }
-    var query: String
-    var variables: Variables
-}
-
-/// The answer to the linked-branches query. Every level is optional: GraphQL answers `null` for
-/// what it could not resolve and explains why in `errors`.
-struct LinkedBranchesResponse: Decodable {
-    struct GraphQLErrorPayload: Decodable {
-        var message: String?
-        var type: String?
-    }
-    struct DataPayload: Decodable { var repository: Repository? }
-    struct Repository: Decodable { var issue: IssuePayload? }
-    struct IssuePayload: Decodable { var linkedBranches: Connection? }
-    struct Connection: Decodable { var nodes: [Node?]? }
-    struct Node: Decodable { var ref: Ref? }
-    struct Ref: Decodable { var name: String? }
-
-    var data: DataPayload?
-    var errors: [GraphQLErrorPayload]?
 }

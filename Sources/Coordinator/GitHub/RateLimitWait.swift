@@ -27,6 +27,50 @@ enum RateLimitWait: Equatable {
         self = .after(.milliseconds(milliseconds), retryAt: now.addingTimeInterval(seconds))
     }
 
+    /// How long GitHub asks us to wait when `answer` says a rate limit is spent, or nil when it is
+    /// a plain `403` (no permission) rather than a limit.
+    ///
+    /// Signals, in GitHub's order of precedence: `retry-after` seconds or HTTP date (secondary
+    /// limits, `429`); `x-ratelimit-remaining: 0` with `x-ratelimit-reset`, measured against the
+    /// server's `Date` so that a skewed local clock neither stretches nor cuts the wait; a bare
+    /// `429`, for which GitHub's guidance is to wait a minute.
+    ///
+    /// The numbers come from the server, so any of them may be nonsense: a time that is not finite,
+    /// a negative `retry-after`, or a wait beyond `longestKnown` answers `.unknown` (limited until
+    /// a time we cannot name) instead of a `Duration` that would overflow. A reset already in the
+    /// past is a wait of zero: the limit has reset.
+    init?(answer: HTTPAnswer, now: Date = Date()) {
+        let retryAfter = answer.header("retry-after")?.trimmingCharacters(in: .whitespaces)
+        let remaining = answer.header("x-ratelimit-remaining").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let reset = answer.header("x-ratelimit-reset").flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard answer.status == 429 || retryAfter != nil || remaining == 0 else { return nil }
+
+        if let retryAfter {
+            if let seconds = Double(retryAfter) {
+                guard seconds >= 0 else {
+                    self = .unknown
+                    return
+                }
+                self.init(seconds: seconds, now: now)
+                return
+            }
+            if let date = Timestamp.parseHTTPDate(retryAfter) {
+                self.init(seconds: max(0, date.timeIntervalSince(now)), now: now)
+                return
+            }
+        }
+        if let reset {
+            guard reset.isFinite else {
+                self = .unknown
+                return
+            }
+            let serverNow = answer.header("date").flatMap(Timestamp.parseHTTPDate) ?? now
+            self.init(seconds: max(0, reset - serverNow.timeIntervalSince1970), now: now)
+            return
+        }
+        self.init(seconds: 60, now: now)
+    }
+
     /// The wait, or nil for `.unknown`.
     var wait: Duration? {
         if case let .after(wait, _) = self { return wait }

@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
-import NIOCore
 import NIOHTTP1
 
 /// Starts parameterised jobs on a Jenkins server and reads their queue items.
@@ -15,9 +14,8 @@ import NIOHTTP1
 /// is the answer. If a shared client follows redirects anyway, the client still reads the `303`
 /// from the response history, at the cost of one needless GET of the queue item.
 public final class JenkinsClient: JobStarter, Sendable {
-    private let exchange: HTTPExchange
+    private let transport: HTTPTransport
     private let serverURL: String
-    private let authorization: String
     private let logger: Logger
     private let crumbs = JenkinsCrumbCache()
 
@@ -29,9 +27,13 @@ public final class JenkinsClient: JobStarter, Sendable {
         http: HTTPClient, serverURL: String, username: String, apiToken: Secret,
         requestTimeout: Duration = .seconds(30), logger: Logger
     ) {
-        self.exchange = HTTPExchange(http: http, timeout: requestTimeout, logger: logger)
+        let authorization = "Basic " + Data("\(username):\(apiToken.reveal())".utf8).base64EncodedString()
+        // One attempt per request, reads included: an unreachable or failing Jenkins is reported at
+        // once, and the dispatch ledger, not this client, decides whether to ask again.
+        self.transport = HTTPTransport(
+            http: http, headers: [("Authorization", authorization)], timeout: requestTimeout,
+            retryPolicy: RetryPolicy(maxAttempts: 1), logger: logger)
         self.serverURL = serverURL.trimmingTrailingSlashes()
-        self.authorization = "Basic " + Data("\(username):\(apiToken.reveal())".utf8).base64EncodedString()
         self.logger = logger
     }
 
@@ -86,7 +88,7 @@ public final class JenkinsClient: JobStarter, Sendable {
         case 404:
             throw JenkinsError.jobNotFound(jobPath: jobPath, url: url)
         default:
-            throw JenkinsError.http(status: status, url: url, message: Self.message(of: answer))
+            throw JenkinsError.http(status: status, url: url, message: answer.errorText)
         }
     }
 
@@ -94,21 +96,7 @@ public final class JenkinsClient: JobStarter, Sendable {
     /// so a `404` here is ordinary for an old dispatch.
     public func queueItem(id: Int) async throws -> QueueItem {
         let url = "\(serverURL)/queue/item/\(id)/api/json"
-        let answer = try await get(url)
-        switch answer.status {
-        case 200:
-            break
-        case 401:
-            throw JenkinsError.unauthorized(url: url)
-        default:
-            throw JenkinsError.http(status: answer.status, url: url, message: Self.message(of: answer))
-        }
-        let payload: JenkinsQueueItemPayload
-        do {
-            payload = try JSONDecoder().decode(JenkinsQueueItemPayload.self, from: answer.body)
-        } catch {
-            throw JenkinsError.malformed(url: url, message: GitHubClient.describe(error, body: answer.body))
-        }
+        let payload = try await getJSON(url, as: JenkinsQueueItemPayload.self).payload
         return QueueItem(
             id: payload.id ?? id, why: payload.why, cancelled: payload.cancelled ?? false,
             buildNumber: payload.executable?.number, buildURL: payload.executable?.url)
@@ -139,52 +127,36 @@ public final class JenkinsClient: JobStarter, Sendable {
         case 401:
             throw JenkinsError.unauthorized(url: url)
         default:
-            throw JenkinsError.http(status: answer.status, url: url, message: Self.message(of: answer))
+            throw JenkinsError.http(status: answer.status, url: url, message: answer.errorText)
         }
         do {
-            let payload = try JSONDecoder().decode(Payload.self, from: answer.body)
+            let payload = try answer.decoded(Payload.self)
             let serverTime = answer.header("date").flatMap(Timestamp.parseHTTPDate)
             return (payload, serverTime.map { $0.timeIntervalSince(received) } ?? 0)
         } catch {
-            throw JenkinsError.malformed(url: url, message: GitHubClient.describe(error, body: answer.body))
+            throw JenkinsError.malformed(url: url, message: error.message)
         }
     }
 
     // MARK: Requests
 
-    private func makeRequest(_ method: HTTPMethod, url: String) -> HTTPClientRequest {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        request.headers.add(name: "Authorization", value: authorization)
-        request.headers.add(name: "User-Agent", value: GitHubClient.userAgent)
-        return request
-    }
-
     private func get(_ url: String) async throws -> HTTPAnswer {
-        var request = makeRequest(.GET, url: url)
-        request.headers.add(name: "Accept", value: "application/json")
-        return try await send(request, url: url)
-    }
-
-    private func postBuild(url: String, body: String, crumb: JenkinsCrumb?) async throws -> HTTPAnswer {
-        var request = makeRequest(.POST, url: url)
-        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        if let crumb { request.headers.add(name: crumb.field, value: crumb.value) }
-        request.body = .bytes(ByteBuffer(string: body))
         do {
-            return try await exchange.send(request)
+            return try await transport.send(transport.request(.GET, url: url, headers: [("Accept", "application/json")]), retrying: true)
         } catch let failure as HTTPTransportFailure {
-            // Sent but unanswered: Jenkins may have queued the build. Only asking it can tell.
-            if failure.mayHaveArrived { throw JenkinsError.answerLost(url: url, message: failure.message) }
-            throw JenkinsError.transport(url: url, message: failure.message)
+            throw JenkinsError.transport(url: url, message: failure.text)
         }
     }
 
-    private func send(_ request: HTTPClientRequest, url: String) async throws -> HTTPAnswer {
+    /// Sends a build request exactly once (see `startJob`).
+    private func postBuild(url: String, body: String, crumb: JenkinsCrumb?) async throws -> HTTPAnswer {
+        let request = transport.request(.POST, url: url, headers: crumb.map { [($0.field, $0.value)] } ?? [], body: .form(body))
         do {
-            return try await exchange.send(request)
+            return try await transport.send(request, retrying: false)
         } catch let failure as HTTPTransportFailure {
-            throw JenkinsError.transport(url: url, message: failure.message)
+            // Sent but unanswered: Jenkins may have queued the build. Only asking it can tell.
+            if failure.mayHaveArrived { throw JenkinsError.answerLost(url: url, message: failure.text) }
+            throw JenkinsError.transport(url: url, message: failure.text)
         }
     }
 
@@ -234,13 +206,6 @@ public final class JenkinsClient: JobStarter, Sendable {
 
     static func text(of answer: HTTPAnswer) -> String {
         String(decoding: answer.body.prefix(4096), as: UTF8.self)
-    }
-
-    /// Jenkins answers errors with HTML pages; an operator wants the status and a hint, not markup.
-    static func message(of answer: HTTPAnswer) -> String {
-        let text = String(decoding: answer.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        if !text.isEmpty, !text.contains("<") { return String(text.prefix(200)) }
-        return HTTPResponseStatus(statusCode: answer.status).reasonPhrase
     }
 }
 

@@ -1,4 +1,5 @@
-/// How hard `GitHubClient` tries before giving up on a request.
+/// How hard a client tries before giving up on a request: attempts and backoff are applied by
+/// `HTTPTransport`, the rate-limit wait by GitHub's side of it (`GitHubConnection`).
 public struct RetryPolicy: Sendable, Equatable {
     /// Attempts per request for server errors (5xx) and transport failures, the first included.
     /// Client errors (4xx) are never retried, except a spent rate limit (see `maxRateLimitWait`).

@@ -13,6 +13,8 @@ struct HTTPAnswer: Sendable {
     /// only when the `HTTPClient` followed a redirect; the first entry is the answer to the request
     /// as it was sent.
     var hops: [(status: Int, headers: HTTPHeaders)]
+    /// How many times the request was sent to get this answer (`HTTPTransport` retries).
+    var attempts = 1
 
     func header(_ name: String) -> String? { headers.first(name: name) }
 }
@@ -25,12 +27,18 @@ struct HTTPTransportFailure: Error, Sendable {
     /// `false` only when the request certainly never reached the server (no connection was made).
     /// Otherwise the server may have acted on it although no answer arrived.
     var mayHaveArrived: Bool = true
+    /// How many times the request was sent before giving up.
+    var attempts = 1
+
+    /// `message`, saying how often it was tried when that was more than once.
+    var text: String { HTTPTransport.afterAttempts(message, attempts) }
 }
 
-/// Sends one request with a deadline, reads the whole answer and logs it at debug level.
+/// Sends one request with a deadline, reads the whole answer and logs it at debug level: one
+/// attempt of `HTTPTransport`.
 ///
-/// Shared by the GitHub and Jenkins clients so that both log the same way and classify transport
-/// failures the same way. Log lines carry method, URL, status and duration, never headers: the
+/// Both services go through it, so that both log the same way and classify transport failures
+/// the same way. Log lines carry method, URL, status and duration, never headers: the
 /// credentials live only in the `Authorization` header.
 struct HTTPExchange: Sendable {
     let http: HTTPClient

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import NIOCore
+import NIOSSL
 
 /// Builds the one `HTTPClient` a coordinator process shares between its GitHub and Jenkins clients.
 public enum HTTPClientFactory {
@@ -16,17 +17,26 @@ public enum HTTPClientFactory {
     ///   queue a second build), so it must not be sent on a connection the server is about to close.
     /// - a connect timeout of `connectTimeout`; whole-request deadlines are set per request by the
     ///   clients (`requestTimeout`).
+    /// - TLS as `tlsConfiguration()` says, for GitHub and Jenkins alike.
     ///
     /// Runs on the shared singleton event loop group. The caller owns the client and must call
     /// `shutdown()` on it when done.
     public static func makeHTTPClient(connectTimeout: Duration = .seconds(10)) -> HTTPClient {
         var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tlsConfiguration(),
             redirectConfiguration: .disallow,
             timeout: .init(connect: TimeAmount(connectTimeout), read: nil)
         )
         configuration.connectionPool = .init(idleTimeout: .seconds(5))
         configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// The one TLS configuration of the process: the system's trust store, full certificate and
+    /// host name verification. Every HTTPS request of both services gets it from here, so trusting
+    /// another CA (a company Jenkins, GitHub Enterprise) is a change to this function alone.
+    static func tlsConfiguration() -> TLSConfiguration {
+        .makeClientConfiguration()
     }
 }
 

@@ -1,0 +1,126 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOHTTP1
+
+/// GitHub's side of the shared transport: its headers, its write spacing, its rate limits, and
+/// the translation of answers into `GitHubError`. The endpoints live in `GitHubClient`.
+///
+/// Every request may be retried: GitHub's reads are GETs (GraphQL queries are POSTs that change
+/// nothing), and its label writes are idempotent (adding a label twice, or removing one already
+/// gone, leaves the same labels).
+struct GitHubConnection: Sendable {
+    private let transport: HTTPTransport
+    private let token: Secret
+    private let writeSpacing: Duration
+    private let retryPolicy: RetryPolicy
+    private let state: GitHubTokenState
+    private let logger: Logger
+
+    init(
+        http: HTTPClient, token: Secret, writeSpacing: Duration, requestTimeout: Duration,
+        retryPolicy: RetryPolicy, tokenState: GitHubTokenState, logger: Logger
+    ) {
+        // The token goes into this one header and nowhere else: not into URLs, errors or logs.
+        self.transport = HTTPTransport(
+            http: http,
+            headers: [
+                ("Authorization", "Bearer \(token.reveal())"),
+                ("Accept", "application/vnd.github+json"),
+                ("X-GitHub-Api-Version", "2022-11-28"),
+            ],
+            timeout: requestTimeout, retryPolicy: retryPolicy, logger: logger)
+        self.token = token
+        self.writeSpacing = writeSpacing
+        self.retryPolicy = retryPolicy
+        self.state = tokenState
+        self.logger = logger
+    }
+
+    /// Sends a request until it gets an answer worth returning: any 2xx or 3xx (the caller decides
+    /// what a `304` means). Everything else ends as a `GitHubError`.
+    ///
+    /// Server errors and transport failures are retried by the transport. A spent rate limit is
+    /// waited out when GitHub names a wait within `retryPolicy.maxRateLimitWait`, at most
+    /// `retryPolicy.maxAttempts` times, and is `GitHubError.rateLimited` otherwise. Mutating
+    /// requests start `writeSpacing` apart per token, retries included.
+    ///
+    /// - Parameter mutating: spaces the request after the previous mutating one; defaults to
+    ///   "anything but GET" (a GraphQL query is a POST that changes nothing and passes `false`).
+    func send(
+        _ method: HTTPMethod, url: String, body: Data? = nil, headers: [(String, String)] = [], mutating: Bool? = nil
+    ) async throws -> HTTPAnswer {
+        // Checked before sending: the HTTP client's error for a bad header value quotes the value,
+        // and this value is the token.
+        guard HeaderField.isValidValue(token.reveal()) else {
+            throw GitHubError.unusableToken(reason: GitHubClient.unusableTokenReason)
+        }
+        let request = transport.request(method, url: url, headers: headers, body: body.map { .json($0) })
+        let isMutating = mutating ?? (method != .GET && method != .HEAD)
+        let (state, spacing) = (self.state, writeSpacing)
+        let waitForWriteSlot: (@Sendable () async throws -> Void)? = isMutating ? { @Sendable in
+            let clock = ContinuousClock()
+            let slot = await state.reserveWriteSlot(spacing: spacing, now: clock.now)
+            try await clock.sleep(until: slot, tolerance: nil)
+        } : nil
+
+        var rateLimitWaits = 0
+        while true {
+            let answer: HTTPAnswer
+            do {
+                answer = try await transport.send(request, retrying: true, beforeAttempt: waitForWriteSlot) { answer in
+                    if let snapshot = RateLimitSnapshot(headers: answer.headers) { await state.record(snapshot) }
+                }
+            } catch let failure as HTTPTransportFailure {
+                throw GitHubError.transport(url: url, message: failure.text)
+            }
+
+            switch answer.status {
+            case 200..<400:
+                return answer
+            case 401:
+                throw GitHubError.unauthorized(url: url, message: answer.errorText)
+            case 403, 429:
+                guard let limit = RateLimitWait(answer: answer) else {
+                    throw GitHubError.http(status: answer.status, url: url, message: answer.errorText)
+                }
+                guard case let .after(wait, retryAt) = limit else {
+                    throw GitHubError.rateLimited(url: url, retryAt: nil)
+                }
+                guard wait <= retryPolicy.maxRateLimitWait, rateLimitWaits < retryPolicy.maxAttempts else {
+                    throw GitHubError.rateLimited(url: url, retryAt: retryAt)
+                }
+                rateLimitWaits += 1
+                logger.notice(
+                    "GitHub rate limit spent; waiting \(wait) before retrying",
+                    metadata: ["method": "\(method.rawValue)", "url": "\(url)", "status": "\(answer.status)"])
+                try await Task.sleep(for: wait)
+            case 500..<600:
+                throw GitHubError.http(
+                    status: answer.status, url: url, message: HTTPTransport.afterAttempts(answer.errorText, answer.attempts))
+            default:
+                throw GitHubError.http(status: answer.status, url: url, message: answer.errorText)
+            }
+        }
+    }
+
+    /// Sends the request and decodes a `200`/`201` answer as `T`; any other answer is an error.
+    func json<T: Decodable>(
+        _ type: T.Type, _ method: HTTPMethod, url: String, body: Data? = nil, mutating: Bool? = nil
+    ) async throws -> T {
+        try decode(type, from: try await send(method, url: url, body: body, mutating: mutating), url: url)
+    }
+
+    /// Decodes a `200`/`201` answer; only those carry the JSON the callers read, so another 2xx
+    /// or 3xx is an error here.
+    func decode<T: Decodable>(_ type: T.Type, from answer: HTTPAnswer, url: String) throws -> T {
+        guard answer.status == 200 || answer.status == 201 else {
+            throw GitHubError.http(status: answer.status, url: url, message: answer.errorText)
+        }
+        do {
+            return try answer.decoded(type)
+        } catch {
+            throw GitHubError.malformed(url: url, message: error.message)
+        }
+    }
+}

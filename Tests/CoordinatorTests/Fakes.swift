@@ -65,6 +65,19 @@ actor FakeGitHub: IssueSource, LabelWriter, BranchResolver {
     nonisolated func linkedBranches(issue number: Int) async throws -> [String] {
         await branches[number] ?? []
     }
+
+    /// Like GitHub: a number the fake knows neither as an issue nor by its branches is absent.
+    nonisolated func linkedBranches(issues numbers: [Int]) async throws -> [Int: [String]] {
+        await knownBranches(numbers)
+    }
+
+    private func knownBranches(_ numbers: [Int]) -> [Int: [String]] {
+        var found: [Int: [String]] = [:]
+        for number in numbers where issues[number] != nil || branches[number] != nil {
+            found[number] = branches[number] ?? []
+        }
+        return found
+    }
 }
 
 /// An in-memory Jenkins that records every build request, and can lose its answers.

@@ -55,6 +55,10 @@ public protocol LabelWriter: Sendable {
 /// Finds the branches linked to an issue (GitHub's "Development" section).
 public protocol BranchResolver: Sendable {
     func linkedBranches(issue number: Int) async throws -> [String]
+    /// The linked branches of several issues, batched: at most 50 issues per GraphQL request.
+    /// An issue GitHub does not resolve (unknown number, a pull request) is absent from the result;
+    /// a failed request throws.
+    func linkedBranches(issues numbers: [Int]) async throws -> [Int: [String]]
 }
 
 /// GitHub's rate-limit headers as last seen.

@@ -211,6 +211,19 @@ final class JenkinsClientTests: XCTestCase {
         }
     }
 
+    func testReadsAreAskedOnceAndAnHTMLErrorPageBecomesItsReasonPhrase() async throws {
+        let sandbox = try await start()
+        await sandbox.server.injectFault(.status(
+            500, method: "GET", path: "/queue/item/", count: 5, headers: ["Content-Type": "text/html"],
+            body: "<html><body><h2>HTTP ERROR 500 java.lang.NullPointerException</h2></body></html>"))
+
+        await assertThrows(JenkinsError.self, { try await sandbox.jenkins().queueItem(id: 1) }) { error in
+            XCTAssertEqual(error, .http(status: 500, url: sandbox.server.jenkinsURL + "/queue/item/1/api/json", message: "Internal Server Error"))
+        }
+        let reads = await sandbox.requests(containing: "/queue/item/")
+        XCTAssertEqual(reads.count, 1, "a failing Jenkins is reported at once, not retried")
+    }
+
     func testServerErrorOnBuildIsHTTPErrorAndNotRetried() async throws {
         let sandbox = try await start()
         await sandbox.server.injectFault(.status(503, method: "POST", path: "buildWithParameters", count: 5, body: "Jenkins is going to shut down"))

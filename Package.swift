@@ -39,10 +39,17 @@ let package = Package(
             ],
             resources: [.copy("Scenarios")]
         ),
+        // The console's pure half (state, reducer, effects, render to a grid): a library so the
+        // benchmarks can drive it without a terminal.
+        .target(
+            name: "CoordinatorConsole",
+            dependencies: ["Coordinator"]
+        ),
         .executableTarget(
             name: "CoordinatorTUI",
             dependencies: [
                 "Coordinator",
+                "CoordinatorConsole",
                 "Sandbox",
                 "CNcurses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -67,7 +74,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CoordinatorTUITests",
-            dependencies: ["CoordinatorTUI", "Coordinator", "Sandbox"]
+            dependencies: ["CoordinatorTUI", "CoordinatorConsole", "Coordinator", "Sandbox"]
         ),
     ]
 )

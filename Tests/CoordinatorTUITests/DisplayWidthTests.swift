@@ -1,4 +1,5 @@
 import XCTest
+@testable import CoordinatorConsole
 @testable import CoordinatorTUI
 
 final class DisplayWidthTests: XCTestCase {

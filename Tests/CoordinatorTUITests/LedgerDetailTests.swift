@@ -1,5 +1,6 @@
 import Coordinator
 import XCTest
+@testable import CoordinatorConsole
 @testable import CoordinatorTUI
 
 /// The detail pane says who dispatched an issue, when, and which build, from the ledger: also for

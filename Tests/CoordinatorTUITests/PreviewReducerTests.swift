@@ -1,5 +1,6 @@
 import Coordinator
 import XCTest
+@testable import CoordinatorConsole
 @testable import CoordinatorTUI
 
 final class PreviewReducerTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Coordinator
 import Foundation
 import XCTest
+@testable import CoordinatorConsole
 @testable import CoordinatorTUI
 
 /// A benchmark, not a timed test: it prints how long `render` takes for a repo of 10 000 issues

@@ -1,5 +1,6 @@
 import Coordinator
 import Foundation
+@testable import CoordinatorConsole
 @testable import CoordinatorTUI
 
 /// Issues and states shared by the reducer, render and runner tests.

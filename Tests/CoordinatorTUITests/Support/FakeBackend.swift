@@ -1,6 +1,7 @@
 import Coordinator
 import Foundation
 import Synchronization
+@testable import CoordinatorConsole
 @testable import CoordinatorTUI
 
 /// An in-memory backend: fixed answers, and a record of what was asked.

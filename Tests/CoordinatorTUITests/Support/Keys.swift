@@ -1,3 +1,4 @@
+@testable import CoordinatorConsole
 @testable import CoordinatorTUI
 
 /// Presses `keys` in order and returns the effects of all of them.

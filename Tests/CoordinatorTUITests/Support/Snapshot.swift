@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import CoordinatorConsole
 @testable import CoordinatorTUI
 
 /// Compares `text` with `Snapshots/NAME.txt`. `RECORD_SNAPSHOTS=1` rewrites the file instead (then

@@ -38,9 +38,11 @@ public final class RepoLock: @unchecked Sendable {
         public static func current(now: Date = Date()) -> Holder {
             let arguments = CommandLine.arguments
             let name = arguments.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "coordinator"
+            // Enough to recognise the command; the whole line can be long (a test runner's).
+            let command = ([name] + arguments.dropFirst()).joined(separator: " ")
             return Holder(
                 pid: getpid(), host: ProcessInfo.processInfo.hostName,
-                command: ([name] + arguments.dropFirst()).joined(separator: " "), since: now)
+                command: command.count > 160 ? String(command.prefix(159)) + "…" : command, since: now)
         }
 
         /// "a run of PID 4242 on build-host (coordinator run --all) since 2026-11-24T10:00:00Z"

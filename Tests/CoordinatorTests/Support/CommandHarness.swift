@@ -369,9 +369,14 @@ final class LaunchedCommand: @unchecked Sendable {
         for (pipe, isOut) in [(out, true), (err, false)] {
             done.enter()
             DispatchQueue.global().async { [self, done] in
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                lock.withLock {
-                    if isOut { stdoutData = data } else { stderrData = data }
+                // Chunk by chunk, so a test can watch the output of a process that is still running.
+                let handle = pipe.fileHandleForReading
+                while true {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { break }
+                    lock.withLock {
+                        if isOut { stdoutData.append(chunk) } else { stderrData.append(chunk) }
+                    }
                 }
                 done.leave()
             }
@@ -381,6 +386,9 @@ final class LaunchedCommand: @unchecked Sendable {
     var pid: Int32 { process.processIdentifier }
 
     var isFinished: Bool { done.wait(timeout: .now()) == .success }
+
+    /// What the process wrote to stderr so far, while it runs.
+    var stderrSoFar: String { lock.withLock { String(decoding: stderrData, as: UTF8.self) } }
 
     /// Sends `signal` now (e.g. SIGKILL to simulate a crash).
     func send(_ signal: Int32) {

@@ -142,9 +142,28 @@ public final class LockedRepo {
         }
         let issues = Array(cache.issues.values)
         report.conflicts = service.rules.conflicts(issues)
+        let eligible = service.rules.eligible(issues)
+        // Every branch the run needs, in as few requests as GitHub allows.
+        let branches: Result<[Int: [String]], any Error>
+        do {
+            branches = .success(try await service.prefetchBranches(eligible))
+        } catch {
+            branches = .failure(error)
+        }
         // Conflicts an interrupted run left behind are finished first; the rest wait for a person.
-        for issue in report.conflicts.filter(isInterruptedDispatch) + service.rules.eligible(issues).map(\.issue) {
-            let outcome = await dispatch(issue, actor: actor)
+        let queue = report.conflicts.filter(isInterruptedDispatch).map { (issue: $0, needsBranch: false) }
+            + eligible.map { (issue: $0.issue, needsBranch: DispatchPlanner.needsLinkedBranch($0.route)) }
+        for (issue, needsBranch) in queue {
+            let outcome: DispatchOutcome
+            switch (needsBranch, branches) {
+            case let (true, .failure(error)):
+                outcome = .failed(DispatchFailure(
+                    issueNumber: issue.number, stage: .prepare, message: "linked branches could not be read: \(error)", jobStarted: false))
+            case let (_, .success(known)):
+                outcome = await dispatch(issue, actor: actor, branches: known[issue.number])
+            case (false, .failure):
+                outcome = await dispatch(issue, actor: actor)
+            }
             report.outcomes.append(outcome)
             if outcome.isFailure && !options.keepGoing { break }
         }

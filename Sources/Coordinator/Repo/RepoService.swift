@@ -95,6 +95,15 @@ public final class RepoService: Sendable {
         return planner.plan(issue: issue, route: route, repo: repo, linkedBranches: linked)
     }
 
+    /// The linked branches of every issue in `eligible` whose route needs one, in batched GraphQL
+    /// requests (50 issues each) instead of one request per issue. An issue GitHub does not
+    /// resolve is absent; its dispatch then asks once more on its own and fails with the reason.
+    func prefetchBranches(_ eligible: [(issue: Issue, route: WorkflowRoute)]) async throws -> [Int: [String]] {
+        let numbers = eligible.filter { DispatchPlanner.needsLinkedBranch($0.route) }.map(\.issue.number)
+        guard !numbers.isEmpty else { return [:] }
+        return try await github.linkedBranches(issues: numbers)
+    }
+
     /// Dispatches one issue by number, as the operator asked, through the same `Dispatcher` as a
     /// headless run (see `LockedRepo.dispatchLive`).
     public func dispatch(issueNumber: Int, by actor: String, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void = { _ in }) async -> DispatchOutcome {
@@ -130,9 +139,19 @@ public final class RepoService: Sendable {
         }
         let issues = Array(cache.issues.values)
         report.conflicts = rules.conflicts(issues)
-        for issue in rules.eligible(issues).map(\.issue) {
+        let eligible = rules.eligible(issues)
+        let branches: [Int: [String]]
+        do {
+            branches = try await prefetchBranches(eligible)
+        } catch {
+            report.outcomes = eligible.filter { DispatchPlanner.needsLinkedBranch($0.route) }.map {
+                .failed(DispatchFailure(issueNumber: $0.issue.number, stage: .prepare, message: "linked branches could not be read: \(error)", jobStarted: false))
+            }
+            return report
+        }
+        for issue in eligible.map(\.issue) {
             do {
-                report.plans.append(try await preview(issue))
+                report.plans.append(try await preview(issue, branches: branches[issue.number]))
             } catch {
                 report.outcomes.append(.failed(DispatchFailure(
                     issueNumber: issue.number, stage: .prepare, message: "linked branches could not be read: \(error)", jobStarted: false)))

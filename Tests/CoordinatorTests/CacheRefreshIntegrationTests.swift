@@ -26,6 +26,24 @@ final class CacheRefreshIntegrationTests: XCTestCase {
         XCTAssertEqual(try fixture.cache().issues[1]?.labels, ["status-04:plan-review"])
     }
 
+    func testTheSecondIncrementalAfterAFullRefreshOfFreshlyEditedIssuesIsANotModified() async throws {
+        // Issues edited just before the full refresh carry an updated_at at (or, by a second of
+        // Date-header rounding, after) the fetch time. The first incremental listing is a 200 —
+        // there is no validator for its URL yet — and must leave the cursor where it was, so the
+        // second is already the steady state: one 304.
+        fixture = try await .start(issues: [.open(1, ["status-04:plan-review"]), .open(2, ["status-04:plan-review"])])
+        for round in 0..<5 {
+            _ = await fixture.server.setLabels(owner: "acme", repo: "demo", number: 1, labels: ["status-04:plan-review", "round-\(round)"])
+            _ = await fixture.server.setLabels(owner: "acme", repo: "demo", number: 2, labels: ["status-04:plan-review", "round-\(round)"])
+            try await fixture.service { _ = try await $0.sync() }
+            try fixture.ageLastChecked()
+            _ = await fixture.run()
+            try fixture.ageLastChecked()
+            let report = await fixture.run()
+            XCTAssertEqual(report.repos.first?.refresh, .notModified, "round \(round)")
+        }
+    }
+
     func testAChangeAfterANotModifiedIsStillSeen() async throws {
         fixture = try await .start(issues: [.open(1, ["status-04:plan-review"])])
         try await fixture.service { _ = try await $0.sync() }

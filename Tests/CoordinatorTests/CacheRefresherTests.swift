@@ -41,6 +41,18 @@ final class CacheRefresherTests: XCTestCase {
         XCTAssertNil(calls.first?.since)
     }
 
+    func testFullRefreshCoversAnUpdateDatedAfterTheServerClock() async throws {
+        // The Date header is rounded down to the second; an issue edited in that second can carry
+        // a later updated_at. The cursor covers it, so the next incremental listing keeps the cursor
+        // and its validator is for the URL the one after it asks again.
+        let github = FakeGitHub([issue(1, [], updated: "2026-11-24T09:58:01Z"), issue(2, [], updated: "2026-11-24T09:00:00Z")])
+        let serverNow = Timestamp.parse("2026-11-24T09:58:00Z")!
+        await github.setServerDate(serverNow)
+        let (result, _) = try await refresher.refresh(.empty, from: github, now: now)
+        XCTAssertEqual(result.lastFullRefresh, serverNow)
+        XCTAssertEqual(result.updatesCoveredThrough, Timestamp.parse("2026-11-24T09:58:01Z"))
+    }
+
     func testIncrementalListsAllStatesSinceCursorMinusOverlap() async throws {
         let github = FakeGitHub([issue(1, ["status-05:plan-ready"], updated: "2026-11-24T09:52:00Z")])
         let (result, kind) = try await refresher.refresh(fresh([issue(1, ["status-04:plan-review"])]), from: github, now: now)

@@ -72,7 +72,11 @@ public struct CacheRefresher: Sendable {
             // Replace, do not merge: issues that closed disappear (failure mode 4).
             next.issues = Dictionary(listing.issues.map { ($0.number, $0) }, uniquingKeysWith: { _, last in last })
             next.lastFullRefresh = fetchTime
-            next.updatesCoveredThrough = fetchTime
+            // Everything up to the fetch is covered, and so is every update the listing showed:
+            // an updated_at past a Date header rounded down to the second must not make the first
+            // incremental listing move the cursor, or its validator would be for a URL never
+            // asked again and the steady state (one 304) would come a listing later.
+            next.updatesCoveredThrough = max(fetchTime, listing.issues.compactMap(\.updatedAt).max() ?? fetchTime)
             next.listValidator = nil
             next.lastChecked = now
             return (next, .full)

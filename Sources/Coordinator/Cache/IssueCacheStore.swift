@@ -98,9 +98,13 @@ public struct IssueCacheStore: Sendable {
         return Loaded(cache: .empty, notice: "cache \(fileURL.path) was corrupt (\(reason)); moved aside to \(aside) and rebuilt from GitHub")
     }
 
-    /// Writes the cache crash-safely with mode 0600.
+    /// Writes the cache crash-safely with mode 0600. Caller holds the lock.
+    ///
+    /// First removes the temp files earlier writers of this cache left when they were killed
+    /// mid-write (each as big as the cache); nothing else in the directory is touched.
     public func save(_ cache: IssueCache) throws {
         try ensureDirectory()
+        AtomicFile.removeStaleTempFiles(of: fileURL)
         let data = IssueCacheCodec.encode(cache)
         do {
             try AtomicFile.write(data, to: fileURL, permissions: 0o600)

@@ -58,7 +58,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "CoordinatorBenchmarks",
-            dependencies: ["Coordinator"],
+            dependencies: ["Coordinator", "CoordinatorConsole"],
             path: "Benchmarks/CoordinatorBenchmarks"
         ),
         .testTarget(

@@ -50,3 +50,4 @@ let live = issues.map { issue -> Issue in
 measure("diff cache vs live") { _ = CacheDiff(cached: issues, live: live) }
 let size = (try? FileManager.default.attributesOfItem(atPath: store.fileURL.path)[.size] as? Int) ?? 0
 print("cache file: \(size / 1024) KiB")
+runConsoleBenchmarks()

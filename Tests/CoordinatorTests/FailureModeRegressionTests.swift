@@ -105,9 +105,13 @@ final class FailureModeRegressionTests: XCTestCase {
         fixture = try await .start(issues: [.open(1, ["status-05:plan-ready"])])
         _ = await fixture.run()
         XCTAssertEqual(try fixture.cache().issues[1]?.labels, ["status-05:plan-ready"])
-        // Once a branch is linked, the very next run dispatches it: nothing hid the issue.
+        // Once a branch is linked, the next run that asks GitHub dispatches it: nothing hid the
+        // issue until a full refresh. (Inside the reuse window a run asks GitHub nothing, not even
+        // for branches: RequestBudgetTests.)
         _ = await fixture.server.setLinkedBranches(owner: "acme", repo: "demo", number: 1, branches: ["1-x"])
+        try fixture.ageLastChecked()
         let report = await fixture.run()
+        XCTAssertEqual(report.repos[0].refresh, .incremental, "not hidden until a full refresh")
         guard case .dispatched? = report.repos[0].outcomes.first else { return XCTFail("\(report)") }
     }
 

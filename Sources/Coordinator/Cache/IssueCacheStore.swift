@@ -22,6 +22,7 @@ public struct IssueCacheStore: Sendable {
     public var fileURL: URL { directory.appendingPathComponent("\(repo.cacheStem).issues.json") }
     public var lockPath: String { directory.appendingPathComponent("\(repo.cacheStem).lock").path }
     public var ledgerURL: URL { directory.appendingPathComponent("\(repo.cacheStem).dispatches.jsonl") }
+    public var skipNotesURL: URL { directory.appendingPathComponent("\(repo.cacheStem).skips.json") }
 
     /// What reading found.
     public struct Loaded: Sendable {

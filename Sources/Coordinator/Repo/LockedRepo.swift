@@ -15,6 +15,8 @@ public final class LockedRepo {
     /// Set when a corrupt cache file was moved aside at the start of the session.
     public let notice: String?
     public let ledger: LedgerBook
+    /// Issues skipped for their linked branches, read once per session.
+    public private(set) var skipNotes: SkipNotes
     private var logger: Logger { service.logger }
 
     init(service: RepoService) throws {
@@ -23,6 +25,7 @@ public final class LockedRepo {
         cache = loaded.cache
         notice = loaded.notice
         ledger = LedgerBook(file: service.ledger)
+        skipNotes = SkipNotes.read(service.store.skipNotesURL)
     }
 
     // MARK: The cache
@@ -96,11 +99,18 @@ public final class LockedRepo {
             logger.info("\(finished.summary)")
             return finished
         }
-        let outcome: PlanOutcome
-        do {
-            outcome = try await service.preview(issue, branches: branches)
-        } catch {
-            return .failed(DispatchFailure(issueNumber: issue.number, stage: .prepare, message: "linked branches could not be read: \(error)", jobStarted: false))
+        let eligibility = service.rules.classify(issue)
+        var linked = branches
+        if linked == nil, let route = eligibility.route, DispatchPlanner.needsLinkedBranch(route) {
+            do {
+                linked = try await service.github.linkedBranches(issue: issue.number)
+            } catch {
+                return .failed(DispatchFailure(issueNumber: issue.number, stage: .prepare, message: "linked branches could not be read: \(error)", jobStarted: false))
+            }
+        }
+        let outcome = service.plan(issue, eligibility: eligibility, branches: linked)
+        if case let .skip(_, reason) = outcome, let route = eligibility.route, let linked {
+            rememberSkip(issue, route: route, reason: reason, branches: linked)
         }
         switch outcome {
         case let .skip(number, reason):
@@ -110,6 +120,38 @@ public final class LockedRepo {
             let result = await dispatcher(actor: actor).dispatch(plan, live: isLive ? issue : nil)
             logger.info("\(result.summary)")
             return result
+        }
+    }
+
+    /// Notes a skip for its linked branches, so a run inside the reuse window plans it again from
+    /// the note instead of asking GitHub. Written at the end of the run.
+    private func rememberSkip(_ issue: Issue, route: WorkflowRoute, reason: SkipReason, branches: [String]) {
+        switch reason {
+        case .noLinkedBranch, .severalLinkedBranches: break
+        default: return
+        }
+        guard let updated = issue.updatedAt else { return }
+        let note = SkipNote(branches: branches, issueUpdatedAt: updated, pickup: route.pickupLabel)
+        if skipNotes.byIssue[issue.number] != note {
+            skipNotes.byIssue[issue.number] = note
+            notesChanged = true
+        }
+    }
+
+    /// Skip notes not yet on disk.
+    private var notesChanged = false
+
+    /// Writes pending skip notes, dropping those of issues no longer cached. A failure only costs
+    /// branch lookups later.
+    private func saveNotes() {
+        let stale = skipNotes.byIssue.keys.filter { cache.issues[$0] == nil }
+        for number in stale { skipNotes.byIssue[number] = nil }
+        guard notesChanged || !stale.isEmpty else { return }
+        do {
+            try skipNotes.write(to: service.store.skipNotesURL)
+            notesChanged = false
+        } catch {
+            logger.warning("skip notes not saved: \(error)")
         }
     }
 
@@ -134,8 +176,10 @@ public final class LockedRepo {
     public func run(_ options: RunOptions, actor: String) async -> RepoRunReport {
         var report = RepoRunReport(repoName: service.repo.name)
         report.notice = notice
+        let kind: RefreshKind
         do {
-            report.refresh = try await refresh(force: options.forceRefresh)
+            kind = try await refresh(force: options.forceRefresh)
+            report.refresh = kind
         } catch {
             report.error = "\(error)"
             return report
@@ -143,10 +187,13 @@ public final class LockedRepo {
         let issues = Array(cache.issues.values)
         report.conflicts = service.rules.conflicts(issues)
         let eligible = service.rules.eligible(issues)
-        // Every branch the run needs, in as few requests as GitHub allows.
+        // Every branch the run needs, in as few requests as GitHub allows; inside the reuse window
+        // none for an issue skipped before and unchanged since (SPEC §5.1.1: no API call).
+        let remembered = kind == .reused ? service.rememberedSkips(eligible, in: skipNotes) : [:]
         let branches: Result<[Int: [String]], any Error>
         do {
-            branches = .success(try await service.prefetchBranches(eligible))
+            let fetched = try await service.prefetchBranches(eligible.filter { remembered[$0.issue.number] == nil })
+            branches = .success(fetched.merging(remembered) { fetched, _ in fetched })
         } catch {
             branches = .failure(error)
         }
@@ -167,6 +214,7 @@ public final class LockedRepo {
             report.outcomes.append(outcome)
             if outcome.isFailure && !options.keepGoing { break }
         }
+        saveNotes()
         return report
     }
 }

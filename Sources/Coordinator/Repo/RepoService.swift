@@ -85,14 +85,30 @@ public final class RepoService: Sendable {
     /// eligible gets a skip saying why; a failed branch lookup throws.
     public func preview(_ issue: Issue, branches: [String]? = nil) async throws -> PlanOutcome {
         let eligibility = rules.classify(issue)
+        var linked = branches
+        if linked == nil, let route = eligibility.route, DispatchPlanner.needsLinkedBranch(route) {
+            linked = try await github.linkedBranches(issue: issue.number)
+        }
+        return plan(issue, eligibility: eligibility, branches: linked)
+    }
+
+    /// The plan of `issue` given its eligibility and linked branches (pure): the one place that
+    /// words why an issue is not dispatched, for the run, the dry run and the console alike.
+    func plan(_ issue: Issue, eligibility: Eligibility, branches: [String]?) -> PlanOutcome {
         guard let route = eligibility.route else {
             return .skip(issue: issue.number, reason: .notEligible(describe(eligibility)))
         }
-        var linked = branches
-        if linked == nil, DispatchPlanner.needsLinkedBranch(route) {
-            linked = try await github.linkedBranches(issue: issue.number)
+        return planner.plan(issue: issue, route: route, repo: repo, linkedBranches: branches)
+    }
+
+    /// The linked branches a run skipped an issue for, for each of `eligible` that has not
+    /// changed since: inside the reuse window they are planned from the note, with no request.
+    func rememberedSkips(_ eligible: [(issue: Issue, route: WorkflowRoute)], in notes: SkipNotes) -> [Int: [String]] {
+        var remembered: [Int: [String]] = [:]
+        for (issue, route) in eligible where DispatchPlanner.needsLinkedBranch(route) {
+            remembered[issue.number] = notes.branches(of: issue, pickup: route.pickupLabel)
         }
-        return planner.plan(issue: issue, route: route, repo: repo, linkedBranches: linked)
+        return remembered
     }
 
     /// The linked branches of every issue in `eligible` whose route needs one, in batched GraphQL
@@ -140,9 +156,10 @@ public final class RepoService: Sendable {
         let issues = Array(cache.issues.values)
         report.conflicts = rules.conflicts(issues)
         let eligible = rules.eligible(issues)
+        let remembered = report.refresh == .reused ? rememberedSkips(eligible, in: SkipNotes.read(store.skipNotesURL)) : [:]
         let branches: [Int: [String]]
         do {
-            branches = try await prefetchBranches(eligible)
+            branches = try await prefetchBranches(eligible.filter { remembered[$0.issue.number] == nil }).merging(remembered) { fetched, _ in fetched }
         } catch {
             report.outcomes = eligible.filter { DispatchPlanner.needsLinkedBranch($0.route) }.map {
                 .failed(DispatchFailure(issueNumber: $0.issue.number, stage: .prepare, message: "linked branches could not be read: \(error)", jobStarted: false))

@@ -11,5 +11,26 @@
 
 #include <locale.h>
 #include <ncurses.h>
+#include <signal.h>
+#include <string.h>
+
+/* Installs `handler` for signal `number` the way htop installs its crash handler: reset to the
+   default action on entry (SA_RESETHAND) and not blocked while it runs (SA_NODEFER), so that
+   re-raising the signal from the handler ends the process at once. The replaced action goes to
+   `previous`. Here in C because the handler field of struct sigaction is a union whose name
+   differs between C libraries. */
+static inline int coordinator_install_fatal_signal_handler(int number, void (*handler)(int), struct sigaction *previous) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = handler;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND | SA_NODEFER;
+    return sigaction(number, &action, previous);
+}
+
+/* Puts back an action saved by coordinator_install_fatal_signal_handler. */
+static inline int coordinator_restore_signal_action(int number, const struct sigaction *previous) {
+    return sigaction(number, previous, NULL);
+}
 
 #endif

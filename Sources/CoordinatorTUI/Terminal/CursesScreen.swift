@@ -17,14 +17,16 @@ final class CursesScreen {
     private var ended = false
 
     /// Takes the screen: locale, cbreak, no echo, keypad, hidden cursor, short ESC delay, colours
-    /// on the terminal's default background (htop's CRT.c hygiene). Call only after
-    /// `TerminalCheck` allowed it.
+    /// on the terminal's default background (htop's CRT.c hygiene), and a crash handler that
+    /// gives the terminal back (`CrashRestore`). Call only after `TerminalCheck` allowed it.
     init(color wantColor: Bool, inputTimeoutMilliseconds: Int32) {
         setlocale(LC_ALL, "")
         let codeset = String(cString: nl_langinfo(nl_item(CODESET)))
         unicode = codeset.uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
         // Without this, ESC waits a whole second for a possible escape sequence.
         set_escdelay(25)
+        // The modes a crash must restore are the shell's: save them before curses changes any.
+        CrashRestore.saveModes(of: STDOUT_FILENO)
         window = initscr()!
         cbreak()
         noecho()
@@ -39,6 +41,7 @@ final class CursesScreen {
             ColorPalette.install()
             hasColor = true
         }
+        CrashRestore.arm(sequence: TerminalRestoreSequence.fromTerminfo())
     }
 
     /// Gives the terminal back. Safe to call more than once.
@@ -47,6 +50,8 @@ final class CursesScreen {
         ended = true
         curs_set(1)
         endwin()
+        // Only now: a crash inside endwin still restores the terminal.
+        CrashRestore.disarm()
     }
 
     var size: ScreenSize {

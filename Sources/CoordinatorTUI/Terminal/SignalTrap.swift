@@ -13,14 +13,16 @@ final class CaughtSignal: Sendable {
     var number: Int32? { value.withLock { $0 } }
 }
 
-/// Turns SIGINT and SIGTERM into a flag the UI loop checks, so those signals end the console
-/// through the same path as `q` and the terminal is always restored.
+/// Turns SIGINT, SIGTERM and SIGHUP into a flag the UI loop checks, so those signals end the
+/// console through the same path as `q`: the terminal is restored, the workspace shuts down in
+/// order, and the exit status is 128 + the signal. When a hang-up means the terminal is really
+/// gone, curses' last writes fail harmlessly. Crashes are `CrashRestore`'s.
 final class SignalTrap {
     let caught = CaughtSignal()
     private var sources: [any DispatchSourceSignal] = []
     private let numbers: [Int32]
 
-    init(signals: [Int32] = [SIGINT, SIGTERM]) {
+    init(signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]) {
         numbers = signals
         for number in signals {
             // The default action would kill the process with curses still owning the screen.

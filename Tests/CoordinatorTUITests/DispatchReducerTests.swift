@@ -79,11 +79,11 @@ final class DispatchReducerTests: XCTestCase {
     func testAFailedDispatchIsAnErrorThatStaysUntilDismissed() {
         var state = Fixtures.loadedState()
         press(&state, .char("d"), .char("y"))
-        _ = reduce(&state, .dispatchFinished(
-            repo: "demo", .failed(issue: 109, message: "start: Jenkins answered 500", jobStarted: false), at: Fixtures.t0))
-        XCTAssertEqual(state.currentRepo?.dispatches[109], .failed("start: Jenkins answered 500"))
+        let failure = DispatchFailure(issueNumber: 109, stage: .jenkins, message: "Jenkins answered 500", jobStarted: false)
+        _ = reduce(&state, .dispatchFinished(repo: "demo", .failed(failure), at: Fixtures.t0))
+        XCTAssertEqual(state.currentRepo?.dispatches[109], .failed(failure))
         XCTAssertEqual(state.result?.kind, .failure)
-        XCTAssertEqual(state.result?.message, "dispatch #109 failed: start: Jenkins answered 500")
+        XCTAssertEqual(state.result?.message, "dispatch #109 failed: jenkins: Jenkins answered 500")
         XCTAssertEqual(state.currentRepo?.counts.errors, 1)
         _ = reduce(&state, .tick(Fixtures.t0.addingTimeInterval(600)))
         XCTAssertEqual(state.result?.kind, .failure, "errors do not fade")
@@ -96,16 +96,17 @@ final class DispatchReducerTests: XCTestCase {
     func testASkippedDispatchIsANoticeAndRefreshesTheRepo() {
         var state = Fixtures.loadedState()
         press(&state, .char("d"), .char("y"))
-        let effects = reduce(&state, .dispatchFinished(repo: "demo", .skipped(issue: 109, reason: "no branch is linked"), at: Fixtures.t0))
+        let effects = reduce(&state, .dispatchFinished(repo: "demo", .skipped(issue: 109, reason: .noLinkedBranch), at: Fixtures.t0))
         XCTAssertEqual(effects, [.loadCache(repo: "demo"), .fetchRateLimit, .fetchLive(repo: "demo")])
         XCTAssertEqual(state.result?.kind, .notice)
-        XCTAssertEqual(state.currentRepo?.dispatches[109], .skipped("no branch is linked"))
+        XCTAssertEqual(state.currentRepo?.dispatches[109], .skipped(.noLinkedBranch))
     }
 
     func testACacheWarningMakesASuccessfulDispatchAnError() {
         var state = Fixtures.loadedState()
         press(&state, .char("d"), .char("y"))
         var receipt = Fixtures.receipt109
+        receipt.cacheUpdated = false
         receipt.cacheWarning = "disk full"
         _ = reduce(&state, .dispatchFinished(repo: "demo", .dispatched(receipt), at: Fixtures.t0))
         XCTAssertEqual(state.result?.kind, .failure)

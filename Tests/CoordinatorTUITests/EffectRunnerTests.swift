@@ -39,7 +39,8 @@ final class EffectRunnerTests: XCTestCase {
         let actions = await run(.dispatch(repo: "demo", issues: [109, 104]), backend: backend)
         XCTAssertEqual(actions, [
             .dispatchFinished(repo: "demo", .dispatched(Fixtures.receipt109), at: at),
-            .dispatchFinished(repo: "demo", .failed(issue: 104, message: "boom", jobStarted: false), at: at),
+            .dispatchFinished(
+                repo: "demo", .failed(DispatchFailure(issueNumber: 104, stage: .jenkins, message: "boom", jobStarted: false)), at: at),
         ])
         XCTAssertEqual(backend.calls.withLock { $0 }, ["dispatch demo #109", "dispatch demo #104"])
     }

@@ -11,7 +11,7 @@ public enum ConsoleAction: Sendable, Equatable {
     case cacheLoaded(repo: String, Result<CacheSnapshot, ConsoleFailure>)
     case liveLoaded(repo: String, Result<[Issue], ConsoleFailure>, at: Date)
     case previewLoaded(repo: String, issue: Int, Result<PlanOutcome, ConsoleFailure>)
-    case dispatchFinished(repo: String, DispatchReport, at: Date)
+    case dispatchFinished(repo: String, DispatchOutcome, at: Date)
     case syncFinished(repo: String, Result<CacheSnapshot, ConsoleFailure>, at: Date)
     case rateLimitLoaded(RateLimitSnapshot?)
 }

@@ -34,45 +34,6 @@ public struct CacheSnapshot: Sendable, Equatable {
     }
 }
 
-/// How one dispatch ended, in the console's terms (the core's outcome, flattened to what is shown).
-public enum DispatchReport: Sendable, Equatable {
-    /// The job started (or an interrupted dispatch was finished: `recovered`); `labels` is GitHub's
-    /// answer to the last label call.
-    case dispatched(DispatchReceiptSummary)
-    case skipped(issue: Int, reason: String)
-    case failed(issue: Int, message: String, jobStarted: Bool)
-
-    public var issueNumber: Int {
-        switch self {
-        case let .dispatched(receipt): return receipt.issueNumber
-        case let .skipped(issue, _), let .failed(issue, _, _): return issue
-        }
-    }
-}
-
-public struct DispatchReceiptSummary: Sendable, Equatable {
-    public var issueNumber: Int
-    public var labels: [String]
-    public var queueID: Int?
-    public var buildURL: String?
-    public var merged: Bool
-    public var recovered: Bool
-    public var cacheWarning: String?
-
-    public init(
-        issueNumber: Int, labels: [String], queueID: Int? = nil, buildURL: String? = nil,
-        merged: Bool = false, recovered: Bool = false, cacheWarning: String? = nil
-    ) {
-        self.issueNumber = issueNumber
-        self.labels = labels
-        self.queueID = queueID
-        self.buildURL = buildURL
-        self.merged = merged
-        self.recovered = recovered
-        self.cacheWarning = cacheWarning
-    }
-}
-
 /// A failed backend call, as the message the operator reads.
 public struct ConsoleFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
@@ -96,7 +57,7 @@ public protocol ConsoleBackend: Sendable {
     /// The dry-run plan for `issue`, or why it would be skipped.
     func preview(repo: String, issue: Issue) async throws -> PlanOutcome
     /// The core's dispatch: lock, ledger, live re-read guard, Jenkins, labels, cache update.
-    func dispatch(repo: String, issueNumber: Int) async -> DispatchReport
+    func dispatch(repo: String, issueNumber: Int) async -> DispatchOutcome
     /// A forced full refresh written to the cache.
     func sync(repo: String) async throws -> CacheSnapshot
     func rateLimit() async -> RateLimitSnapshot?

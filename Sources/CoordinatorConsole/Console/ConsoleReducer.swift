@@ -82,14 +82,14 @@ public func reduce(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
         }
         return []
 
-    case let .dispatchFinished(repo, report, at):
-        let number = report.issueNumber
+    case let .dispatchFinished(repo, outcome, at):
+        let number = outcome.issueNumber
         state.endTask(TaskKey(.dispatch, repo: repo, issue: number))
         guard let index = state.repoIndex(repo) else { return [] }
         state.repos[index].busy = max(0, state.repos[index].busy - 1)
         var effects: [ConsoleEffect] = [.loadCache(repo: repo), .fetchRateLimit]
-        switch report {
-        case let .dispatched(receipt):
+        switch outcome {
+        case let .dispatched(receipt), let .recovered(receipt):
             state.repos[index].dispatches[number] = .dispatched(receipt, at: at)
             // GitHub's answer to the label call is the live truth; the cache is re-read from disk
             // so the screen shows what the core actually wrote.
@@ -98,20 +98,20 @@ public func reduce(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
             var message = "dispatched #\(number)"
             if let queue = receipt.queueID { message += " (queue item \(queue))" }
             if receipt.merged { message += ", merged into a queued build" }
-            if receipt.recovered { message += ", finishing an interrupted dispatch" }
-            if let warning = receipt.cacheWarning {
-                state.report(.failure, "\(message); cache not updated: \(warning)")
-            } else {
+            if case .recovered = outcome { message += ", finishing an interrupted dispatch" }
+            if receipt.cacheUpdated {
                 state.report(.success, "\(message); labels moved, cache updated")
+            } else {
+                state.report(.failure, "\(message); cache not updated" + (receipt.cacheWarning.map { ": \($0)" } ?? ""))
             }
         case let .skipped(_, reason):
             state.repos[index].dispatches[number] = .skipped(reason)
             state.report(.notice, "skipped #\(number): \(reason)")
             effects += state.startRefresh(repo)
-        case let .failed(_, message, jobStarted):
-            state.repos[index].dispatches[number] = .failed(message)
-            let started = jobStarted ? " (the job did start; the next run finishes the label move)" : ""
-            state.report(.failure, "dispatch #\(number) failed: \(message)\(started)")
+        case let .failed(failure):
+            state.repos[index].dispatches[number] = .failed(failure)
+            let started = failure.jobStarted ? " (the job did start; the next run finishes the label move)" : ""
+            state.report(.failure, "dispatch #\(number) failed: \(failure.consoleText)\(started)")
         }
         state.beginTask(TaskKey(.loadCache, repo: repo), "reading \(repo) cache")
         state.rebuild(index)

@@ -8,12 +8,17 @@ public enum PreviewStatus: Sendable, Equatable {
     case failed(String)
 }
 
-/// What this session did to an issue.
 public enum DispatchMark: Sendable, Equatable {
     case inFlight
-    case dispatched(DispatchReceiptSummary, at: Date)
-    case skipped(String)
-    case failed(String)
+    /// The job runs: dispatched now, or an interrupted dispatch finished.
+    case dispatched(DispatchReceipt, at: Date)
+    case skipped(SkipReason)
+    case failed(DispatchFailure)
+}
+
+extension DispatchFailure {
+    /// How the console names a failure: the stage tells the operator what did and did not happen.
+    public var consoleText: String { "\(stage.rawValue): \(message)" }
 }
 
 /// Everything the console knows about one repository.

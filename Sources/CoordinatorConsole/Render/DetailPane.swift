@@ -72,8 +72,8 @@ extension ScreenPainter {
             lines.append([("session ", CellStyle(.dim)), (text, CellStyle(.dispatched, bold: true))])
         case let .skipped(reason)?:
             lines.append([("session ", CellStyle(.dim)), ("skipped: \(reason)", CellStyle(.notice))])
-        case let .failed(message)?:
-            lines.append([("session ", CellStyle(.dim)), ("\(glyphs.failure) dispatch failed: \(message)", CellStyle(.error))])
+        case let .failed(failure)?:
+            lines.append([("session ", CellStyle(.dim)), ("\(glyphs.failure) dispatch failed: \(failure.consoleText)", CellStyle(.error))])
         }
         if let record = repo.ledger[row.number] {
             var text = "\(record.workflow ?? "dispatch"): \(record.stepDescription) \(glyphs.separator) \(Timestamp.format(record.time))"

@@ -58,8 +58,10 @@ enum Fixtures {
         return state
     }
 
-    static let receipt109 = DispatchReceiptSummary(
-        issueNumber: 109, labels: ["status-09:pr-creating"], queueID: 7, buildURL: nil)
+    static let receipt109 = DispatchReceipt(
+        issueNumber: 109, jobPath: "Coordinator/demo/executor",
+        labelMove: LabelMove(remove: "status-08:ready-pr", add: "status-09:pr-creating"), queueID: 7, merged: false,
+        labels: ["status-09:pr-creating"], cacheUpdated: true)
 
     static let demoConfig = RepoConfig(
         name: "demo", repoURLText: "https://github.com/acme/demo.git",

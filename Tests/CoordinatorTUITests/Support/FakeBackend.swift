@@ -32,9 +32,11 @@ final class FakeBackend: ConsoleBackend {
         return .ready(Fixtures.plan109)
     }
 
-    func dispatch(repo: String, issueNumber: Int) async -> DispatchReport {
+    func dispatch(repo: String, issueNumber: Int) async -> DispatchOutcome {
         record("dispatch \(repo) #\(issueNumber)")
-        return issueNumber == 109 ? .dispatched(Fixtures.receipt109) : .failed(issue: issueNumber, message: "boom", jobStarted: false)
+        return issueNumber == 109
+            ? .dispatched(Fixtures.receipt109)
+            : .failed(DispatchFailure(issueNumber: issueNumber, stage: .jenkins, message: "boom", jobStarted: false))
     }
 
     func sync(repo: String) async throws -> CacheSnapshot {

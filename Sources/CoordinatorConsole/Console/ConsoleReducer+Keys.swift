@@ -60,7 +60,7 @@ extension ConsoleState {
         default:
             return nil
         }
-        rebuildAll()
+        relistAll()
         return requestPreviewIfNeeded()
     }
 
@@ -112,7 +112,7 @@ extension ConsoleState {
         case .cycleView:
             view = view.next
             detailScroll = 0
-            rebuildAll()
+            relistAll()
             return requestPreviewIfNeeded()
         case .showHelp:
             modal = .help

@@ -172,13 +172,15 @@ extension ConsoleState {
         return [.fetchLive(repo: repo)]
     }
 
+    /// After this repo's cache, live data or dispatches changed: only its rows are derived again.
     mutating func rebuild(_ index: Int) {
-        repos[index].rebuildRows(view: view, filter: filter)
+        repos[index].rebuildIssueRows(view: view, filter: filter)
         if index == selectedRepo { keepCursorVisible() }
     }
 
-    mutating func rebuildAll() {
-        for index in repos.indices { repos[index].rebuildRows(view: view, filter: filter) }
+    /// After the view or filter changed: every repo lists its derived rows again, nothing more.
+    mutating func relistAll() {
+        for index in repos.indices { repos[index].relist(view: view, filter: filter) }
         keepCursorVisible()
     }
 

@@ -21,6 +21,9 @@ public struct IssueRow: Sendable, Equatable {
     public var marker: RowMarker
     public var inCache: Bool
     public var isLive: Bool
+    /// Title and every cached and live label, lower-cased and one per line: what `/` searches,
+    /// made once per data change instead of once per key press.
+    public var searchText: String
 
     public var workflow: WorkflowName? { eligibility.route?.workflow }
     public var isStale: Bool { diff.map { $0 != .inSync } ?? false }

@@ -8,6 +8,7 @@ public enum PreviewStatus: Sendable, Equatable {
     case failed(String)
 }
 
+/// What this session did to an issue, in the core's own terms.
 public enum DispatchMark: Sendable, Equatable {
     case inFlight
     /// The job runs: dispatched now, or an interrupted dispatch finished.
@@ -22,6 +23,11 @@ extension DispatchFailure {
 }
 
 /// Everything the console knows about one repository.
+///
+/// Rows are derived in two steps, so that a key press never costs more than the visible change:
+/// `cached`, `live`, `dispatches` or `lastError` changing rebuilds `issueRows` (diff, eligibility,
+/// status labels, search text) for this repository only; the view or filter changing only picks
+/// and orders those rows again (`relist`); moving the cursor touches neither.
 public struct RepoStatus: Sendable, Equatable {
     public var repo: ConsoleRepo
     public var cached: [Int: Issue] = [:]
@@ -40,8 +46,13 @@ public struct RepoStatus: Sendable, Equatable {
     /// The ledger's newest entry per issue: dispatches by anyone, this session or not.
     public var ledger: [Int: LedgerRecord] = [:]
 
-    /// Derived by `rebuildRows`; the issues pane draws a slice of it.
-    public private(set) var rows: [IssueRow] = []
+    /// One row per issue shown in any view, by number; derived by `rebuildIssueRows`.
+    public private(set) var issueRows: [IssueRow] = []
+    /// Positions in `issueRows` of the eligible view, in dispatch order (with this session's
+    /// dispatches, so their `→` stays visible).
+    private var eligibleOrder: [Int] = []
+    /// The issues pane's list for the current view and filter; derived by `relist`.
+    public private(set) var rows = ListedRows()
     public private(set) var counts = RepoCounts()
     public var cursor = 0
     public var scroll = 0
@@ -59,21 +70,22 @@ public struct RepoStatus: Sendable, Equatable {
         return cached[number]
     }
 
-    /// Recomputes rows and counts for `view` and `filter`, keeping the selected issue selected
-    /// when it is still listed.
-    public mutating func rebuildRows(view: IssueView, filter: String) {
-        let selected = selectedRow?.number
+    /// Derives every row and the counts from cache, live data and this session's dispatches (after
+    /// any of them changed), then lists them for `view` and `filter`.
+    public mutating func rebuildIssueRows(view: IssueView, filter: String) {
         let rules = repo.rules
-        var all: [IssueRow] = []
         var counts = RepoCounts()
-        let diffByNumber: [Int: CacheDiff.Entry]?
+        let diffByNumber: [Int: CacheDiff.Kind]?
         if let live {
             let diff = CacheDiff(cached: Array(cached.values), live: Array(live.values))
-            diffByNumber = Dictionary(diff.entries.map { ($0.number, $0) }, uniquingKeysWith: { a, _ in a })
+            diffByNumber = Dictionary(diff.entries.map { ($0.number, $0.kind) }, uniquingKeysWith: { a, _ in a })
         } else {
             diffByNumber = nil
         }
-        let numbers = Set(cached.keys).union(live?.keys ?? [:].keys)
+        var numbers = Array(cached.keys)
+        if let live { numbers += live.keys.filter { cached[$0] == nil } }
+        numbers.sort()
+        var all: [IssueRow] = []
         all.reserveCapacity(numbers.count)
         for number in numbers {
             let cachedIssue = cached[number]
@@ -81,8 +93,7 @@ public struct RepoStatus: Sendable, Equatable {
             guard let issue = liveIssue ?? cachedIssue else { continue }
             // A cached closed issue that live data no longer lists is history, not a row.
             if liveIssue == nil, issue.state == .closed { continue }
-            let entry = diffByNumber?[number]
-            let diffKind: CacheDiff.Kind? = diffByNumber == nil ? nil : (entry?.kind ?? .inSync)
+            let diffKind: CacheDiff.Kind? = diffByNumber.map { $0[number] ?? .inSync }
             let eligibility: Eligibility = (live != nil && liveIssue == nil)
                 ? .ineligible(.closed) : rules.classify(issue)
             let mark = dispatches[number]
@@ -92,12 +103,15 @@ public struct RepoStatus: Sendable, Equatable {
             case (_, .conflict): marker = .conflict
             default: marker = (diffKind.map { $0 != .inSync } ?? false) ? .stale : .none
             }
+            var labels = cachedIssue?.labels ?? []
+            if let live = liveIssue?.labels, live != labels { labels += live }
             let row = IssueRow(
                 number: number, title: issue.title,
                 cachedStatus: cachedIssue.flatMap { rules.statusLabel(of: $0.labels) },
                 liveStatus: liveIssue.flatMap { rules.statusLabel(of: $0.labels) },
                 diff: diffKind, eligibility: eligibility, marker: marker,
-                inCache: cachedIssue != nil, isLive: liveIssue != nil)
+                inCache: cachedIssue != nil, isLive: liveIssue != nil,
+                searchText: IssueSearch.text(title: issue.title, labels: labels))
             if row.eligibility.route != nil { counts.eligible += 1 }
             if row.isStale { counts.stale += 1 }
             if row.eligibility.isConflict { counts.conflicts += 1 }
@@ -105,41 +119,138 @@ public struct RepoStatus: Sendable, Equatable {
             all.append(row)
         }
         if lastError != nil { counts.errors += 1 }
-
-        var listed: [IssueRow]
-        switch view {
-        case .eligible:
-            listed = all.filter { $0.eligibility.route != nil || dispatches[$0.number] != nil }
-            listed.sort { lhs, rhs in
-                let l = lhs.eligibility.route?.priority ?? Int.max
-                let r = rhs.eligibility.route?.priority ?? Int.max
-                return (l, lhs.number) < (r, rhs.number)
-            }
-        case .stale:
-            listed = all.filter(\.isStale).sorted { $0.number < $1.number }
-        case .all:
-            listed = all.sorted { $0.number < $1.number }
-        }
-        let needle = filter.trimmingCharacters(in: .whitespaces).lowercased()
-        if !needle.isEmpty {
-            listed = listed.filter { row in matches(row, needle) }
-        }
-        rows = listed
+        // Dispatch order: route priority, then number (`all` is by number). This session's dispatches
+        // stay listed after their route is gone, last.
+        let priority = all.map { $0.eligibility.route?.priority ?? Int.max }
+        eligibleOrder = all.indices.filter { priority[$0] != Int.max || dispatches[all[$0].number] != nil }
+        eligibleOrder.sort { (priority[$0], $0) < (priority[$1], $1) }
+        issueRows = all
         self.counts = counts
+        relist(view: view, filter: filter)
+    }
+
+    /// Lists the derived rows for `view` and `filter`, keeping the selected issue selected when it
+    /// is still listed.
+    public mutating func relist(view: IssueView, filter: String) {
+        let selected = selectedRow?.number
+        let candidates: [Int]
+        switch view {
+        case .eligible: candidates = eligibleOrder
+        case .stale: candidates = issueRows.indices.filter { issueRows[$0].isStale }
+        case .all: candidates = Array(issueRows.indices)
+        }
+        let search = IssueSearch(filter)
+        let order = search.map { search in candidates.filter { search.matches(issueRows[$0]) } } ?? candidates
+        rows = ListedRows(all: issueRows, order: order)
         if let selected, let index = rows.firstIndex(where: { $0.number == selected }) {
             cursor = index
         } else {
             cursor = min(cursor, max(rows.count - 1, 0))
         }
     }
+}
 
-    /// Filter by number (`12` or `#12`), title or any cached or live label.
-    private func matches(_ row: IssueRow, _ needle: String) -> Bool {
-        let bare = needle.hasPrefix("#") ? String(needle.dropFirst()) : needle
-        if !bare.isEmpty, String(row.number).hasPrefix(bare) { return true }
-        if row.title.lowercased().contains(needle) { return true }
-        let labels = (cached[row.number]?.labels ?? []) + (live?[row.number]?.labels ?? [])
-        return labels.contains { $0.lowercased().contains(needle) }
+/// The rows the issues pane lists: positions into the derived rows, so that filtering 20 × 1 000
+/// issues copies integers, not rows.
+public struct ListedRows: RandomAccessCollection, Sendable, Equatable {
+    private var all: [IssueRow]
+    private var order: [Int]
+
+    init(all: [IssueRow] = [], order: [Int] = []) {
+        self.all = all
+        self.order = order
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { order.count }
+    public subscript(position: Int) -> IssueRow { all[order[position]] }
+
+    /// Equal when they list the same rows, however they are stored.
+    public static func == (lhs: ListedRows, rhs: ListedRows) -> Bool { lhs.elementsEqual(rhs) }
+}
+
+/// The `/` filter: by number (`12` or `#12` match issues whose number starts so), or text
+/// anywhere in the title or a cached or live label, ignoring case.
+struct IssueSearch {
+    private let needle: [UInt8]
+    /// The number prefix as a value and its digit count, when the needle is one.
+    private let numberPrefix: (value: Int, digits: Int)?
+
+    /// nil for an empty filter: everything matches.
+    init?(_ filter: String) {
+        let trimmed = filter.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { return nil }
+        needle = Self.lowercasedUTF8(trimmed)
+        let text = String(decoding: needle, as: UTF8.self)
+        let bare = text.hasPrefix("#") ? text.dropFirst() : Substring(text)
+        // Only digits can start a number; no issue number starts with 0 or has 19 digits.
+        if !bare.isEmpty, bare.count < 19, bare.first != "0", bare.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(bare) {
+            numberPrefix = (value, bare.count)
+        } else {
+            numberPrefix = nil
+        }
+    }
+
+    /// What a row is searched in: the title and each label, lower-cased, one per line (so a
+    /// needle, which has no line break, never matches across two of them).
+    static func text(title: String, labels: [String]) -> String {
+        var bytes = lowercasedUTF8(title)
+        for label in labels {
+            bytes.append(UInt8(ascii: "\n"))
+            bytes += lowercasedUTF8(label)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Lower-cases scalar by scalar, ASCII without a table look-up: `String.lowercased()` looks
+    /// every scalar up as soon as one is not ASCII (an emoji in a title), which made deriving the
+    /// rows of a refreshed repo cost more than the rest of it. Needle and text use this one rule.
+    private static func lowercasedUTF8(_ text: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            if scalar.isASCII {
+                let byte = UInt8(scalar.value)
+                bytes.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte)
+            } else {
+                bytes += scalar.properties.lowercaseMapping.utf8
+            }
+        }
+        return bytes
+    }
+
+    func matches(_ row: IssueRow) -> Bool {
+        if let numberPrefix, Self.number(row.number, startsWith: numberPrefix) { return true }
+        return Self.contains(row.searchText, needle)
+    }
+
+    private static func number(_ number: Int, startsWith prefix: (value: Int, digits: Int)) -> Bool {
+        var digits = 0
+        var rest = number
+        repeat { digits += 1; rest /= 10 } while rest > 0
+        guard digits >= prefix.digits else { return false }
+        var leading = number
+        for _ in 0..<(digits - prefix.digits) { leading /= 10 }
+        return leading == prefix.value
+    }
+
+    /// Byte search over UTF-8: both sides are lower-cased, and a UTF-8 needle can only match at a
+    /// character's first byte, so this is substring search without decoding characters.
+    private static func contains(_ text: String, _ needle: [UInt8]) -> Bool {
+        // `searchText` is built by `lowercased()`, so native and contiguous; anything else is copied.
+        text.utf8.withContiguousStorageIfAvailable { search($0, needle) }
+            ?? Array(text.utf8).withUnsafeBufferPointer { search($0, needle) }
+    }
+
+    private static func search(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first else { return true }
+        guard needle.count <= haystack.count else { return false }
+        for start in 0...(haystack.count - needle.count) where haystack[start] == first {
+            var offset = 1
+            while offset < needle.count, haystack[start + offset] == needle[offset] { offset += 1 }
+            if offset == needle.count { return true }
+        }
+        return false
     }
 }
 

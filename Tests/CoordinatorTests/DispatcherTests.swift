@@ -20,14 +20,8 @@ final class DispatcherTests: XCTestCase {
         try? FileManager.default.removeItem(at: dir)
     }
 
-    /// The repository over the fakes; no waiting after a lost answer.
     func service(_ github: FakeGitHub, _ jenkins: FakeJenkins) -> RepoService {
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        return RepoService(
-            repo: demoRepo, rules: WorkflowRules(), store: store, planner: DispatchPlanner(),
-            refresher: CacheRefresher(policy: RefreshPolicy(duplicateWindow: 60, fullRefreshInterval: 86_400)),
-            github: github, jobs: jenkins, timings: DispatchTimings(lostAnswerWait: .zero), logger: logger)
+        fakeService(store: store, github: github, jenkins: jenkins)
     }
 
     /// Dispatches `plan` in a fresh locked session, as a run does.

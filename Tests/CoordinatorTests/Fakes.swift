@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 @testable import Coordinator
 
 /// An in-memory GitHub for unit tests of pure-ish logic; HTTP behaviour is tested against the Sandbox.
@@ -142,6 +143,16 @@ actor FakeJenkins: JobStarter {
         }
         return JobLookup.match(candidates, query: query, skew: 0)?.sighting
     }
+}
+
+/// `demoRepo` over in-memory fakes, its files in `store`; no waiting after a lost answer.
+func fakeService(store: IssueCacheStore, github: FakeGitHub = FakeGitHub([]), jenkins: FakeJenkins = FakeJenkins()) -> RepoService {
+    var logger = Logger(label: "test")
+    logger.logLevel = .critical
+    return RepoService(
+        repo: demoRepo, rules: WorkflowRules(), store: store, planner: DispatchPlanner(),
+        refresher: CacheRefresher(policy: RefreshPolicy(duplicateWindow: 60, fullRefreshInterval: 86_400)),
+        github: github, jobs: jenkins, timings: DispatchTimings(lostAnswerWait: .zero), logger: logger)
 }
 
 /// A fresh temporary directory, removed by the caller.

@@ -85,15 +85,18 @@ final class IssueCacheStoreTests: XCTestCase {
         XCTAssertNotNil(try store.load().notice)
     }
 
-    func testUpdateLabelsKeepsOtherFieldsAndIssues() throws {
+    func testSettingLabelsKeepsOtherFieldsAndIssues() async throws {
         try store.save(IssueCache(lastChecked: Timestamp.parse("2026-11-24T10:00:00Z"), issues: [1: issue(1, ["a"]), 2: issue(2, ["b"])]))
-        XCTAssertTrue(try store.updateLabels(issue: 1, labels: ["x", "y"]))
+        let service = fakeService(store: store)
+        let (set, missing) = try await service.withLock { ((try $0.setLabels(["x", "y"], issue: 1)), (try $0.setLabels([], issue: 99))) }
+        XCTAssertTrue(set)
+        XCTAssertFalse(missing)
         let cache = try store.load().cache
         XCTAssertEqual(cache.issues[1]?.labels, ["x", "y"])
         XCTAssertEqual(cache.issues[1]?.title, "Issue 1")
         XCTAssertEqual(cache.issues[2]?.labels, ["b"])
         XCTAssertEqual(cache.lastChecked, Timestamp.parse("2026-11-24T10:00:00Z"))
-        XCTAssertFalse(try store.updateLabels(issue: 99, labels: []))
+        XCTAssertNil(cache.issues[99])
     }
 
     func testSaveLeavesNoTempFiles() throws {
@@ -104,13 +107,11 @@ final class IssueCacheStoreTests: XCTestCase {
 
     func testConcurrentLockedWritersLoseNoUpdate() async throws {
         try store.save(IssueCache(issues: Dictionary(uniqueKeysWithValues: (1...20).map { ($0, issue($0, [])) })))
-        let store = self.store!
+        let service = fakeService(store: store)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for n in 1...20 {
                 group.addTask {
-                    try await RepoLock.withLock(path: store.lockPath) {
-                        _ = try store.updateLabels(issue: n, labels: ["done-\(n)"])
-                    }
+                    _ = try await service.withLock { try $0.setLabels(["done-\(n)"], issue: n) }
                 }
             }
             try await group.waitForAll()

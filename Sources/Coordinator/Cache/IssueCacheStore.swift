@@ -7,8 +7,8 @@ import Glibc
 /// Where one repository's cache, lock and ledger live, and how the cache file is read and written.
 ///
 /// Reading is lenient; a file that is not a cache is moved aside (never silently overwritten).
-/// Writing goes through `AtomicFile`. Callers hold `lockPath` (see `RepoLock`) around every
-/// read-modify-write.
+/// Writing goes through `AtomicFile`. Changing the cache is `LockedRepo`'s: it holds `lockPath`
+/// (see `RepoLock`) around every read-modify-write.
 public struct IssueCacheStore: Sendable {
     public let directory: URL
     public let repo: RepoURL
@@ -112,24 +112,5 @@ public struct IssueCacheStore: Sendable {
         } catch {
             throw StoreError(description: "\(error)")
         }
-    }
-
-    /// Sets one cached issue's labels to `labels`, keeping every other field and every other issue.
-    /// Returns false when the issue is not in the cache (nothing written). Caller holds the lock.
-    @discardableResult
-    public func updateLabels(issue number: Int, labels: [String]) throws -> Bool {
-        var cache = try load().cache
-        guard var issue = cache.issues[number] else { return false }
-        issue.labels = labels
-        cache.issues[number] = issue
-        try save(cache)
-        return true
-    }
-
-    /// Replaces one cached issue with live data. Caller holds the lock.
-    public func upsert(_ issue: Issue) throws {
-        var cache = try load().cache
-        cache.issues[issue.number] = issue
-        try save(cache)
     }
 }

@@ -25,6 +25,21 @@ final class DispatchReducerTests: XCTestCase {
         XCTAssertEqual(state.runningTasks.map(\.message), ["dispatching #109"])
     }
 
+    func testADispatchWaitingForTheLockSaysForWhomInsteadOfLookingFrozen() {
+        var state = Fixtures.loadedState()
+        press(&state, .char("d"))
+        press(&state, .char("y"))
+        var expected = state
+        let cron = RepoLock.Holder(pid: 4242, host: "build-host", command: "coordinator run --all", since: Fixtures.t0)
+        XCTAssertEqual(reduce(&state, .lockWaiting(repo: "demo", holder: cron)), [])
+        let key = TaskKey(.dispatch, repo: "demo", issue: 109)
+        expected.running[key]?.message = "dispatching #109: waiting for a run of PID 4242 on build-host (coordinator run --all)"
+        XCTAssertEqual(state, expected, "only the task's words change")
+        XCTAssertTrue(render(state, size: state.size).plainText.contains("waiting for a run of PID 4242 on build-host"))
+        XCTAssertEqual(reduce(&state, .lockWaiting(repo: "other", holder: nil)), [])
+        XCTAssertEqual(state, expected, "another repo's wait changes nothing here")
+    }
+
     func testNoIsTheDefaultEveryOtherKeyCancels() {
         for key: Key in [.char("n"), .escape, .enter, .char("Y"), .char("d"), .char(" ")] {
             var state = Fixtures.loadedState()

@@ -12,6 +12,8 @@ public enum ConsoleAction: Sendable, Equatable {
     case liveLoaded(repo: String, Result<[Issue], ConsoleFailure>, at: Date)
     case previewLoaded(repo: String, issue: Int, Result<PlanOutcome, ConsoleFailure>)
     case dispatchFinished(repo: String, DispatchOutcome, at: Date)
+    /// A dispatch or sync of `repo` has waited a second for the repository's lock, held by `holder`.
+    case lockWaiting(repo: String, holder: RepoLock.Holder?)
     case syncFinished(repo: String, Result<CacheSnapshot, ConsoleFailure>, at: Date)
     case rateLimitLoaded(RateLimitSnapshot?)
 }

@@ -57,8 +57,10 @@ public protocol ConsoleBackend: Sendable {
     /// The dry-run plan for `issue`, or why it would be skipped.
     func preview(repo: String, issue: Issue) async throws -> PlanOutcome
     /// The core's dispatch: lock, ledger, live re-read guard, Jenkins, labels, cache update.
-    func dispatch(repo: String, issueNumber: Int) async -> DispatchOutcome
+    /// `waiting` is told once when the repository's lock has been held by someone else for a
+    /// second (nil: the lock file names nobody).
+    func dispatch(repo: String, issueNumber: Int, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async -> DispatchOutcome
     /// A forced full refresh written to the cache.
-    func sync(repo: String) async throws -> CacheSnapshot
+    func sync(repo: String, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async throws -> CacheSnapshot
     func rateLimit() async -> RateLimitSnapshot?
 }

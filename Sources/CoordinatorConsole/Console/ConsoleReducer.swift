@@ -117,6 +117,14 @@ public func reduce(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
         state.rebuild(index)
         return effects
 
+    case let .lockWaiting(repo, holder):
+        // The footer says why nothing seems to happen instead of the console looking frozen.
+        let who = holder.map { "a run of PID \($0.pid) on \($0.host) (\($0.command))" } ?? "another coordinator"
+        for (key, task) in state.running where key.repo == repo && (key.kind == .dispatch || key.kind == .sync) {
+            state.running[key]?.message = task.message + ": waiting for \(who)"
+        }
+        return []
+
     case let .syncFinished(repo, result, at):
         state.endTask(TaskKey(.sync, repo: repo))
         guard let index = state.repoIndex(repo) else { return [] }

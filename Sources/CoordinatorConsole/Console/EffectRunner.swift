@@ -42,13 +42,17 @@ public final class EffectRunner: Sendable {
             // reports each as it finishes.
             return Task.detached {
                 for number in issues {
-                    let report = await backend.dispatch(repo: repo, issueNumber: number)
+                    let report = await backend.dispatch(repo: repo, issueNumber: number) { holder in
+                        inbox.post(.lockWaiting(repo: repo, holder: holder))
+                    }
                     inbox.post(.dispatchFinished(repo: repo, report, at: clock()))
                 }
             }
         case let .sync(repo):
             return Task.detached {
-                let result = await Self.capture { try await backend.sync(repo: repo) }
+                let result = await Self.capture {
+                    try await backend.sync(repo: repo) { holder in inbox.post(.lockWaiting(repo: repo, holder: holder)) }
+                }
                 inbox.post(.syncFinished(repo: repo, result, at: clock()))
             }
         case .fetchRateLimit:

@@ -39,25 +39,10 @@ struct SandboxCommand: AsyncParsableCommand {
         print("Control:     \(server.controlURL)")
         print("Press Ctrl-C to stop.")
         fflush(nil)
-        await SignalWait.untilInterrupted()
+        let signals = SignalTrap(signals: [SIGINT, SIGTERM])
+        _ = await signals.next()
         await server.stop()
+        signals.release()
         print("sandbox stopped")
-    }
-}
-
-/// Waits for SIGINT or SIGTERM without killing the process, so servers stop cleanly.
-enum SignalWait {
-    static func untilInterrupted() async {
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let (stream, continuation) = AsyncStream<Void>.makeStream()
-        let sources = [SIGINT, SIGTERM].map { number in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { continuation.yield() }
-            source.resume()
-            return source
-        }
-        for await _ in stream { break }
-        sources.forEach { $0.cancel() }
     }
 }

@@ -45,32 +45,16 @@ public final class WorkspaceBackend: ConsoleBackend {
         try await service(repo).preview(issue)
     }
 
-    public func dispatch(repo: String, issueNumber: Int) async -> DispatchReport {
+    public func dispatch(repo: String, issueNumber: Int, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async -> DispatchOutcome {
         guard let service = services[repo] else {
-            return .failed(issue: issueNumber, message: "unknown repository \(repo)", jobStarted: false)
+            return .failed(DispatchFailure(issueNumber: issueNumber, stage: .prepare, message: "unknown repository \(repo)", jobStarted: false))
         }
-        switch await service.dispatch(issueNumber: issueNumber, by: actor) {
-        case let .dispatched(receipt):
-            return .dispatched(Self.summary(receipt, recovered: false))
-        case let .recovered(receipt):
-            return .dispatched(Self.summary(receipt, recovered: true))
-        case let .skipped(issue, reason):
-            return .skipped(issue: issue, reason: reason.description)
-        case let .failed(failure):
-            return .failed(issue: failure.issueNumber, message: "\(failure.stage.rawValue): \(failure.message)", jobStarted: failure.jobStarted)
-        }
+        return await service.dispatch(issueNumber: issueNumber, by: actor, waiting: waiting)
     }
 
-    private static func summary(_ receipt: DispatchReceipt, recovered: Bool) -> DispatchReceiptSummary {
-        DispatchReceiptSummary(
-            issueNumber: receipt.issueNumber, labels: receipt.labels, queueID: receipt.queueID,
-            buildURL: receipt.buildURL, merged: receipt.merged, recovered: recovered,
-            cacheWarning: receipt.cacheUpdated ? nil : (receipt.cacheWarning ?? "the cache was not updated"))
-    }
-
-    public func sync(repo: String) async throws -> CacheSnapshot {
+    public func sync(repo: String, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async throws -> CacheSnapshot {
         let service = try service(repo)
-        let cache = try await service.sync()
+        let cache = try await service.sync(waiting: waiting)
         return CacheSnapshot(issues: cache.issues, lastChecked: cache.lastChecked, lastDispatches: Self.lastDispatches(service))
     }
 

@@ -32,14 +32,14 @@ final class FakeBackend: ConsoleBackend {
         return .ready(Fixtures.plan109)
     }
 
-    func dispatch(repo: String, issueNumber: Int) async -> DispatchOutcome {
+    func dispatch(repo: String, issueNumber: Int, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async -> DispatchOutcome {
         record("dispatch \(repo) #\(issueNumber)")
         return issueNumber == 109
             ? .dispatched(Fixtures.receipt109)
             : .failed(DispatchFailure(issueNumber: issueNumber, stage: .jenkins, message: "boom", jobStarted: false))
     }
 
-    func sync(repo: String) async throws -> CacheSnapshot {
+    func sync(repo: String, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async throws -> CacheSnapshot {
         record("sync \(repo)")
         throw ConsoleFailure("sync refused")
     }

@@ -88,7 +88,7 @@ final class DispatchReducerTests: XCTestCase {
 
         XCTAssertEqual(press(&state, .char("d")), [])
         XCTAssertNil(state.modal)
-        XCTAssertEqual(state.result?.message, "#109 cannot be dispatched: not eligible (a bot is busy ('status-09:pr-creating'))")
+        XCTAssertEqual(state.result?.message, "#109 cannot be dispatched: not eligible: a bot is busy ('status-09:pr-creating')")
     }
 
     func testAFailedDispatchIsAnErrorThatStaysUntilDismissed() {

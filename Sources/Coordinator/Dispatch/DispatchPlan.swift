@@ -39,6 +39,7 @@ public enum SkipReason: Sendable, Equatable, CustomStringConvertible {
     case severalLinkedBranches([String])
     /// The live labels no longer match what the plan assumed.
     case labelsChanged(live: [String])
+    /// `Eligibility.description` of an issue that is not eligible.
     case notEligible(String)
 
     public var description: String {
@@ -50,7 +51,7 @@ public enum SkipReason: Sendable, Equatable, CustomStringConvertible {
         case let .labelsChanged(live):
             return "labels changed on GitHub since the cache was read (now: \(live.isEmpty ? "none" : live.joined(separator: ", ")))"
         case let .notEligible(reason):
-            return "not eligible: \(reason)"
+            return reason
         }
     }
 }
@@ -100,7 +101,7 @@ public struct DispatchPlanner: Sendable {
             repoName: repo.name, issueNumber: issue.number, issueTitle: issue.title, route: route,
             branch: branch, jobPath: repo.executorJobPath,
             parameters: Self.parameters(repo: repo, branch: branch, command: script),
-            labelMove: LabelMove(remove: route.pickupLabel, add: route.busyLabel)))
+            labelMove: route.labelMove))
     }
 
     /// The executor job's parameters, in the order they are sent. No secret among them: the job

@@ -96,7 +96,7 @@ public final class RepoService: Sendable {
     /// words why an issue is not dispatched, for the run, the dry run and the console alike.
     func plan(_ issue: Issue, eligibility: Eligibility, branches: [String]?) -> PlanOutcome {
         guard let route = eligibility.route else {
-            return .skip(issue: issue.number, reason: .notEligible(describe(eligibility)))
+            return .skip(issue: issue.number, reason: .notEligible(eligibility.description))
         }
         return planner.plan(issue: issue, route: route, repo: repo, linkedBranches: branches)
     }
@@ -198,13 +198,5 @@ public final class RepoService: Sendable {
 
     public func rateLimit() async -> RateLimitSnapshot? {
         await rateLimitReader()
-    }
-
-    func describe(_ eligibility: Eligibility) -> String {
-        switch eligibility {
-        case .eligible: return "eligible"
-        case let .conflict(pickup, busy): return "conflict: both \(pickup.joined(separator: ", ")) and \(busy.joined(separator: ", "))"
-        case let .ineligible(reason): return reason.description
-        }
     }
 }

@@ -1,5 +1,5 @@
 /// What the workflow rules make of one issue (SPEC §3).
-public enum Eligibility: Sendable, Equatable {
+public enum Eligibility: Sendable, Equatable, CustomStringConvertible {
     /// The issue may be dispatched along `route`.
     case eligible(WorkflowRoute)
     /// The issue holds a pickup and a busy label at once: half of an earlier label move. Never
@@ -16,6 +16,17 @@ public enum Eligibility: Sendable, Equatable {
     public var isConflict: Bool {
         if case .conflict = self { return true }
         return false
+    }
+
+    /// The one sentence for why an issue is (not) dispatched, for the dry run, the run report and
+    /// the console alike.
+    public var description: String {
+        switch self {
+        case .eligible: return "eligible"
+        case let .conflict(pickup, busy):
+            return "conflict: it holds pickup \(pickup.joined(separator: ", ")) and busy \(busy.joined(separator: ", "))"
+        case let .ineligible(reason): return "not eligible: \(reason)"
+        }
     }
 }
 
@@ -80,7 +91,7 @@ public struct WorkflowRules: Sendable, Equatable {
     /// number ascending (oldest first).
     public func eligible(_ issues: some Sequence<Issue>) -> [(issue: Issue, route: WorkflowRoute)] {
         issues.compactMap { issue in classify(issue).route.map { (issue: issue, route: $0) } }
-            .sorted { ($0.route.priority, $0.issue.number) < ($1.route.priority, $1.issue.number) }
+            .sorted { WorkflowRoute.dispatchOrder(route: $0.route, number: $0.issue.number) < WorkflowRoute.dispatchOrder(route: $1.route, number: $1.issue.number) }
     }
 
     /// Issues holding a pickup and a busy label at once, by number.

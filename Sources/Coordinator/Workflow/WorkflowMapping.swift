@@ -29,6 +29,25 @@ public struct WorkflowRoute: Codable, Sendable, Equatable {
         self.branch = branch
         self.busyLabel = busyLabel
     }
+
+    /// What a dispatch along this route does to the labels: the pickup label goes, the busy one comes.
+    public var labelMove: LabelMove { LabelMove(remove: pickupLabel, add: busyLabel) }
+
+    /// Where an issue along this route comes in a run: by priority, then oldest (lowest number)
+    /// first. No route (an issue this session dispatched) sorts last.
+    public static func dispatchOrder(route: WorkflowRoute?, number: Int) -> DispatchOrderKey {
+        DispatchOrderKey(priority: route?.priority ?? Int.max, number: number)
+    }
+}
+
+/// The sort key of SPEC §3's order, shared by the run and the console.
+public struct DispatchOrderKey: Comparable, Sendable {
+    public var priority: Int
+    public var number: Int
+
+    public static func < (a: DispatchOrderKey, b: DispatchOrderKey) -> Bool {
+        (a.priority, a.number) < (b.priority, b.number)
+    }
 }
 
 /// The routes from pickup labels to workflows, highest priority first.

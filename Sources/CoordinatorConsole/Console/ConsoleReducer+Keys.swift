@@ -195,7 +195,7 @@ extension ConsoleState {
             return []
         }
         guard let issue = repo.current(row.number), let route = row.eligibility.route else {
-            report(.notice, "#\(row.number) cannot be dispatched: \(Self.whyNot(row.eligibility))")
+            report(.notice, "#\(row.number) cannot be dispatched: \(row.eligibility)")
             return []
         }
         modal = .confirmDispatch(repo: repo.name, jobPath: repo.repo.jobPath, issues: [candidate(issue, route)])
@@ -223,16 +223,6 @@ extension ConsoleState {
     private func candidate(_ issue: Issue, _ route: WorkflowRoute) -> DispatchCandidate {
         DispatchCandidate(
             number: issue.number, title: issue.title,
-            labelMove: LabelMove(remove: route.pickupLabel, add: route.busyLabel), workflow: route.workflow)
-    }
-
-    /// The operator-facing reason an issue is not eligible.
-    static func whyNot(_ eligibility: Eligibility) -> String {
-        switch eligibility {
-        case .eligible: return "eligible"
-        case let .conflict(pickup, busy):
-            return "conflict: it holds pickup \(pickup.joined(separator: ", ")) and busy \(busy.joined(separator: ", "))"
-        case let .ineligible(reason): return "not eligible (\(reason))"
-        }
+            labelMove: route.labelMove, workflow: route.workflow)
     }
 }

@@ -121,9 +121,9 @@ public struct RepoStatus: Sendable, Equatable {
         if lastError != nil { counts.errors += 1 }
         // Dispatch order: route priority, then number (`all` is by number). This session's dispatches
         // stay listed after their route is gone, last.
-        let priority = all.map { $0.eligibility.route?.priority ?? Int.max }
-        eligibleOrder = all.indices.filter { priority[$0] != Int.max || dispatches[all[$0].number] != nil }
-        eligibleOrder.sort { (priority[$0], $0) < (priority[$1], $1) }
+        let order = all.map { WorkflowRoute.dispatchOrder(route: $0.eligibility.route, number: $0.number) }
+        eligibleOrder = all.indices.filter { all[$0].eligibility.route != nil || dispatches[all[$0].number] != nil }
+        eligibleOrder.sort { order[$0] < order[$1] }
         issueRows = all
         self.counts = counts
         relist(view: view, filter: filter)

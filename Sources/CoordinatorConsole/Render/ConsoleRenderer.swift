@@ -1,3 +1,4 @@
+import Coordinator
 import Foundation
 
 /// Draws the whole console for `state` on a screen of `size`. Pure: no terminal, no clock
@@ -77,13 +78,9 @@ struct ScreenPainter {
         return frames[((tick % frames.count) + frames.count) % frames.count]
     }
 
-    /// "12s ago", "5m ago", "3h ago".
+    /// "12s ago", "5m ago", "3h ago", as `status` says it.
     func age(since date: Date) -> String {
-        let seconds = max(0, Int(state.now.timeIntervalSince(date)))
-        if seconds < 60 { return "\(seconds)s ago" }
-        if seconds < 3600 { return "\(seconds / 60)m ago" }
-        if seconds < 86_400 { return "\(seconds / 3600)h ago" }
-        return "\(seconds / 86_400)d ago"
+        ElapsedText.ago(date, now: state.now)
     }
 
     // MARK: Header and small screen

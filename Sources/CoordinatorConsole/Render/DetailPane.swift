@@ -90,7 +90,7 @@ extension ScreenPainter {
         }
         lines.append([("Dry-run plan", CellStyle(.header, bold: true))])
         guard row.eligibility.route != nil else {
-            lines.append([("  nothing to dispatch: \(ConsoleState.whyNot(row.eligibility))", CellStyle(.dim))])
+            lines.append([("  nothing to dispatch: \(row.eligibility.description)", CellStyle(.dim))])
             return lines
         }
         switch repo.previews[row.number] {
@@ -116,9 +116,9 @@ extension ScreenPainter {
         case let .eligible(route):
             return ("eligible \(glyphs.arrow) \(route.workflow.rawValue)", CellStyle(.success, bold: true))
         case .conflict:
-            return (ConsoleState.whyNot(eligibility), CellStyle(.conflict, bold: true))
+            return (eligibility.description, CellStyle(.conflict, bold: true))
         case .ineligible:
-            return (ConsoleState.whyNot(eligibility), CellStyle(.dim))
+            return (eligibility.description, CellStyle(.dim))
         }
     }
 

@@ -28,10 +28,15 @@ final class EffectRunnerTests: XCTestCase {
         XCTAssertEqual(actions, [.liveLoaded(repo: "demo", .failure(ConsoleFailure("offline")), at: at)])
     }
 
-    func testPreviewPostsThePlan() async {
-        let issue = Fixtures.byNumber(Fixtures.live)[109]!
-        let actions = await run(.preview(repo: "demo", issue: issue))
-        XCTAssertEqual(actions, [.previewLoaded(repo: "demo", issue: 109, .success(.ready(Fixtures.plan109)))])
+    func testPreviewPostsEachPlanOfTheBatch() async {
+        let issues = [109, 104].map { Fixtures.byNumber(Fixtures.live)[$0]! }
+        let backend = FakeBackend()
+        let actions = await run(.preview(repo: "demo", issues: issues), backend: backend)
+        XCTAssertEqual(actions, [
+            .previewLoaded(repo: "demo", issue: 109, .success(.ready(Fixtures.plan109))),
+            .previewLoaded(repo: "demo", issue: 104, .success(.ready(Fixtures.plan109))),
+        ])
+        XCTAssertEqual(backend.calls.withLock { $0 }, ["preview demo #109 #104"], "one backend call for the batch")
     }
 
     func testDispatchRunsTheIssuesInOrderAndReportsEach() async {

@@ -4,12 +4,18 @@ import XCTest
 @testable import CoordinatorTUI
 
 final class PreviewReducerTests: XCTestCase {
-    func testPTurnsThePreviewOnAndAsksForTheSelectedIssuesPlan() {
+    /// The eligible issues of the fixture in dispatch order, as they are live.
+    private func eligible(_ numbers: [Int]) -> [Issue] {
+        numbers.map { Fixtures.byNumber(Fixtures.live)[$0]! }
+    }
+
+    func testPTurnsThePreviewOnAndAsksForTheSelectedIssuesPlanWithTheRestOfTheRepoInOneBatch() {
         var state = Fixtures.loadedState()
         let effects = press(&state, .char("p"))
         XCTAssertTrue(state.showPreview)
-        XCTAssertEqual(effects, [.preview(repo: "demo", issue: Fixtures.byNumber(Fixtures.live)[109]!)])
-        XCTAssertEqual(state.currentRepo?.previews[109], .loading)
+        XCTAssertEqual(effects, [.preview(repo: "demo", issues: eligible([109, 104, 101, 102, 130]))])
+        for number in [109, 104, 101, 102, 130] { XCTAssertEqual(state.currentRepo?.previews[number], .loading) }
+        XCTAssertEqual(state.runningTasks.map(\.message), ["planning 5 issues"])
         XCTAssertEqual(press(&state, .char("p")), [])
         XCTAssertFalse(state.showPreview)
     }
@@ -17,10 +23,12 @@ final class PreviewReducerTests: XCTestCase {
     func testThePlanIsAskedForOncePerIssue() {
         var state = Fixtures.loadedState()
         press(&state, .char("p"))
-        _ = reduce(&state, .previewLoaded(repo: "demo", issue: 109, .success(.ready(Fixtures.plan109))))
+        for number in [109, 104, 101, 102, 130] {
+            _ = reduce(&state, .previewLoaded(repo: "demo", issue: number, .success(.ready(Fixtures.plan109))))
+        }
         XCTAssertEqual(state.currentRepo?.previews[109], .ready(.ready(Fixtures.plan109)))
-        let down = press(&state, .char("j"))
-        XCTAssertEqual(down, [.preview(repo: "demo", issue: Fixtures.byNumber(Fixtures.live)[104]!)])
+        XCTAssertEqual(state.runningTasks, [], "the batch is done")
+        XCTAssertEqual(press(&state, .char("j")), [], "104 was planned in the same batch")
         XCTAssertEqual(press(&state, .char("k")), [], "109's plan is already known")
     }
 
@@ -45,6 +53,6 @@ final class PreviewReducerTests: XCTestCase {
         _ = reduce(&state, .previewLoaded(repo: "demo", issue: 109, .success(.ready(Fixtures.plan109))))
         press(&state, .char("r"))
         let effects = reduce(&state, .liveLoaded(repo: "demo", .success(Fixtures.live), at: Fixtures.t0))
-        XCTAssertEqual(effects, [.fetchRateLimit, .preview(repo: "demo", issue: Fixtures.byNumber(Fixtures.live)[109]!)])
+        XCTAssertEqual(effects, [.fetchRateLimit, .preview(repo: "demo", issues: eligible([109, 104, 101, 102, 130]))])
     }
 }

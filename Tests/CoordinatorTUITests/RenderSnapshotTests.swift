@@ -17,7 +17,10 @@ final class RenderSnapshotTests: XCTestCase {
     func testLoadedConsoleAt80x24WithThePlanOpen() {
         var state = Fixtures.loadedState(size: small)
         press(&state, .char("p"))
-        _ = reduce(&state, .previewLoaded(repo: "demo", issue: 109, .success(.ready(Fixtures.plan109))))
+        // The preview batch plans every eligible issue; once it is back, no task is running.
+        for number in [109, 104, 101, 102, 130] {
+            _ = reduce(&state, .previewLoaded(repo: "demo", issue: number, .success(.ready(Fixtures.plan109))))
+        }
         _ = reduce(&state, .rateLimitLoaded(RateLimitSnapshot(limit: 5000, remaining: 4987, reset: nil)))
         let grid = render(state, size: small)
         assertRowsFill(grid)

@@ -55,6 +55,21 @@ final class RequestBudgetTests: XCTestCase {
         XCTAssertLessThanOrEqual(requests.count, 40, "\(requests.map(\.path))")
     }
 
+    func testTheConsolesPreviewOfARepositoryTakesOneBranchLookup() async throws {
+        fixture = try await .start(issues: Self.issues())
+        let start = await fixture.server.requests().count
+        let issues = Self.issues().filter { $0.number % 40 < 2 }.compactMap { scenario in
+            Issue(number: scenario.number, title: scenario.title, state: .open, labels: scenario.labels, user: "alice",
+                  updatedAt: Timestamp.parse("2026-11-02T08:00:00Z"), url: "")
+        }
+        var plans: [Int: PlanOutcome] = [:]
+        try await fixture.service { plans = try await $0.previews(issues) }
+        XCTAssertEqual(plans.count, 50)
+        XCTAssertEqual(plans.values.compactMap(\.plan).count, 50)
+        let asked = await githubRequests(since: start)
+        XCTAssertEqual(asked.map(\.path), ["/graphql"], "25 linked branches in one request")
+    }
+
     func testARunInsideTheReuseWindowAsksGitHubNothingForIssuesItSkippedBefore() async throws {
         fixture = try await .start(issues: [
             .open(1, ["status-05:plan-ready"]),  // no linked branch: skipped

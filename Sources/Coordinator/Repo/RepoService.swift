@@ -92,6 +92,16 @@ public final class RepoService: Sendable {
         return plan(issue, eligibility: eligibility, branches: linked)
     }
 
+    /// The plans of `issues`, their linked branches looked up in batches (the console's preview).
+    public func previews(_ issues: [Issue]) async throws -> [Int: PlanOutcome] {
+        let branches = try await prefetchBranches(rules.eligible(issues))
+        var plans: [Int: PlanOutcome] = [:]
+        for issue in issues {
+            plans[issue.number] = try await preview(issue, branches: branches[issue.number])
+        }
+        return plans
+    }
+
     /// The plan of `issue` given its eligibility and linked branches (pure): the one place that
     /// words why an issue is not dispatched, for the run, the dry run and the console alike.
     func plan(_ issue: Issue, eligibility: Eligibility, branches: [String]?) -> PlanOutcome {

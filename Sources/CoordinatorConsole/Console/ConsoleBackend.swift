@@ -55,7 +55,8 @@ public protocol ConsoleBackend: Sendable {
     /// All open issues, live. Never writes the cache.
     func fetchLive(repo: String) async throws -> [Issue]
     /// The dry-run plan for `issue`, or why it would be skipped.
-    func preview(repo: String, issue: Issue) async throws -> PlanOutcome
+    /// The dry-run plans of `issues`, their linked branches looked up in batched requests.
+    func previews(repo: String, issues: [Issue]) async throws -> [Int: PlanOutcome]
     /// The core's dispatch: lock, ledger, live re-read guard, Jenkins, labels, cache update.
     /// `waiting` is told once when the repository's lock has been held by someone else for a
     /// second (nil: the lock file names nobody).

@@ -5,7 +5,8 @@ import Coordinator
 public enum ConsoleEffect: Sendable, Equatable {
     case loadCache(repo: String)
     case fetchLive(repo: String)
-    case preview(repo: String, issue: Issue)
+    /// Plans `issues` (the selected one first) with their linked branches looked up in one batch.
+    case preview(repo: String, issues: [Issue])
     /// Dispatches `issues` one after another, in order.
     case dispatch(repo: String, issues: [Int])
     case sync(repo: String)

@@ -74,12 +74,15 @@ public func reduce(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
         return [.fetchRateLimit] + state.requestPreviewIfNeeded()
 
     case let .previewLoaded(repo, issue, result):
-        state.endTask(TaskKey(.preview, repo: repo, issue: issue))
-        guard let index = state.repoIndex(repo) else { return [] }
+        guard let index = state.repoIndex(repo) else {
+            state.endTask(TaskKey(.preview, repo: repo))
+            return []
+        }
         switch result {
         case let .success(outcome): state.repos[index].previews[issue] = .ready(outcome)
         case let .failure(failure): state.repos[index].previews[issue] = .failed(failure.message)
         }
+        if !state.repos[index].previews.values.contains(.loading) { state.endTask(TaskKey(.preview, repo: repo)) }
         return []
 
     case let .dispatchFinished(repo, outcome, at):
@@ -205,14 +208,21 @@ extension ConsoleState {
         repos[selectedRepo] = repo
     }
 
-    /// With the preview on, asks for the selected issue's plan once. Ineligible issues need no
+    /// With the preview on, asks for the selected issue's plan once — and with it for every other
+    /// eligible issue of the repo not planned yet, so their linked branches come in one batched
+    /// lookup instead of one request per row the operator moves to. Ineligible issues need no
     /// backend call: the detail pane states why from the rules.
     mutating func requestPreviewIfNeeded() -> [ConsoleEffect] {
         guard showPreview, let repo = currentRepo, let row = repo.selectedRow, row.eligibility.route != nil,
-            repo.previews[row.number] == nil, let issue = repo.current(row.number)
+            repo.previews[row.number] == nil, let selected = repo.current(row.number)
         else { return [] }
-        repos[selectedRepo].previews[row.number] = .loading
-        beginTask(TaskKey(.preview, repo: repo.name, issue: row.number), "planning #\(row.number)")
-        return [.preview(repo: repo.name, issue: issue)]
+        let others = repo.eligibleIssues.filter { $0.number != row.number && repo.previews[$0.number] == nil }
+        let issues = [selected] + others.prefix(Self.previewBatch - 1)
+        for issue in issues { repos[selectedRepo].previews[issue.number] = .loading }
+        beginTask(TaskKey(.preview, repo: repo.name), issues.count == 1 ? "planning #\(row.number)" : "planning \(issues.count) issues")
+        return [.preview(repo: repo.name, issues: issues)]
     }
+
+    /// The most issues one preview request plans: four batched branch lookups.
+    static let previewBatch = 200
 }

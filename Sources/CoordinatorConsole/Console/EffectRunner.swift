@@ -32,10 +32,15 @@ public final class EffectRunner: Sendable {
                 let result = await Self.capture { try await backend.fetchLive(repo: repo) }
                 inbox.post(.liveLoaded(repo: repo, result, at: clock()))
             }
-        case let .preview(repo, issue):
+        case let .preview(repo, issues):
             return Task.detached {
-                let result = await Self.capture { try await backend.preview(repo: repo, issue: issue) }
-                inbox.post(.previewLoaded(repo: repo, issue: issue.number, result))
+                let result = await Self.capture { try await backend.previews(repo: repo, issues: issues) }
+                for issue in issues {
+                    let one: Result<PlanOutcome, ConsoleFailure> = result.flatMap { plans in
+                        plans[issue.number].map { .success($0) } ?? .failure(ConsoleFailure("no plan for #\(issue.number)"))
+                    }
+                    inbox.post(.previewLoaded(repo: repo, issue: issue.number, one))
+                }
             }
         case let .dispatch(repo, issues):
             // One after another: the core takes the repo lock per dispatch anyway, and the footer

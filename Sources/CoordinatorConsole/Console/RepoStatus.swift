@@ -51,6 +51,11 @@ public struct RepoStatus: Sendable, Equatable {
     /// Positions in `issueRows` of the eligible view, in dispatch order (with this session's
     /// dispatches, so their `→` stays visible).
     private var eligibleOrder: [Int] = []
+
+    /// The eligible issues as they are now, in dispatch order.
+    public var eligibleIssues: [Issue] {
+        eligibleOrder.compactMap { issueRows[$0].eligibility.route != nil ? current(issueRows[$0].number) : nil }
+    }
     /// The issues pane's list for the current view and filter; derived by `relist`.
     public private(set) var rows = ListedRows()
     public private(set) var counts = RepoCounts()

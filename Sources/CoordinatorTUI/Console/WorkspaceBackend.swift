@@ -41,8 +41,8 @@ public final class WorkspaceBackend: ConsoleBackend {
         try await service(repo).fetchLive()
     }
 
-    public func preview(repo: String, issue: Issue) async throws -> PlanOutcome {
-        try await service(repo).preview(issue)
+    public func previews(repo: String, issues: [Issue]) async throws -> [Int: PlanOutcome] {
+        try await service(repo).previews(issues)
     }
 
     public func dispatch(repo: String, issueNumber: Int, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async -> DispatchOutcome {

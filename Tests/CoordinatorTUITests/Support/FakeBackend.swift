@@ -27,9 +27,9 @@ final class FakeBackend: ConsoleBackend {
         return Fixtures.live
     }
 
-    func preview(repo: String, issue: Issue) async throws -> PlanOutcome {
-        record("preview \(repo) #\(issue.number)")
-        return .ready(Fixtures.plan109)
+    func previews(repo: String, issues: [Issue]) async throws -> [Int: PlanOutcome] {
+        record("preview \(repo) " + issues.map { "#\($0.number)" }.joined(separator: " "))
+        return Dictionary(uniqueKeysWithValues: issues.map { ($0.number, PlanOutcome.ready(Fixtures.plan109)) })
     }
 
     func dispatch(repo: String, issueNumber: Int, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async -> DispatchOutcome {

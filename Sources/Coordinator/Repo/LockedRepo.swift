@@ -93,24 +93,21 @@ public final class LockedRepo {
     /// of. `isLive` says `issue` was just read from GitHub in this session, so it is not read again;
     /// `branches` are its linked branches when already looked up (a batch).
     public func dispatch(_ issue: Issue, actor: String, isLive: Bool = false, branches: [String]? = nil) async -> DispatchOutcome {
-        if case let .conflict(pickups, _) = service.rules.classify(issue),
+        let eligibility = service.rules.classify(issue)
+        if case let .conflict(pickups, _) = eligibility,
             let finished = await dispatcher(actor: actor).finishInterrupted(issue: issue.number, pickups: pickups, jobPath: service.repo.executorJobPath)
         {
             logger.info("\(finished.summary)")
             return finished
         }
-        let eligibility = service.rules.classify(issue)
-        var linked = branches
-        if linked == nil, let route = eligibility.route, DispatchPlanner.needsLinkedBranch(route) {
-            do {
-                linked = try await service.github.linkedBranches(issue: issue.number)
-            } catch {
-                return .failed(DispatchFailure(issueNumber: issue.number, stage: .prepare, message: "linked branches could not be read: \(error)", jobStarted: false))
-            }
+        let outcome: PlanOutcome
+        do {
+            outcome = try await service.preview(issue, branches: branches)
+        } catch {
+            return .failed(DispatchFailure(issueNumber: issue.number, stage: .prepare, message: "linked branches could not be read: \(error)", jobStarted: false))
         }
-        let outcome = service.plan(issue, eligibility: eligibility, branches: linked)
-        if case let .skip(_, reason) = outcome, let route = eligibility.route, let linked {
-            rememberSkip(issue, route: route, reason: reason, branches: linked)
+        if case let .skip(_, reason) = outcome, let route = eligibility.route {
+            rememberSkip(issue, route: route, reason: reason)
         }
         switch outcome {
         case let .skip(number, reason):
@@ -125,9 +122,11 @@ public final class LockedRepo {
 
     /// Notes a skip for its linked branches, so a run inside the reuse window plans it again from
     /// the note instead of asking GitHub. Written at the end of the run.
-    private func rememberSkip(_ issue: Issue, route: WorkflowRoute, reason: SkipReason, branches: [String]) {
+    private func rememberSkip(_ issue: Issue, route: WorkflowRoute, reason: SkipReason) {
+        let branches: [String]
         switch reason {
-        case .noLinkedBranch, .severalLinkedBranches: break
+        case .noLinkedBranch: branches = []
+        case let .severalLinkedBranches(linked): branches = linked
         default: return
         }
         guard let updated = issue.updatedAt else { return }

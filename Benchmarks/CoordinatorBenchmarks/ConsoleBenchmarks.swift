@@ -133,6 +133,15 @@ private func consoleMilliseconds(_ body: () -> Void) -> Double {
 private func consolePeakRSS() -> Double {
     var usage = rusage()
     #if os(Linux)
+    // VmHWM belongs to this program's memory since exec. `ru_maxrss` does not: Linux carries the
+    // high-water mark of the process that spawned us across exec, so a child started by a parent
+    // that had just written a 100 000-issue cache would read the parent's peak.
+    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+        let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
+    {
+        return kilobytes * 1024
+    }
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return Double(usage.ru_maxrss) * 1024  // kilobytes on Linux
     #else

@@ -23,6 +23,19 @@ final class JenkinsClientTests: XCTestCase {
         return started
     }
 
+    /// A client of a Jenkins whose port was just listening and is now closed: connections are
+    /// refused at once.
+    private func clientOfAStoppedJenkins(requestTimeout: Duration) async throws -> (JenkinsClient, String) {
+        let gone = try await SandboxHarness.start(SandboxHarness.scenario())
+        let deadURL = gone.server.jenkinsURL
+        await gone.stop()
+        let sandbox = try await start()
+        let jenkins = JenkinsClient(
+            http: sandbox.http, serverURL: deadURL, username: SandboxHarness.jenkinsUser,
+            apiToken: Secret(SandboxHarness.jenkinsAPIToken), requestTimeout: requestTimeout, logger: SandboxHarness.logger)
+        return (jenkins, deadURL)
+    }
+
     private let parameters = [
         JobParameter("REPO_URL", "https://github.com/acme/demo.git"),
         JobParameter("BRANCH_NAME", "main"),
@@ -254,14 +267,7 @@ final class JenkinsClientTests: XCTestCase {
     }
 
     func testJenkinsDownIsTransportErrorQuickly() async throws {
-        // A port that was just listening and is now closed: connections are refused at once.
-        let gone = try await SandboxHarness.start(SandboxHarness.scenario())
-        let deadURL = gone.server.jenkinsURL
-        await gone.stop()
-        let sandbox = try await start()
-        let jenkins = JenkinsClient(
-            http: sandbox.http, serverURL: deadURL, username: SandboxHarness.jenkinsUser,
-            apiToken: Secret(SandboxHarness.jenkinsAPIToken), requestTimeout: .seconds(20), logger: SandboxHarness.logger)
+        let (jenkins, deadURL) = try await clientOfAStoppedJenkins(requestTimeout: .seconds(20))
 
         let clock = ContinuousClock()
         let started = clock.now
@@ -339,13 +345,7 @@ final class JenkinsClientTests: XCTestCase {
     }
 
     func testFindingWithJenkinsDownIsATransportError() async throws {
-        let gone = try await SandboxHarness.start(SandboxHarness.scenario())
-        let deadURL = gone.server.jenkinsURL
-        await gone.stop()
-        let sandbox = try await start()
-        let jenkins = JenkinsClient(
-            http: sandbox.http, serverURL: deadURL, username: SandboxHarness.jenkinsUser,
-            apiToken: Secret(SandboxHarness.jenkinsAPIToken), requestTimeout: .seconds(5), logger: SandboxHarness.logger)
+        let (jenkins, _) = try await clientOfAStoppedJenkins(requestTimeout: .seconds(5))
         await assertThrows(JenkinsError.self, {
             try await jenkins.findJob(JobQuery(jobPath: SandboxHarness.jobPath, parameters: self.parameters, notBefore: Date()))
         }) { error in

@@ -71,6 +71,33 @@ final class IssueCacheCodecTests: XCTestCase {
         XCTAssertEqual(try FoundationCacheFile.decode(ours), cache)
     }
 
+    /// Both directions skip plain bytes eight at a time; a character that needs care must be found
+    /// wherever it falls in such a word.
+    func testEscapesAndNonASCIIAtEveryOffsetOfAWord() throws {
+        var texts: [String] = []
+        for special in ["\"", "\\", "\n", "\u{1F}", "\u{0}", "é", "🚀", "\u{7F}"] {
+            for offset in 0..<18 {
+                texts.append(String(repeating: "a", count: offset) + special + String(repeating: "b", count: 17 - offset))
+            }
+        }
+        let cache = IssueCache(issues: Dictionary(uniqueKeysWithValues: texts.enumerated().map { offset, text in
+            (offset + 1, Issue(number: offset + 1, title: text, body: text + text, labels: [text]))
+        }))
+        let ours = IssueCacheCodec.encode(cache)
+        XCTAssertEqual(String(decoding: ours, as: UTF8.self), String(decoding: try FoundationCacheFile.encode(cache), as: UTF8.self))
+        XCTAssertEqual(try decode(ours).get(), cache)
+        for offset in 0..<18 {
+            var bytes = Array(#"{"issues": {"1": {"number": 1, "title": ""#.utf8)
+            bytes += Array(repeating: UInt8(ascii: "a"), count: offset) + [0xFF] + Array(repeating: UInt8(ascii: "b"), count: 17 - offset)
+            bytes += Array(#""}}}"#.utf8)
+            XCTAssertThrowsError(try IssueCacheCodec.decode(Data(bytes)), "invalid UTF-8 at offset \(offset)")
+            var control = Array(#"{"issues": {"1": {"number": 1, "title": ""#.utf8)
+            control += Array(repeating: UInt8(ascii: "a"), count: offset) + [0x01] + Array(repeating: UInt8(ascii: "b"), count: 17 - offset)
+            control += Array(#""}}}"#.utf8)
+            XCTAssertThrowsError(try IssueCacheCodec.decode(Data(control)), "raw control character at offset \(offset)")
+        }
+    }
+
     func testTimesAreWrittenAsTimestampFormatsThem() throws {
         let dates: [Date] = [
             Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: -1), Date(timeIntervalSince1970: 1.999),

@@ -203,11 +203,15 @@ enum IssueCacheCodec {
             byte(UInt8(ascii: "\""))
             text.withUTF8 { utf8 in
                 var runStart = 0
-                for index in utf8.indices {
+                var index = 0
+                while index < utf8.count {
+                    index = IssueCacheCodec.skipPlain(utf8, from: index).index
+                    guard index < utf8.count else { break }
                     let byte = utf8[index]
+                    index += 1
                     guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                    append(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
-                    runStart = index + 1
+                    append(UnsafeBufferPointer(rebasing: utf8[runStart..<(index - 1)]))
+                    runStart = index
                     switch byte {
                     case UInt8(ascii: "\""): raw("\\\"")
                     case UInt8(ascii: "\\"): raw("\\\\")
@@ -230,6 +234,31 @@ enum IssueCacheCodec {
         func hexDigit(_ nibble: UInt8) -> UInt8 {
             nibble < 10 ? nibble &+ 48 : nibble &+ 87
         }
+    }
+
+    /// Skips eight bytes at a time while none is `"`, `\\` or a control character (SWAR bit tests;
+    /// a false alarm only hands the word to the byte-by-byte loop). Returns where that loop must
+    /// look, and the bytes skipped OR-ed together (bit 7 set: non-ASCII among them).
+    static func skipPlain(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (index: Int, ored: UInt8) {
+        guard let base = bytes.baseAddress else { return (start, 0) }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var index = start
+        var ored: UInt64 = 0
+        while index + 8 <= bytes.count {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
+            guard special & highs == 0 else { break }
+            ored |= word
+            index += 8
+        }
+        // Fold the eight lanes into one byte: only bit 7 is read.
+        ored |= ored >> 32
+        ored |= ored >> 16
+        ored |= ored >> 8
+        return (index, UInt8(truncatingIfNeeded: ored))
     }
 
     // MARK: - Reading
@@ -736,6 +765,10 @@ enum IssueCacheCodec {
             var high: UInt8 = 0
             // The common case: no escapes, so the bytes in the file are the string.
             while index < bytes.count {
+                let plain = IssueCacheCodec.skipPlain(bytes, from: index)
+                index = plain.index
+                high |= plain.ored
+                guard index < bytes.count else { break }
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
                     index += 1

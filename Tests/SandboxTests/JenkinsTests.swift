@@ -101,9 +101,8 @@ final class JenkinsTests: SandboxTestCase {
         XCTAssertEqual(build.object["number"] as? Int, 42)
         XCTAssertEqual(build.object["building"] as? Bool, true)
         XCTAssertTrue(build.object["result"] is NSNull)
-        try await eventually {
-            try await self.jk("/job/Coordinator/job/infra/job/executor/42/api/json").object["building"] as? Bool == false
-        }
+        // Past the one-second build on the Sandbox's clock.
+        await server.setClockOffset(seconds: 2)
         let finished = try await jk("/job/Coordinator/job/infra/job/executor/42/api/json")
         XCTAssertEqual(finished.object["building"] as? Bool, false)
         XCTAssertEqual(finished.object["result"] as? String, "SUCCESS")
@@ -121,7 +120,8 @@ final class JenkinsTests: SandboxTestCase {
         try await waitUntilStarted(1)
         let left = try await jk("/queue/item/1/api/json")
         XCTAssertEqual(left.status, 200, "just started, still remembered")
-        try await Task.sleep(for: .milliseconds(1700))
+        // Two seconds later on the Sandbox's clock: past the 1.5 s retention, without waiting.
+        await server.setClockOffset(seconds: 2)
         let forgotten = try await jk("/queue/item/1/api/json")
         XCTAssertEqual(forgotten.status, 404)
         let observedBuilds = await server.builds()
@@ -140,7 +140,8 @@ final class JenkinsTests: SandboxTestCase {
         let item = try await jk("/queue/item/1/api/json")
         XCTAssertEqual(item.object["cancelled"] as? Bool, true)
         XCTAssertTrue(item.object["executable"] is NSNull)
-        try await Task.sleep(for: .milliseconds(1000))
+        // Past the 800 ms start delay on the Sandbox's clock: a waiting item would have started.
+        await server.setClockOffset(seconds: 2)
         let cancelledBuildNumber = await server.builds().first?.buildNumber
         XCTAssertNil(cancelledBuildNumber, "a cancelled item never starts")
         let cancelledFlag = await server.builds().first?.cancelled

@@ -5,26 +5,10 @@ import XCTest
 
 /// A run that finds the repository locked says whom it waits for, then goes on when the lock is
 /// released: the built `coordinator` against the Sandbox.
-final class LockWaitCommandTests: XCTestCase {
-    private var harness: CommandHarness?
-
-    override func tearDown() async throws {
-        if let harness {
-            harness.assertNothingLeaked()
-            await harness.shutdown()
-        }
-        harness = nil
-        try await super.tearDown()
-    }
-
+final class LockWaitCommandTests: CommandTestCase {
     func testARunWaitingForTheLockNamesTheHolderAndGoesOnAfterIt() async throws {
-        let h = try await CommandHarness.start(
-            scenario: HeadlessCommandTests.standardScenario(),
-            secrets: [HeadlessCommandTests.githubToken, HeadlessCommandTests.jenkinsToken])
-        harness = h
-        let config = try h.writeConfig(h.config(
-            repos: [HeadlessCommandTests.solo], githubToken: HeadlessCommandTests.githubToken,
-            jenkinsToken: HeadlessCommandTests.jenkinsToken)).path
+        let h = try await start()
+        let config = try writeStandardConfig(h, repos: [Self.solo])
         try FileManager.default.createDirectory(at: h.cacheDir, withIntermediateDirectories: true)
         let lockPath = h.cacheDir.appendingPathComponent("github_com_acme_solo.lock").path
         let cron = RepoLock.Holder(pid: 4242, host: "build-host", command: "coordinator run --all", since: Date(timeIntervalSince1970: 1_795_000_000))

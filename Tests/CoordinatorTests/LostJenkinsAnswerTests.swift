@@ -10,36 +10,17 @@ import Glibc
 /// Exactly one job per pickup when Jenkins' answer is lost or a run dies around the build request:
 /// the built `coordinator` in separate processes, killed for real, against the Sandbox over HTTP.
 /// Issue `acme/solo#7` (`status-02:awaiting-planning`, `bug`) is dispatched to `Solo/executor`.
-final class LostJenkinsAnswerTests: XCTestCase {
-    private var harness: CommandHarness?
-
-    override func tearDown() async throws {
-        if let harness {
-            harness.assertNothingLeaked()
-            await harness.shutdown()
-        }
-        harness = nil
-        try await super.tearDown()
-    }
-
-    private let p02 = HeadlessCommandTests.p02, b03 = HeadlessCommandTests.b03
-    private let solo = HeadlessCommandTests.solo
+final class LostJenkinsAnswerTests: CommandTestCase {
+    private let p02 = CommandTestCase.p02, b03 = CommandTestCase.b03
 
     private func start(startDelayMs: Int = 0) async throws -> CommandHarness {
-        var scenario = HeadlessCommandTests.standardScenario()
+        var scenario = Self.standardScenario()
         scenario.jenkins.startDelayMs = startDelayMs
-        let started = try await CommandHarness.start(
-            scenario: scenario, secrets: [HeadlessCommandTests.githubToken, HeadlessCommandTests.jenkinsToken])
-        harness = started
-        return started
+        return try await start(scenario)
     }
 
     private func config(_ h: CommandHarness, window: Int? = nil, name: String = "config.toml") throws -> String {
-        try h.writeConfig(
-            h.config(repos: [solo], githubToken: HeadlessCommandTests.githubToken, jenkinsToken: HeadlessCommandTests.jenkinsToken,
-                     duplicateWindowSeconds: window),
-            name: name
-        ).path
+        try writeStandardConfig(h, repos: [Self.solo], window: window, name: name)
     }
 
     private func events(_ h: CommandHarness) -> [String] {

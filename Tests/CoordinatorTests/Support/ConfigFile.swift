@@ -1,0 +1,59 @@
+import Foundation
+
+/// The TOML config a test hands to `coordinator --config`.
+struct ConfigFile {
+    struct Repo {
+        var name: String
+        var owner: String
+        var repo: String
+        var jobPath: String
+        var credentialsID = "github-pat"
+        var mainBranch: String?
+
+        var repoURL: String { "https://github.com/\(owner)/\(repo).git" }
+    }
+
+    var githubToken: String
+    var apiURL: String
+    var jenkinsURL: String
+    var jenkinsUser: String
+    var jenkinsToken: String
+    var cacheDir: String
+    var writeSpacingMs = 0
+    var duplicateWindowSeconds: Int?
+    var repos: [Repo]
+
+    var toml: String {
+        var lines = [
+            "[github]",
+            "token = \(quote(githubToken))",
+            "api_url = \(quote(apiURL))",
+            "",
+            "[jenkins]",
+            "server_url = \(quote(jenkinsURL))",
+            "username = \(quote(jenkinsUser))",
+            "api_token = \(quote(jenkinsToken))",
+            "",
+            "[coordinator]",
+            "cache_refresh_minutes = 1440",
+            "cache_dir = \(quote(cacheDir))",
+            "write_spacing_ms = \(writeSpacingMs)",
+        ]
+        if let window = duplicateWindowSeconds { lines.append("duplicate_window_seconds = \(window)") }
+        for repo in repos {
+            lines += [
+                "",
+                "[coordinator.repos.\(quote(repo.name))]",
+                "repo_url = \(quote(repo.repoURL))",
+                "executor_job_path = \(quote(repo.jobPath))",
+                "github_credentials_id = \(quote(repo.credentialsID))",
+            ]
+            if let main = repo.mainBranch { lines.append("main_branch = \(quote(main))") }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private func quote(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}

@@ -61,20 +61,22 @@ let package = Package(
             dependencies: ["Coordinator", "CoordinatorConsole"],
             path: "Benchmarks/CoordinatorBenchmarks"
         ),
+        // Helpers every test target shares (polling); XCTest only.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "CoordinatorTests",
-            dependencies: ["Coordinator", "Sandbox"]
+            dependencies: ["Coordinator", "Sandbox", "TestSupport"]
         ),
         .testTarget(
             name: "SandboxTests",
             dependencies: [
-                "Sandbox",
+                "Sandbox", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .testTarget(
             name: "CoordinatorTUITests",
-            dependencies: ["CoordinatorTUI", "CoordinatorConsole", "Coordinator", "Sandbox"]
+            dependencies: ["CoordinatorTUI", "CoordinatorConsole", "Coordinator", "Sandbox", "TestSupport"]
         ),
     ]
 )

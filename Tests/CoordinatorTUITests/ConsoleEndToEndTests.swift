@@ -40,7 +40,8 @@ final class ConsoleEndToEndTests: XCTestCase {
         XCTAssertTrue(screen.contains("(new)"), screen)
         XCTAssertTrue(screen.contains("🔁"), screen)
         try keys("v")
-        screen = try await waitFor("stale view") { $0.contains("view: stale") }
+        // Wait for the whole frame, not just its header: tmux can show a frame half painted.
+        screen = try await waitFor("stale view") { $0.contains("view: stale") && $0.contains("(gone)") }
         XCTAssertTrue(screen.contains("≠ #118 Add --keep-going"), screen)
         XCTAssertTrue(screen.contains("(gone)"), screen)
         try keys("v", "v", "g")
@@ -175,15 +176,12 @@ final class ConsoleEndToEndTests: XCTestCase {
 
     /// Polls the pane until `predicate` holds; bounded, no fixed sleeps.
     private func waitFor(_ what: String, timeout: TimeInterval = 60, _ predicate: (String) -> Bool) async throws -> String {
-        let deadline = Date().addingTimeInterval(timeout)
         var screen = ""
-        while Date() < deadline {
+        try await waitUntil(what, timeout: .seconds(timeout), interval: .milliseconds(100), detail: "the screen was:\n\(screen)") {
             screen = (try? tmux("capture-pane", "-p", "-t", "0")) ?? ""
-            if predicate(screen) { return screen }
-            try await Task.sleep(nanoseconds: 100_000_000)
+            return predicate(screen)
         }
-        XCTFail("timed out waiting for \(what); the screen was:\n\(screen)")
-        throw E2EError("timed out waiting for \(what)")
+        return screen
     }
 
     private func sandboxJSON(_ port: Int, _ path: String) async throws -> Any {

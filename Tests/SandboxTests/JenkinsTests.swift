@@ -16,7 +16,9 @@ final class JenkinsTests: SandboxTestCase {
     private var retention = 300_000
 
     private func waitUntilStarted(_ queueID: Int) async throws {
-        try await eventually { await self.server.builds().first { $0.queueID == queueID }?.buildNumber != nil }
+        try await waitUntil("queue item \(queueID) started", timeout: .seconds(5)) {
+            await self.server.builds().first { $0.queueID == queueID }?.buildNumber != nil
+        }
     }
 
     private func restart(crumb: Bool) async throws {

@@ -119,17 +119,4 @@ class SandboxTestCase: XCTestCase {
             headers: json == nil ? [:] : ["Content-Type": "application/json"], body: json.map { Data($0.utf8) }
         )
     }
-
-    /// Polls until `condition` holds, failing after `seconds`.
-    func eventually(
-        within seconds: Double = 5, file: StaticString = #filePath, line: UInt = #line,
-        _ condition: () async throws -> Bool
-    ) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        XCTFail("condition not met within \(seconds) s", file: file, line: line)
-    }
 }

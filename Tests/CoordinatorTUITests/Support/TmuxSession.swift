@@ -33,15 +33,13 @@ final class TmuxSession {
         _ what: String, timeout: TimeInterval = 60, file: StaticString = #filePath, line: UInt = #line,
         _ predicate: (String) -> Bool
     ) async throws -> String {
-        let deadline = Date().addingTimeInterval(timeout)
         var screen = ""
-        while Date() < deadline {
+        try await waitUntil(what, timeout: .seconds(timeout), interval: .milliseconds(50), file: file, line: line,
+                            detail: "the screen was:\n\(screen)") {
             screen = self.screen()
-            if predicate(screen) { return screen }
-            try await Task.sleep(nanoseconds: 50_000_000)
+            return predicate(screen)
         }
-        XCTFail("timed out waiting for \(what); the screen was:\n\(screen)", file: file, line: line)
-        throw TmuxError("timed out waiting for \(what)")
+        return screen
     }
 
     /// Stops the server and removes the socket file a killed server leaves behind.

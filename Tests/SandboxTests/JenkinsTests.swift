@@ -5,20 +5,32 @@ import XCTest
 final class JenkinsTests: SandboxTestCase {
     private var crumb = true
 
+    /// Each phase lasts a minute of the Sandbox's clock: none passes on its own during a test, and
+    /// a test moves the clock past one instead of waiting for it.
+    private static let startDelayMs = 60_000
+    private static let buildDurationMs = 60_000
+
     override func adjust(_ scenario: inout Scenario) {
         scenario.jenkins.crumb = crumb
-        // Wide enough that a slow machine still sees each phase.
-        scenario.jenkins.startDelayMs = 800
-        scenario.jenkins.buildDurationMs = 1000
+        scenario.jenkins.startDelayMs = Self.startDelayMs
+        scenario.jenkins.buildDurationMs = Self.buildDurationMs
         scenario.jenkins.queueRetentionMs = retention
     }
 
     private var retention = 300_000
 
-    private func waitUntilStarted(_ queueID: Int) async throws {
-        try await waitUntil("queue item \(queueID) started", timeout: .seconds(5)) {
-            await self.server.builds().first { $0.queueID == queueID }?.buildNumber != nil
-        }
+    /// How far the running Sandbox's clock is ahead of the real one; a new server starts at 0.
+    private var clockOffsetMs = 0
+
+    /// Moves the Sandbox's clock `milliseconds` further, plus a second to spare.
+    private func advanceClock(pastMilliseconds milliseconds: Int) async {
+        clockOffsetMs += milliseconds + 1000
+        await server.setClockOffset(seconds: TimeInterval(clockOffsetMs) / 1000)
+    }
+
+    /// Past the start delay: every waiting queue item has started.
+    private func passTheStartDelay() async {
+        await advanceClock(pastMilliseconds: Self.startDelayMs)
     }
 
     private func restart(crumb: Bool) async throws {
@@ -27,6 +39,7 @@ final class JenkinsTests: SandboxTestCase {
         var scenario = try Scenario.example()
         adjust(&scenario)
         server = try await SandboxServer.start(scenario: scenario)
+        clockOffsetMs = 0
     }
 
     private let job = "/job/Coordinator/job/mcp_coder/job/executor"
@@ -57,7 +70,7 @@ final class JenkinsTests: SandboxTestCase {
         XCTAssertEqual(different.header("Location"), jenkins + "/queue/item/2/")
         let builds = await server.builds()
         XCTAssertEqual(builds.map(\.queueID), [1, 2])
-        try await waitUntilStarted(1)
+        await passTheStartDelay()
         let afterStart = try await jk("POST", job + "/buildWithParameters", form: form)
         XCTAssertEqual(afterStart.status, 201, "once the first item left the queue, a new one is made")
     }
@@ -89,7 +102,7 @@ final class JenkinsTests: SandboxTestCase {
         XCTAssertEqual(waiting.object["cancelled"] as? Bool, false)
         XCTAssertNil(waiting.object["executable"])
 
-        try await waitUntilStarted(1)
+        await passTheStartDelay()
         let left = try await jk("/queue/item/1/api/json")
         XCTAssertEqual(left.object["_class"] as? String, "hudson.model.Queue$LeftItem")
         let executable = try XCTUnwrap(left.object["executable"] as? [String: Any])
@@ -103,8 +116,7 @@ final class JenkinsTests: SandboxTestCase {
         XCTAssertEqual(build.object["number"] as? Int, 42)
         XCTAssertEqual(build.object["building"] as? Bool, true)
         XCTAssertTrue(build.object["result"] is NSNull)
-        // Past the one-second build on the Sandbox's clock.
-        await server.setClockOffset(seconds: 2)
+        await advanceClock(pastMilliseconds: Self.buildDurationMs)
         let finished = try await jk("/job/Coordinator/job/infra/job/executor/42/api/json")
         XCTAssertEqual(finished.object["building"] as? Bool, false)
         XCTAssertEqual(finished.object["result"] as? String, "SUCCESS")
@@ -113,17 +125,13 @@ final class JenkinsTests: SandboxTestCase {
     }
 
     func testLeftQueueItemsAreForgottenAfterTheRetention() async throws {
-        await server.stop()
-        retention = 1500
-        var scenario = try Scenario.example()
-        adjust(&scenario)
-        server = try await SandboxServer.start(scenario: scenario)
+        retention = 120_000
+        try await restart(crumb: crumb)
         _ = try await jk("POST", job + "/buildWithParameters", form: form)
-        try await waitUntilStarted(1)
+        await passTheStartDelay()
         let left = try await jk("/queue/item/1/api/json")
         XCTAssertEqual(left.status, 200, "just started, still remembered")
-        // Two seconds later on the Sandbox's clock: past the 1.5 s retention, without waiting.
-        await server.setClockOffset(seconds: 2)
+        await advanceClock(pastMilliseconds: retention)
         let forgotten = try await jk("/queue/item/1/api/json")
         XCTAssertEqual(forgotten.status, 404)
         let observedBuilds = await server.builds()
@@ -142,8 +150,8 @@ final class JenkinsTests: SandboxTestCase {
         let item = try await jk("/queue/item/1/api/json")
         XCTAssertEqual(item.object["cancelled"] as? Bool, true)
         XCTAssertTrue(item.object["executable"] is NSNull)
-        // Past the 800 ms start delay on the Sandbox's clock: a waiting item would have started.
-        await server.setClockOffset(seconds: 2)
+        // A waiting item would have started by now.
+        await passTheStartDelay()
         let cancelledBuildNumber = await server.builds().first?.buildNumber
         XCTAssertNil(cancelledBuildNumber, "a cancelled item never starts")
         let cancelledFlag = await server.builds().first?.cancelled

@@ -195,9 +195,9 @@ final class JenkinsClientTests: XCTestCase {
         XCTAssertNil(waiting.buildNumber)
 
         var item = waiting
-        for _ in 0..<50 where item.buildNumber == nil {
-            try await Task.sleep(for: .milliseconds(100))
+        try await waitUntil("the queue item has a build", timeout: .seconds(5)) {
             item = try await jenkins.queueItem(id: id)
+            return item.buildNumber != nil
         }
         XCTAssertNil(item.why)
         XCTAssertEqual(item.buildNumber, 1)

@@ -50,9 +50,11 @@ final class KilledCacheWriterTests: XCTestCase {
                 executable: testBundle, arguments: ["CoordinatorTests.KilledCacheWriterTests/testCacheWriterChildProcess"],
                 environment: environment, directory: root)
             // Kill it while its temp file exists: between create and rename.
-            let caughtMidWrite = await Self.poll(timeout: .seconds(20)) {
+            // Every millisecond: a temp file of this size lives about 10 ms. A time-out is reported
+            // here and by the assertion below, after the writer is killed.
+            let caughtMidWrite = (try? await waitUntil("the writer's temp file exists", timeout: .seconds(20), interval: .milliseconds(1)) {
                 Self.tempFiles(in: directory, target: target).contains { $0.pid == writer.pid } || writer.isFinished
-            }
+            }) != nil
             writer.send(SIGKILL)
             let result = await writer.wait(timeout: .seconds(10))
             XCTAssertTrue(caughtMidWrite && result.signal == SIGKILL, "round \(round): the writer did not write until killed\n\(result)")
@@ -111,16 +113,5 @@ final class KilledCacheWriterTests: XCTestCase {
     private static func tempFiles(in directory: URL, target: String) -> [AtomicFile.TempName] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return names.compactMap { AtomicFile.TempName(fileName: $0, target: target) }
-    }
-
-    /// Checks `condition` every millisecond: a temp file of this size lives about 10 ms, too short
-    /// for `waitUntil`'s 20 ms steps.
-    private static func poll(timeout: Duration, _ condition: () -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(1))
-        }
-        return false
     }
 }

@@ -1,11 +1,5 @@
 import Foundation
-import Sandbox
 import XCTest
-@testable import Coordinator
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The headless commands end to end: two runs at once.
 final class ConcurrentRunCommandTests: CommandTestCase {

@@ -1,11 +1,6 @@
 import Foundation
-import Sandbox
 import XCTest
 @testable import Coordinator
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The headless commands end to end: a corrupt cache.
 final class CorruptCacheCommandTests: CommandTestCase {

@@ -3,10 +3,6 @@ import Sandbox
 import XCTest
 @testable import Coordinator
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The headless commands end to end: the dry run.
 final class DryRunCommandTests: CommandTestCase {
     func testDryRunOnTheExampleScenarioPrintsEveryPlanAndChangesNothing() async throws {

@@ -1,7 +1,5 @@
 import Foundation
-import Sandbox
 import XCTest
-@testable import Coordinator
 
 #if canImport(Glibc)
 import Glibc

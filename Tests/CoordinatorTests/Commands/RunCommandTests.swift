@@ -3,10 +3,6 @@ import Sandbox
 import XCTest
 @testable import Coordinator
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The headless commands end to end: a dispatching run.
 final class RunCommandTests: CommandTestCase {
     func testRunDispatchesEachEligibleIssueOnceMovesLabelsAndUpdatesTheCache() async throws {

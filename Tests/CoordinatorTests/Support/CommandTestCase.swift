@@ -3,14 +3,6 @@ import Sandbox
 import XCTest
 @testable import Coordinator
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// End-to-end tests of the headless `coordinator` commands: the built executable in separate
-/// processes, real HTTP against a Sandbox on 127.0.0.1, a config file and a cache directory in a
-/// temporary directory. Every test ends by checking that no command printed a secret or crashed,
-/// and that no secret reached the cache directory.
 /// The base of the end-to-end tests of the headless `coordinator` commands: the built executable in
 /// separate processes, real HTTP against a Sandbox on 127.0.0.1, a config file and a cache directory
 /// in a temporary directory. Every test ends by checking that no command printed a secret or

@@ -1,10 +1,6 @@
 import Foundation
-import Sandbox
 import XCTest
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 #if canImport(Glibc)
 import Glibc
 #endif

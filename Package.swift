@@ -16,6 +16,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -35,9 +39,26 @@ let package = Package(
             name: "Sandbox",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Scenarios")]
+        ),
+        // `coordinator serve`: the webhook receiver, health, metrics and status API over the core.
+        // The only target with a server of its own, so `Coordinator` stays free of one.
+        .target(
+            name: "CoordinatorService",
+            dependencies: [
+                "Coordinator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The console's pure half (state, reducer, effects, render to a grid): a library so the
         // benchmarks can drive it without a terminal.
@@ -50,6 +71,7 @@ let package = Package(
             dependencies: [
                 "Coordinator",
                 "CoordinatorConsole",
+                "CoordinatorService",
                 "Sandbox",
                 "CNcurses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -58,7 +80,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "CoordinatorBenchmarks",
-            dependencies: ["Coordinator", "CoordinatorConsole"],
+            dependencies: ["Coordinator", "CoordinatorConsole", "CoordinatorService", "Sandbox"],
             path: "Benchmarks/CoordinatorBenchmarks"
         ),
         // Helpers every test target shares (polling); XCTest only.
@@ -66,6 +88,15 @@ let package = Package(
         .testTarget(
             name: "CoordinatorTests",
             dependencies: ["Coordinator", "Sandbox", "TestSupport"]
+        ),
+        .testTarget(
+            name: "CoordinatorServiceTests",
+            dependencies: [
+                "CoordinatorService", "Coordinator", "Sandbox", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "SandboxTests",

@@ -12,6 +12,8 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     case unreadableLabelsFile(path: String, reason: String)
     case invalidLabelsFile(path: String, reason: String)
     case labelMappingMismatch(source: String, problems: [String])
+    /// `SSL_CERT_FILE` or `SSL_CERT_DIR` names something that holds no usable certificate.
+    case unusableTLSEnvironment(variable: String, reason: String)
 
     public struct MissingFields: Sendable, Equatable {
         public var section: String
@@ -50,6 +52,9 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
             return "Labels file \(path) is not in the labels.json shape: \(reason)"
         case let .labelMappingMismatch(source, problems):
             return "The workflow mapping does not fit the label set from \(source): " + problems.joined(separator: "; ")
+        case let .unusableTLSEnvironment(variable, reason):
+            let wanted = variable == "SSL_CERT_DIR" ? "directories of PEM certificates (separated by ':')" : "a PEM CA bundle"
+            return "\(variable): \(reason); point it to \(wanted), or unset it to trust the system store"
         }
     }
 }

@@ -70,6 +70,10 @@ public enum ConfigLoader {
             ("server_url (or JENKINS_URL)", serverURL), ("username (or JENKINS_USER)", username),
             ("api_token (or JENKINS_TOKEN)", apiToken),
         ])
+        // TLS: each service's ca_file, else SSL_CERT_FILE / SSL_CERT_DIR, else the system store.
+        let trust = try tlsTrust(
+            githubCAFile: try reader.string(github, "github", "ca_file"), jenkinsCAFile: try reader.string(jenkins, "jenkins", "ca_file"),
+            path: path, environment: environment)
 
         var settings = CoordinatorSettings(cacheDirectory: expandTilde("~/.mcp_coder/coordinator_cache", environment: environment))
         if let minutes = try reader.int(coordinator, "coordinator", "cache_refresh_minutes", .cacheRefreshMinutes) {
@@ -146,8 +150,8 @@ public enum ConfigLoader {
         }
         return CoordinatorConfig(
             path: path,
-            github: GitHubSettings(token: Secret(token ?? ""), apiURL: (apiURL?.isEmpty == false) ? apiURL : nil),
-            jenkins: JenkinsSettings(serverURL: (serverURL ?? "").trimmingTrailingSlashes(), username: username ?? "", apiToken: Secret(apiToken ?? "")),
+            github: GitHubSettings(token: Secret(token ?? ""), apiURL: (apiURL?.isEmpty == false) ? apiURL : nil, trust: trust.github),
+            jenkins: JenkinsSettings(serverURL: (serverURL ?? "").trimmingTrailingSlashes(), username: username ?? "", apiToken: Secret(apiToken ?? ""), trust: trust.jenkins),
             settings: settings, repos: repos, rules: rules)
     }
 
@@ -201,11 +205,13 @@ public enum ConfigLoader {
         [github]
         token = ""                                   # a token with issues read/write on every repo below
         # api_url = "https://ghe.example.com/api/v3"  # only to override the API base derived from repo_url
+        # ca_file = "/path/to/company-ca.pem"        # PEM bundle GitHub's certificate is checked against (default: SSL_CERT_FILE/SSL_CERT_DIR, else the system store)
 
         [jenkins]
         server_url = "https://jenkins.example.com"
         username = ""
         api_token = ""
+        # ca_file = "/path/to/jenkins-ca.pem"        # PEM bundle (or a self-signed Jenkins' own certificate); as for [github]
 
         [coordinator]
         cache_refresh_minutes = 1440                 # full refresh at least this often (1 to 525600: a year)

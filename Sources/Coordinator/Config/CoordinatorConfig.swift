@@ -33,10 +33,14 @@ public struct GitHubSettings: Sendable, Equatable {
     public var token: Secret
     /// `[github] api_url`: overrides the API base derived from each repo URL's host.
     public var apiURL: String?
+    /// The CAs GitHub's certificate is checked against: `[github] ca_file`, `SSL_CERT_FILE`/`DIR`
+    /// or the system store (see `TLSTrust`).
+    public var trust: TLSTrust
 
-    public init(token: Secret, apiURL: String? = nil) {
+    public init(token: Secret, apiURL: String? = nil, trust: TLSTrust = .system) {
         self.token = token
         self.apiURL = apiURL
+        self.trust = trust
     }
 }
 
@@ -44,11 +48,15 @@ public struct JenkinsSettings: Sendable, Equatable {
     public var serverURL: String
     public var username: String
     public var apiToken: Secret
+    /// The CAs Jenkins' certificate is checked against: `[jenkins] ca_file`, `SSL_CERT_FILE`/`DIR`
+    /// or the system store (see `TLSTrust`).
+    public var trust: TLSTrust
 
-    public init(serverURL: String, username: String, apiToken: Secret) {
+    public init(serverURL: String, username: String, apiToken: Secret, trust: TLSTrust = .system) {
         self.serverURL = serverURL
         self.username = username
         self.apiToken = apiToken
+        self.trust = trust
     }
 }
 

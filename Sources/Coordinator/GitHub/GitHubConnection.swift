@@ -29,7 +29,7 @@ struct GitHubConnection: Sendable {
                 ("Accept", "application/vnd.github+json"),
                 ("X-GitHub-Api-Version", "2022-11-28"),
             ],
-            timeout: requestTimeout, retryPolicy: retryPolicy, logger: logger)
+            timeout: requestTimeout, retryPolicy: retryPolicy, logger: logger, service: .github)
         self.token = token
         self.writeSpacing = writeSpacing
         self.retryPolicy = retryPolicy

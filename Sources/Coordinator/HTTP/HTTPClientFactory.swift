@@ -2,7 +2,8 @@ import AsyncHTTPClient
 import NIOCore
 import NIOSSL
 
-/// Builds the one `HTTPClient` a coordinator process shares between its GitHub and Jenkins clients.
+/// Builds the `HTTPClient`s a coordinator process's GitHub and Jenkins clients share: one per
+/// distinct TLS trust (one in all unless the services trust different CAs).
 public enum HTTPClientFactory {
     /// An `HTTPClient` configured the way `GitHubClient` and `JenkinsClient` expect:
     ///
@@ -17,13 +18,13 @@ public enum HTTPClientFactory {
     ///   queue a second build), so it must not be sent on a connection the server is about to close.
     /// - a connect timeout of `connectTimeout`; whole-request deadlines are set per request by the
     ///   clients (`requestTimeout`).
-    /// - TLS as `tlsConfiguration()` says, for GitHub and Jenkins alike.
+    /// - TLS as `tlsConfiguration(trust:)` says.
     ///
     /// Runs on the shared singleton event loop group. The caller owns the client and must call
     /// `shutdown()` on it when done.
-    public static func makeHTTPClient(connectTimeout: Duration = .seconds(10)) -> HTTPClient {
+    public static func makeHTTPClient(connectTimeout: Duration = .seconds(10), trust: TLSTrust = .system) -> HTTPClient {
         var configuration = HTTPClient.Configuration(
-            tlsConfiguration: tlsConfiguration(),
+            tlsConfiguration: tlsConfiguration(trust: trust),
             redirectConfiguration: .disallow,
             timeout: .init(connect: TimeAmount(connectTimeout), read: nil)
         )
@@ -32,11 +33,37 @@ public enum HTTPClientFactory {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    /// The one TLS configuration of the process: the system's trust store, full certificate and
-    /// host name verification. Every HTTPS request of both services gets it from here, so trusting
-    /// another CA (a company Jenkins, GitHub Enterprise) is a change to this function alone.
-    static func tlsConfiguration() -> TLSConfiguration {
-        .makeClientConfiguration()
+    /// The clients for GitHub and Jenkins: one shared `HTTPClient` when both trust the same CAs
+    /// (the usual case), else one each. Every one is made by `makeHTTPClient`, so all but the
+    /// trust is the same.
+    public static func makeHTTPClients(github: TLSTrust, jenkins: TLSTrust, connectTimeout: Duration = .seconds(10)) -> ServiceHTTPClients {
+        let githubClient = makeHTTPClient(connectTimeout: connectTimeout, trust: github)
+        let jenkinsClient = jenkins == github ? githubClient : makeHTTPClient(connectTimeout: connectTimeout, trust: jenkins)
+        return ServiceHTTPClients(github: githubClient, jenkins: jenkinsClient)
+    }
+
+    /// The TLS configuration every HTTPS request of both services gets: full certificate and
+    /// host name verification against `trust` (see `TLSTrust` for which CAs a service trusts).
+    /// Verification is never turned off here.
+    static func tlsConfiguration(trust: TLSTrust = .system) -> TLSConfiguration {
+        trust.tlsConfiguration
+    }
+}
+
+/// The `HTTPClient` each service uses; the same object when they trust the same CAs.
+public final class ServiceHTTPClients: Sendable {
+    public let github: HTTPClient
+    public let jenkins: HTTPClient
+
+    init(github: HTTPClient, jenkins: HTTPClient) {
+        self.github = github
+        self.jenkins = jenkins
+    }
+
+    /// Shuts every distinct client down. Call once, when done.
+    public func shutdown() async {
+        try? await github.shutdown()
+        if jenkins !== github { try? await jenkins.shutdown() }
     }
 }
 

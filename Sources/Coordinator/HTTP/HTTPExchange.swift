@@ -44,6 +44,8 @@ struct HTTPExchange: Sendable {
     let http: HTTPClient
     let timeout: Duration
     let logger: Logger
+    /// Whose requests these are: a refused TLS certificate is worded with its config section.
+    let service: HTTPService
     /// Answers larger than this are refused instead of being held in memory.
     let maxBodyBytes: Int = 32 * 1024 * 1024
 
@@ -68,7 +70,8 @@ struct HTTPExchange: Sendable {
             return answer
         } catch {
             if error is CancellationError || Task.isCancelled { throw CancellationError() }
-            let failure = Self.classify(error, timeout: timeout)
+            let failure = CertificateFailure.transportFailure(error, url: request.url, service: service)
+                ?? Self.classify(error, timeout: timeout)
             logger.debug(
                 "\(request.method.rawValue) \(request.url) failed after \(Self.milliseconds(clock.now - started)) ms: \(failure.message)",
                 metadata: [

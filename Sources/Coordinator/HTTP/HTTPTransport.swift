@@ -23,8 +23,12 @@ struct HTTPTransport: Sendable {
     ///   - headers: sent with every request (credentials, `Accept`); they are never logged.
     ///   - timeout: deadline for one attempt, answer body included.
     ///   - retryPolicy: attempts and backoff for `send(_:retrying:)` with `retrying: true`.
-    init(http: HTTPClient, headers: [(String, String)], timeout: Duration, retryPolicy: RetryPolicy, logger: Logger) {
-        self.exchange = HTTPExchange(http: http, timeout: timeout, logger: logger)
+    ///   - service: names the config section in the advice for a refused TLS certificate.
+    init(
+        http: HTTPClient, headers: [(String, String)], timeout: Duration, retryPolicy: RetryPolicy, logger: Logger,
+        service: HTTPService
+    ) {
+        self.exchange = HTTPExchange(http: http, timeout: timeout, logger: logger, service: service)
         self.headers = headers
         self.retryPolicy = retryPolicy
         self.logger = logger

@@ -32,7 +32,7 @@ public final class JenkinsClient: JobStarter, Sendable {
         // once, and the dispatch ledger, not this client, decides whether to ask again.
         self.transport = HTTPTransport(
             http: http, headers: [("Authorization", authorization)], timeout: requestTimeout,
-            retryPolicy: RetryPolicy(maxAttempts: 1), logger: logger)
+            retryPolicy: RetryPolicy(maxAttempts: 1), logger: logger, service: .jenkins)
         self.serverURL = serverURL.trimmingTrailingSlashes()
         self.logger = logger
     }

@@ -2,15 +2,16 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 
-/// The configured repositories wired to real GitHub and Jenkins clients over one shared
-/// `HTTPClient`. The headless commands and the console both start here.
+/// The configured repositories wired to real GitHub and Jenkins clients over shared `HTTPClient`s
+/// (one, unless the services trust different CAs). The headless commands and the console both
+/// start here.
 public final class Workspace: Sendable {
     public let config: CoordinatorConfig
     /// In file order.
     public let repos: [RepoService]
-    private let http: HTTPClient
+    private let http: ServiceHTTPClients
 
-    private init(config: CoordinatorConfig, repos: [RepoService], http: HTTPClient) {
+    private init(config: CoordinatorConfig, repos: [RepoService], http: ServiceHTTPClients) {
         self.config = config
         self.repos = repos
         self.http = http
@@ -21,17 +22,17 @@ public final class Workspace: Sendable {
     public static func open(
         config: CoordinatorConfig, logger: Logger, logLevel: String? = nil, retryPolicy: RetryPolicy = .default
     ) -> Workspace {
-        let http = HTTPClientFactory.makeHTTPClient()
+        let http = HTTPClientFactory.makeHTTPClients(github: config.github.trust, jenkins: config.jenkins.trust)
         let settings = config.settings
         let jenkins = JenkinsClient(
-            http: http, serverURL: config.jenkins.serverURL, username: config.jenkins.username,
+            http: http.jenkins, serverURL: config.jenkins.serverURL, username: config.jenkins.username,
             apiToken: config.jenkins.apiToken, logger: logger)
         let planner = DispatchPlanner(command: ExecutorCommand(overrides: settings.commandTemplates), logLevel: logLevel)
         let refresher = CacheRefresher(policy: RefreshPolicy(settings: settings))
         let tokenState = GitHubTokenState()
         let services = config.repos.map { repo in
             let github = GitHubClient(
-                http: http, apiBase: repo.repo.apiBase(override: config.github.apiURL),
+                http: http.github, apiBase: repo.repo.apiBase(override: config.github.apiURL),
                 graphQLURL: repo.repo.graphQLURL(override: config.github.apiURL),
                 owner: repo.repo.owner, repo: repo.repo.name, token: config.github.token,
                 writeSpacing: .milliseconds(settings.writeSpacingMilliseconds), retryPolicy: retryPolicy,
@@ -51,9 +52,9 @@ public final class Workspace: Sendable {
         return repos.filter { selected.contains($0.repo.name) }
     }
 
-    /// Closes the shared HTTP client. Call once, when done.
+    /// Closes the shared HTTP clients. Call once, when done.
     public func shutdown() async {
-        try? await http.shutdown()
+        await http.shutdown()
     }
 
     /// `user@host (how)`, for the dispatch ledger.

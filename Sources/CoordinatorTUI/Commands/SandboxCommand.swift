@@ -17,8 +17,17 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Address to bind.")
     var host: String = "127.0.0.1"
 
+    @Option(name: .customLong("tls-cert"), help: "Serve HTTPS with this PEM certificate (chain); needs --tls-key.")
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert.")
+    var tlsKey: String?
+
     func validate() throws {
         try PortOption.validate(port)
+        if (tlsCert == nil) != (tlsKey == nil) {
+            throw ValidationError("--tls-cert and --tls-key go together: give both for HTTPS, or neither")
+        }
     }
 
     func run() async throws {
@@ -30,7 +39,8 @@ struct SandboxCommand: AsyncParsableCommand {
         }
         let server: SandboxServer
         do {
-            server = try await SandboxServer.start(scenario: loaded, host: host, port: port)
+            let tls = try tlsCert.map { try SandboxTLS(certificateFile: $0, keyFile: tlsKey ?? "") }
+            server = try await SandboxServer.start(scenario: loaded, host: host, port: port, tls: tls)
         } catch {
             throw CommandFailure("cannot start the sandbox on \(host):\(port): \(error)")
         }

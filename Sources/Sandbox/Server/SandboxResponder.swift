@@ -9,6 +9,8 @@ struct SandboxResponder: HTTPResponder {
     let world: SandboxWorld
     /// Host used in absolute URLs when a client sends no `Host` header (HTTP/1.0).
     let fallbackAuthority: String
+    /// "http" or "https": the scheme of the absolute URLs in answers (`Link`, `Location`).
+    var scheme = "http"
 
     struct ConnectionDropped: Error {}
 
@@ -29,7 +31,7 @@ struct SandboxResponder: HTTPResponder {
         let authority = request.head.authority ?? headers["host"] ?? fallbackAuthority
         let incoming = IncomingRequest(
             method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
-            headers: headers, body: body, origin: "http://\(authority)"
+            headers: headers, body: body, origin: "\(scheme)://\(authority)"
         )
 
         let segments = incoming.pathSegments

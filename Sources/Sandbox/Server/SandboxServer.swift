@@ -14,21 +14,27 @@ import Logging
 public final class SandboxServer: Sendable {
     public let port: Int
     public let host: String
+    /// "https" when started with `tls`, else "http".
+    public let scheme: String
     let world: SandboxWorld
     private let serving: Task<Void, Never>
 
-    private init(port: Int, host: String, world: SandboxWorld, serving: Task<Void, Never>) {
+    private init(port: Int, host: String, scheme: String, world: SandboxWorld, serving: Task<Void, Never>) {
         self.port = port
         self.host = host
+        self.scheme = scheme
         self.world = world
         self.serving = serving
     }
 
     /// Binds, starts serving and returns once the port is known.
-    /// - Parameter port: `0` picks a free ephemeral port.
-    /// - Throws: `ScenarioError` for an invalid scenario, or the bind error.
-    public static func start(scenario: Scenario, host: String = "127.0.0.1", port: Int = 0) async throws -> SandboxServer {
+    /// - Parameters:
+    ///   - port: `0` picks a free ephemeral port.
+    ///   - tls: serve HTTPS with this certificate and key instead of plain HTTP.
+    /// - Throws: `ScenarioError` for an invalid scenario, `SandboxTLSError`, or the bind error.
+    public static func start(scenario: Scenario, host: String = "127.0.0.1", port: Int = 0, tls: SandboxTLS? = nil) async throws -> SandboxServer {
         try scenario.validate()
+        let scheme = tls == nil ? "http" : "https"
         let world = SandboxWorld(scenario: scenario)
         var logger = Logger(label: "sandbox")
         // Stopping cancels the server task, which Hummingbird reports at error level; that is
@@ -37,7 +43,8 @@ public final class SandboxServer: Sendable {
         let (ports, portSink) = AsyncStream<Int>.makeStream()
         let failure = FailureBox()
         let application = Application(
-            responder: SandboxResponder(world: world, fallbackAuthority: host),
+            responder: SandboxResponder(world: world, fallbackAuthority: host, scheme: scheme),
+            server: try tls?.serverBuilder() ?? .http1(),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in
                 portSink.yield(channel.localAddress?.port ?? port)
@@ -54,7 +61,7 @@ public final class SandboxServer: Sendable {
             portSink.finish()
         }
         for await bound in ports {
-            return SandboxServer(port: bound, host: host, world: world, serving: serving)
+            return SandboxServer(port: bound, host: host, scheme: scheme, world: world, serving: serving)
         }
         serving.cancel()
         throw failure.get() ?? CancellationError()
@@ -67,7 +74,7 @@ public final class SandboxServer: Sendable {
     }
 
     public var baseURL: String {
-        host.contains(":") ? "http://[\(host)]:\(port)" : "http://\(host):\(port)"
+        host.contains(":") ? "\(scheme)://[\(host)]:\(port)" : "\(scheme)://\(host):\(port)"
     }
 
     /// GitHub REST base in the api.github.com shape; `githubEnterpriseAPIURL` serves the same data.

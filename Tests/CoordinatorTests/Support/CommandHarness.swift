@@ -24,6 +24,12 @@ final class CommandHarness: @unchecked Sendable {
     let cacheDir: URL
     /// Strings that must never appear in any output, cache file or ledger.
     private(set) var secrets: [String]
+    /// Added to (or replacing) the children's environment, e.g. `SSL_CERT_FILE`.
+    var extraEnvironment: [String: String] {
+        get { lock.withLock { _extraEnvironment } }
+        set { lock.withLock { _extraEnvironment = newValue } }
+    }
+    private var _extraEnvironment: [String: String] = [:]
 
     private let lock = NSLock()
     private var results: [CommandResult] = []
@@ -38,12 +44,13 @@ final class CommandHarness: @unchecked Sendable {
         self.secrets = secrets
     }
 
-    /// Starts a Sandbox on an ephemeral loopback port and prepares a temporary directory.
-    static func start(scenario: Scenario, secrets: [String]) async throws -> CommandHarness {
+    /// Starts a Sandbox on an ephemeral loopback port (HTTPS with `tls`) and prepares a temporary
+    /// directory.
+    static func start(scenario: Scenario, secrets: [String], tls: SandboxTLS? = nil) async throws -> CommandHarness {
         let binary = try CommandHarness.locateBinary()
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("coordinator-headless-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root.appendingPathComponent("home"), withIntermediateDirectories: true)
-        let server = try await SandboxServer.start(scenario: scenario, host: "127.0.0.1", port: 0)
+        let server = try await SandboxServer.start(scenario: scenario, host: "127.0.0.1", port: 0, tls: tls)
         return CommandHarness(server: server, binary: binary, root: root, secrets: secrets)
     }
 
@@ -113,7 +120,7 @@ final class CommandHarness: @unchecked Sendable {
             "LANG": "C.UTF-8",
         ]
         if let tmp = ProcessInfo.processInfo.environment["TMPDIR"] { env["TMPDIR"] = tmp }
-        return env
+        return env.merging(extraEnvironment) { $1 }
     }
 
     /// Starts `coordinator ARGS` and returns at once.

@@ -97,10 +97,11 @@ class CommandTestCase: XCTestCase {
     }
 
     @discardableResult
-    func start(_ scenario: Scenario = standardScenario(), secrets: [String]? = nil) async throws -> CommandHarness {
+    func start(_ scenario: Scenario = standardScenario(), secrets: [String]? = nil, tls: SandboxTLS? = nil) async throws -> CommandHarness {
         let started = try await CommandHarness.start(
             scenario: scenario,
-            secrets: secrets ?? [Self.githubToken, Self.exhaustedToken, Self.wrongGithubToken, Self.jenkinsToken, Self.wrongJenkinsToken])
+            secrets: secrets ?? [Self.githubToken, Self.exhaustedToken, Self.wrongGithubToken, Self.jenkinsToken, Self.wrongJenkinsToken],
+            tls: tls)
         harness = started
         return started
     }

@@ -22,17 +22,28 @@ struct ConfigFile {
     var writeSpacingMs = 0
     var duplicateWindowSeconds: Int?
     var repos: [Repo]
+    /// `[github] ca_file` and `[jenkins] ca_file`, written when set.
+    var githubCAFile: String?
+    var jenkinsCAFile: String?
+    /// Written as is after everything else (e.g. a `[serve]` table).
+    var extra = ""
 
     var toml: String {
         var lines = [
             "[github]",
             "token = \(quote(githubToken))",
             "api_url = \(quote(apiURL))",
+        ]
+        if let githubCAFile { lines.append("ca_file = \(quote(githubCAFile))") }
+        lines += [
             "",
             "[jenkins]",
             "server_url = \(quote(jenkinsURL))",
             "username = \(quote(jenkinsUser))",
             "api_token = \(quote(jenkinsToken))",
+        ]
+        if let jenkinsCAFile { lines.append("ca_file = \(quote(jenkinsCAFile))") }
+        lines += [
             "",
             "[coordinator]",
             "cache_refresh_minutes = 1440",
@@ -50,7 +61,7 @@ struct ConfigFile {
             ]
             if let main = repo.mainBranch { lines.append("main_branch = \(quote(main))") }
         }
-        return lines.joined(separator: "\n") + "\n"
+        return lines.joined(separator: "\n") + "\n" + extra
     }
 
     private func quote(_ text: String) -> String {

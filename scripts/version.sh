@@ -36,8 +36,8 @@ if [ "$check_tag" = 1 ] && git -C "$root" rev-parse --git-dir >/dev/null 2>&1; t
     [ -n "$tag" ] || continue
     if [ "$tag" != "v$version" ]; then
       echo "version.sh: HEAD is tagged $tag but $source_file says $version." >&2
-      echo "  Make them agree: change CoordinatorVersion.current to ${tag#v} and commit (then tag that" >&2
-      echo "  commit), or remove the tag with 'git tag -d $tag'." >&2
+      echo "  Make them agree: set CoordinatorVersion.current to \"${tag#v}\", commit, and move the tag" >&2
+      echo "  to that commit ('git tag -f $tag'); or, if the tag is the mistake, 'git tag -d $tag'." >&2
       exit 1
     fi
   done < <(git -C "$root" tag --points-at HEAD --list 'v[0-9]*')

@@ -12,6 +12,7 @@ struct ControlAPI {
         "GET    /_sandbox/repos/{owner}/{repo}/issues",
         "POST   /_sandbox/repos/{owner}/{repo}/issues            {\"title\",\"body\",\"labels\",\"assignees\",\"user\",\"pull_request\",\"linked_branches\"}",
         "GET    /_sandbox/repos/{owner}/{repo}/issues/{n}",
+        "PATCH  /_sandbox/repos/{owner}/{repo}/issues/{n}        {\"title\",\"body\"}",
         "PUT    /_sandbox/repos/{owner}/{repo}/issues/{n}/labels  {\"labels\":[...]} or [...]",
         "PUT    /_sandbox/repos/{owner}/{repo}/issues/{n}/linked_branches  {\"branches\":[...]} or [...]",
         "POST   /_sandbox/repos/{owner}/{repo}/issues/{n}/close",
@@ -23,7 +24,7 @@ struct ControlAPI {
         "GET    /_sandbox/clock",
         "PUT    /_sandbox/clock                                   {\"offset_seconds\": N}",
         "POST   /_sandbox/reset",
-    ]
+    ] + WebhookControlAPI.endpoints
 
     let world: SandboxWorld
 
@@ -72,6 +73,10 @@ struct ControlAPI {
                 return Self.error(404, "no waiting queue item \(s[2])")
             }
             return OutgoingResponse(status: 204)
+        case (_, let s) where s.first == "webhooks":
+            return await WebhookControlAPI(world: world).handle(request, segments: Array(s.dropFirst()))
+        case ("POST", ["relabel"]):
+            return await WebhookControlAPI(world: world).relabel(request)
         case (_, let s) where s.count >= 4 && s[0] == "repos" && s[3] == "issues":
             return await issues(request, owner: s[1], repo: s[2], rest: Array(s.dropFirst(4)))
         default:
@@ -110,6 +115,12 @@ struct ControlAPI {
         switch (request.method, Array(rest.dropFirst())) {
         case ("GET", []):
             result = await world.issue(owner: owner, repo: repo, number: number)
+        case ("PATCH", []):
+            let title = body?["title"]?.stringValue, text = body?["body"]?.stringValue
+            guard title != nil || text != nil, title.map({ !$0.isEmpty }) ?? true else {
+                return Self.error(400, "body must be {\"title\":…} and/or {\"body\":…}; a title must not be empty")
+            }
+            result = await world.editIssue(owner: owner, repo: repo, number: number, title: title, body: text)
         case ("PUT", ["labels"]):
             guard let labels = Self.strings(body) ?? Self.strings(body?["labels"]) else {
                 return Self.error(400, "body must be {\"labels\":[...]} or a JSON array of names")

@@ -66,6 +66,12 @@ struct GitHubRepresentation {
             ("closed_at", issue.closedAt.map { .string(Timestamp.format($0)) } ?? .null),
             ("author_association", .string("MEMBER")),
             ("active_lock_reason", .null),
+            ("timeline_url", .string("\(url)/timeline")),
+            ("reactions", .object([
+                ("url", .string("\(url)/reactions")), ("total_count", .int(0)), ("+1", .int(0)), ("-1", .int(0)),
+                ("laugh", .int(0)), ("hooray", .int(0)), ("confused", .int(0)), ("heart", .int(0)),
+                ("rocket", .int(0)), ("eyes", .int(0)),
+            ])),
         ]
         if issue.isPullRequest {
             let pullURL = "\(repoURL)/pulls/\(issue.number)"
@@ -100,6 +106,9 @@ struct GitHubRepresentation {
             ("color", .string(definition.color)),
             ("default", .bool(false)),
             ("description", .optional(definition.description)),
+            // Labels can be archived on GitHub now; none is here.
+            ("archived_at", .null),
+            ("archived_by", .null),
         ])
     }
 

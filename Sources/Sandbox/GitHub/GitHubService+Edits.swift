@@ -24,9 +24,11 @@ extension GitHubService {
             if !resolved.contains(label.name) { resolved.append(label.name) }
         }
         if resolved != issue.labels {
+            let before = issue
             issue.labels = resolved
             issue.updatedAt = editTime(now: now, issue: issue)
             repo.issues[number] = issue
+            changes.append(IssueChange(before: before, after: issue))
         }
         return issue
     }
@@ -55,6 +57,16 @@ extension GitHubService {
         }
     }
 
+    /// A human editing the title and/or the body on github.com; nil leaves a field as it is.
+    mutating func editText(owner: String, repo name: String, number: Int, title: String?, body: String?, now: Date) -> SandboxIssue? {
+        edit(owner: owner, repo: name, number: number, now: now) { issue, _ in
+            let before = issue
+            if let title { issue.title = title }
+            if let body { issue.body = body }
+            return issue != before
+        }
+    }
+
     mutating func createIssue(owner: String, repo name: String, _ new: SandboxNewIssue, now: Date) -> SandboxIssue? {
         guard var repo = repository(owner: owner, name: name) else { return nil }
         let number = (repo.issues.keys.max() ?? 0) + 1
@@ -72,6 +84,7 @@ extension GitHubService {
         )
         repo.issues[number] = issue
         repositories[repo.key] = repo
+        changes.append(IssueChange(before: nil, after: issue))
         return issue
     }
 
@@ -86,6 +99,7 @@ extension GitHubService {
         if change(&candidate, time) {
             lastEdit = time
             candidate.updatedAt = time
+            changes.append(IssueChange(before: issue, after: candidate))
             issue = candidate
             repo.issues[number] = issue
             repositories[repo.key] = repo

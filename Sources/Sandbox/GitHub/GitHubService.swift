@@ -11,6 +11,8 @@ struct GitHubService: Sendable {
     var nextLabelID = 9_000_001
     /// The latest `updated_at` handed out by an edit; later edits never go below it.
     var lastEdit = Date(timeIntervalSince1970: 0)
+    /// Issue changes not yet handed to the webhook sender; the world takes them after each call.
+    var changes: [IssueChange] = []
 
     init(scenario: Scenario.GitHub) {
         for token in scenario.tokens { tokens[token.token] = token }

@@ -75,6 +75,7 @@ extension Scenario {
                 }
             }
         }
+        try Webhook.validate(github.webhooks, file: file)
         for (i, user) in jenkins.users.enumerated() where user.apiToken == nil && user.password == nil {
             throw fail("jenkins.users[\(i)]", "user \(user.username) needs an api_token or a password")
         }

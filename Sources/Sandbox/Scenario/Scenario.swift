@@ -19,20 +19,24 @@ public struct Scenario: Codable, Sendable, Equatable {
         /// Labels defined in every repository, in addition to each repository's own.
         public var labels: [Label]
         public var repositories: [Repository]
+        /// Hooks to deliver `issues` events to (more can be added at run time).
+        public var webhooks: [Webhook]
 
-        public init(tokens: [Token], labels: [Label] = [], repositories: [Repository]) {
+        public init(tokens: [Token], labels: [Label] = [], repositories: [Repository], webhooks: [Webhook] = []) {
             self.tokens = tokens
             self.labels = labels
             self.repositories = repositories
+            self.webhooks = webhooks
         }
 
-        enum CodingKeys: String, CodingKey { case tokens, labels, repositories }
+        enum CodingKeys: String, CodingKey { case tokens, labels, repositories, webhooks }
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             tokens = try c.decode([Token].self, forKey: .tokens)
             labels = try c.decodeIfPresent([Label].self, forKey: .labels) ?? []
             repositories = try c.decode([Repository].self, forKey: .repositories)
+            webhooks = try c.decodeIfPresent([Webhook].self, forKey: .webhooks) ?? []
         }
     }
 

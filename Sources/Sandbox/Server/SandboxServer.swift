@@ -61,7 +61,9 @@ public final class SandboxServer: Sendable {
             portSink.finish()
         }
         for await bound in ports {
-            return SandboxServer(port: bound, host: host, scheme: scheme, world: world, serving: serving)
+            let server = SandboxServer(port: bound, host: host, scheme: scheme, world: world, serving: serving)
+            world.webhooks.setAPIBase(server.baseURL)
+            return server
         }
         serving.cancel()
         throw failure.get() ?? CancellationError()
@@ -71,6 +73,7 @@ public final class SandboxServer: Sendable {
     public func stop() async {
         serving.cancel()
         await serving.value
+        await world.webhooks.shutdown()
     }
 
     public var baseURL: String {
@@ -124,6 +127,12 @@ public final class SandboxServer: Sendable {
     @discardableResult
     public func reopen(owner: String, repo: String, number: Int) async -> SandboxIssue? {
         await world.setState(owner: owner, repo: repo, number: number, open: true)
+    }
+
+    /// Changes the title and/or the body (nil leaves it), as a human would: an `edited` webhook.
+    @discardableResult
+    public func editIssue(owner: String, repo: String, number: Int, title: String? = nil, body: String? = nil) async -> SandboxIssue? {
+        await world.editIssue(owner: owner, repo: repo, number: number, title: title, body: body)
     }
 
     @discardableResult

@@ -15,10 +15,16 @@ actor SandboxWorld {
     /// Added to `clock`: moves the simulated services' time (timestamps they record and report)
     /// without waiting, e.g. to make a build look an hour old.
     private(set) var clockOffset: TimeInterval = 0
+    /// GitHub's webhook sender: every issue change is handed to it (see `publishChanges`).
+    nonisolated let webhooks: WebhookDispatcher
+
+    /// Who `sender` is in webhooks for a change made through the control API.
+    static let humanLogin = "octocat"
 
     init(scenario: Scenario, now: @escaping @Sendable () -> Date = Date.init) {
         self.scenario = scenario
         self.clock = now
+        webhooks = WebhookDispatcher(scenarioHooks: scenario.github.webhooks)
         github = GitHubService(scenario: scenario.github)
         jenkins = JenkinsService(scenario: scenario.jenkins)
     }
@@ -47,6 +53,8 @@ actor SandboxWorld {
             response = jenkins.handle(request, segments: Array(segments.dropFirst()), base: base, now: time)
         } else {
             response = github.handle(request, now: time)
+            let token = GitHubService.bearerToken(request.header("authorization"))
+            publishChanges(sender: token.flatMap { github.tokens[$0]?.login } ?? Self.humanLogin)
         }
         record(request, status: response.status)
         return response
@@ -74,19 +82,37 @@ actor SandboxWorld {
     }
 
     func setLabels(owner: String, repo: String, number: Int, labels: [String]) -> SandboxIssue? {
-        github.setLabels(owner: owner, repo: repo, number: number, labels: labels, now: now())
+        defer { publishChanges(sender: Self.humanLogin) }
+        return github.setLabels(owner: owner, repo: repo, number: number, labels: labels, now: now())
     }
 
     func setState(owner: String, repo: String, number: Int, open: Bool) -> SandboxIssue? {
-        github.setState(owner: owner, repo: repo, number: number, open: open, now: now())
+        defer { publishChanges(sender: Self.humanLogin) }
+        return github.setState(owner: owner, repo: repo, number: number, open: open, now: now())
     }
 
     func setLinkedBranches(owner: String, repo: String, number: Int, branches: [String]) -> SandboxIssue? {
-        github.setLinkedBranches(owner: owner, repo: repo, number: number, branches: branches, now: now())
+        defer { publishChanges(sender: Self.humanLogin) }
+        return github.setLinkedBranches(owner: owner, repo: repo, number: number, branches: branches, now: now())
     }
 
     func createIssue(owner: String, repo: String, _ new: SandboxNewIssue) -> SandboxIssue? {
-        github.createIssue(owner: owner, repo: repo, new, now: now())
+        defer { publishChanges(sender: new.user) }
+        return github.createIssue(owner: owner, repo: repo, new, now: now())
+    }
+
+    func editIssue(owner: String, repo: String, number: Int, title: String?, body: String?) -> SandboxIssue? {
+        defer { publishChanges(sender: Self.humanLogin) }
+        return github.editText(owner: owner, repo: repo, number: number, title: title, body: body, now: now())
+    }
+
+    /// Hands the issue changes the last call made to the webhook sender, which queues their
+    /// deliveries and returns at once.
+    private func publishChanges(sender: String) {
+        guard !github.changes.isEmpty else { return }
+        let changes = github.changes
+        github.changes.removeAll()
+        webhooks.publish(changes, github: github, sender: sender, now: now())
     }
 
     func cancelQueueItem(_ id: Int) -> Bool {
@@ -105,5 +131,6 @@ actor SandboxWorld {
         faults.removeAll()
         log.removeAll()
         clockOffset = 0
+        webhooks.reset()
     }
 }

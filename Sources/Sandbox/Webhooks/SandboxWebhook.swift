@@ -1,0 +1,91 @@
+import Foundation
+
+extension Scenario {
+    /// A webhook GitHub calls when an issue changes (scenario `github.webhooks[]`): it covers every
+    /// repository of the scenario, like an organisation's hook.
+    ///
+    /// The secret never appears in `description`, listings or errors.
+    public struct Webhook: Codable, Sendable, Equatable, CustomStringConvertible {
+        /// Where deliveries are POSTed: `http://` or `https://` with a host.
+        public var url: String
+        /// Shared secret for `X-Hub-Signature-256`; `nil` or empty sends unsigned deliveries, as
+        /// GitHub does for a hook without a secret.
+        public var secret: String?
+        /// `issues` (or `*`, every event the Sandbox sends, which is the same thing).
+        public var events: [String]
+        /// How long a delivery waits for the receiver's answer (GitHub: 10 s).
+        public var timeoutMs: Int
+
+        public static let defaultTimeoutMs = 10_000
+        /// The events the Sandbox can send.
+        public static let supportedEvents = ["issues", "*"]
+
+        public init(url: String, secret: String? = nil, events: [String] = ["issues"], timeoutMs: Int = Webhook.defaultTimeoutMs) {
+            self.url = url
+            self.secret = secret
+            self.events = events
+            self.timeoutMs = timeoutMs
+        }
+
+        enum CodingKeys: String, CodingKey { case url, secret, events, timeoutMs = "timeout_ms" }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            url = try c.decode(String.self, forKey: .url)
+            secret = try c.decodeIfPresent(String.self, forKey: .secret)
+            events = try c.decodeIfPresent([String].self, forKey: .events) ?? ["issues"]
+            timeoutMs = try c.decodeIfPresent(Int.self, forKey: .timeoutMs) ?? Self.defaultTimeoutMs
+        }
+
+        public var description: String {
+            "webhook \(url) events \(events.joined(separator: ",")) \((secret ?? "").isEmpty ? "unsigned" : "signed")"
+        }
+
+        /// What is wrong with this hook, as (field, problem), or nil when it can be used.
+        func problem() -> (field: String, problem: String)? {
+            guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
+                  scheme == "http" || scheme == "https", let host = parsed.host, !host.isEmpty
+            else {
+                return ("url", "\"\(url)\" is not an http:// or https:// URL with a host")
+            }
+            if events.isEmpty { return ("events", "must name at least one event: [\"issues\"]") }
+            for event in events where !Self.supportedEvents.contains(event) {
+                return ("events", "unknown event \"\(event)\"; the Sandbox sends only \"issues\" (or give \"*\")")
+            }
+            if !(1...600_000).contains(timeoutMs) {
+                return ("timeout_ms", "must be from 1 to 600000 (ten minutes); GitHub waits 10000")
+            }
+            return nil
+        }
+
+        /// Scenario validation: the same checks, placed at `github.webhooks[i]`.
+        static func validate(_ hooks: [Webhook], file: String?) throws {
+            for (index, hook) in hooks.enumerated() {
+                if let (field, problem) = hook.problem() {
+                    throw ScenarioError(file: file, location: "github.webhooks[\(index)].\(field)", problem: problem)
+                }
+            }
+        }
+    }
+}
+
+/// A webhook added at run time was unusable; names the field, never the secret.
+public struct SandboxWebhookError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var field: String
+    public var problem: String
+
+    public var description: String { "webhook \(field): \(problem)" }
+}
+
+/// A registered webhook as the Sandbox lists it: the configuration without its secret.
+public struct SandboxWebhook: Sendable, Equatable {
+    /// GitHub-style numeric id, sent as `X-GitHub-Hook-ID`.
+    public var id: Int
+    public var url: String
+    public var events: [String]
+    /// Whether deliveries carry `X-Hub-Signature-256`; the secret itself is never shown.
+    public var signed: Bool
+    public var timeoutMs: Int
+    /// From the scenario, or added at run time.
+    public var fromScenario: Bool
+}

@@ -3,7 +3,9 @@
 
 PyGithub and python-jenkins encode their own expectations of GitHub and Jenkins (URL shapes,
 pagination, label encoding, crumbs, queue locations). If they work against the Sandbox and
-see the scenario's data, the Sandbox speaks the same protocol as the real services.
+see the scenario's data, the Sandbox speaks the same protocol as the real services. With
+--control, githubkit parses the Sandbox's webhook deliveries against GitHub's webhook schema
+(webhooks.py).
 
 Run against a fresh Sandbox started from the scenario given with --scenario (default: the
 example shipped in Sources/Sandbox/Scenarios): the checks change labels and start builds.
@@ -20,6 +22,8 @@ import urllib.request
 
 import jenkins
 from github import Auth, Github, GithubException
+
+import webhooks
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SCENARIO = os.path.join(HERE, "..", "..", "Sources", "Sandbox", "Scenarios", "example.json")
@@ -181,7 +185,9 @@ def main():
             check_github(args.github_enterprise, scenario, mutate=False)
         check_github(args.github, scenario, mutate=True)
         check_jenkins(args.jenkins, scenario, args.control)
-    except Mismatch as mismatch:
+        if args.control:
+            webhooks.check_webhooks(args.github, args.control, scenario)
+    except (Mismatch, webhooks.Mismatch) as mismatch:
         print(f"FIDELITY MISMATCH: {mismatch}", file=sys.stderr)
         return 1
     except Exception as error:  # a client library rejecting the Sandbox's answer is a mismatch too

@@ -8,16 +8,11 @@ struct IssueChange: Sendable, Equatable {
 
     /// One `issues` delivery's worth of a change: its `action`, and the `label` or the
     /// `changes` some actions carry.
-    struct Action: Sendable, Equatable {
+    struct Action: Sendable {
         var action: String
         var label: String? = nil
         /// For `edited`: field name → its previous value (`{"title":{"from":…}}`).
         var changes: [(field: String, from: String?)] = []
-
-        static func == (lhs: Action, rhs: Action) -> Bool {
-            lhs.action == rhs.action && lhs.label == rhs.label
-                && lhs.changes.map(\.field) == rhs.changes.map(\.field) && lhs.changes.map(\.from) == rhs.changes.map(\.from)
-        }
     }
 
     /// The actions GitHub would send for this change, in the order it sends them: a new issue is

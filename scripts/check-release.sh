@@ -52,7 +52,8 @@ trap 'exit 130' INT TERM
 
 mkdir -p "$work/home"
 # What a machine without Swift gives the binary: no Swift on PATH, no LD_LIBRARY_PATH, no locale.
-clean() { env -i HOME="$work/home" PATH=/usr/bin:/bin TERM=dumb "$@"; }
+clean_env=(env -i HOME="$work/home" PATH=/usr/bin:/bin TERM=dumb)
+clean() { "${clean_env[@]}" "$@"; }
 
 echo "checking $tarball ($expected_version)"
 tar -xzf "$tarball" -C "$work" || { fail "expected $tarball to unpack with tar -xzf"; exit 1; }
@@ -118,9 +119,12 @@ exercise() {
   fi
 
   local log="$work/sandbox-$where.log"
-  clean "$binary" sandbox --port 0 >"$log" 2>&1 &
+  # Not through the function: $! must be the sandbox itself (env execs it), not a subshell.
+  "${clean_env[@]}" "$binary" sandbox --port 0 >"$log" 2>&1 &
   sandbox_pid=$!
-  if ! wait_until 30 grep -q '^Control: *http://' "$log"; then
+  # Ready, or dead (then there is no point in waiting longer).
+  wait_until 30 bash -c "grep -q '^Control: *http://' \"\$1\" || ! kill -0 $sandbox_pid" _ "$log" || true
+  if ! grep -q '^Control: *http://' "$log"; then
     fail "$where: expected 'coordinator sandbox --port 0' to print its Control URL within 30 s; it printed:"$'\n'"$(cat "$log")"
     kill -KILL "$sandbox_pid" 2>/dev/null || true
     sandbox_pid=""
@@ -146,7 +150,8 @@ exercise() {
     else
       ok "$where: coordinator run --all --dry-run prints plans ($(printf '%s\n' "$out" | grep -c 'Coordinator/.*/executor') lines naming a job)"
     fi
-    # A dry run changes nothing: no build queued, no request but reads (and the GraphQL branch lookup).
+    # A dry run reads from the Sandbox and changes nothing: no build queued, no request but reads
+    # (and the GraphQL branch lookup, a POST).
     local changes
     changes="$(curl -fsS --max-time 5 "$control/builds" "$control/requests" | python3 -c '
 import json, sys
@@ -154,6 +159,7 @@ text = sys.stdin.read()
 decoder = json.JSONDecoder()
 builds, end = decoder.raw_decode(text)
 requests, _ = decoder.raw_decode(text[end:].lstrip())
+if not requests: print("no request reached the Sandbox: the dry run did not read from it")
 for b in builds: print("queued build of", b.get("job_path"))
 for r in requests:
     if r["method"] != "GET" and not (r["method"] == "POST" and r["path"].endswith("/graphql")):

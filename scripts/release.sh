@@ -24,7 +24,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
-step() { printf '==> %s\n' "$*"; }
+started=$SECONDS
+step() { printf '==> [%4d s] %s\n' "$((SECONDS - started))" "$*"; }
 die() { printf 'release.sh: %s\n' "$*" >&2; exit 1; }
 
 case "${1:-}" in
@@ -43,7 +44,6 @@ name="coordinator-$version-linux-$arch"
 scratch="$root/.build-dist"
 stage="$root/dist/$name"
 tarball="$root/dist/$name.tar.gz"
-started=$SECONDS
 
 # The release is built from the committed HEAD, exported to .build-dist/source: what the tag
 # names, never half-made edits in the working tree. The export has an index of its own, so only
@@ -135,5 +135,5 @@ tar -C "$root/dist" --owner=0 --group=0 --numeric-owner --sort=name --mtime="@$m
 mv "$tarball.tmp" "$tarball"
 (cd "$root/dist" && sha256sum "$name.tar.gz" >"$name.tar.gz.sha256")
 
-step "done in $((SECONDS - started)) s: $(du -h "$tarball" | cut -f1)"
+step "done: $(du -h "$tarball" | cut -f1)"
 echo "$tarball"

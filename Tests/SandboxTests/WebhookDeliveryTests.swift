@@ -163,6 +163,17 @@ final class WebhookDeliveryTests: WebhookTestCase {
         XCTAssertLessThan(record.durationMs ?? .max, 2_000)
     }
 
+    func testStoppingTheSandboxAbandonsADeliveryInFlight() async throws {
+        receiver.respond(status: 202, after: .seconds(8))
+        try await addLabel("bug", to: 105)
+        try await addLabel("queued behind it", to: 105)
+        _ = try await received(1)
+        let started = ContinuousClock.now
+        await server.stop()
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(4), "stop waited for the receiver")
+        XCTAssertEqual(receiver.deliveries.count, 1)
+    }
+
     func testAHookWithoutASecretSendsNoSignature() async throws {
         XCTAssertTrue(server.removeWebhook(id: hook.id))
         let unsigned = try server.addWebhook(url: receiver.url, secret: nil)

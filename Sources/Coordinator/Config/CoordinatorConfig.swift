@@ -118,12 +118,17 @@ public struct CoordinatorConfig: Sendable, Equatable {
         self.rules = rules
     }
 
-    /// The repos named by `--repo NAME` (one) or all of them.
-    public func selectRepos(named name: String?) throws -> [RepoConfig] {
-        guard let name else { return repos }
-        guard let repo = repos.first(where: { $0.name == name }) else {
-            throw ConfigError.unknownRepository(path: path, name: name, known: repos.map(\.name))
+    /// The repos `--repo NAME …` names, in file order and each once (nil: all of them). Every
+    /// unknown name is reported in one error, with the names the file has.
+    public func selectRepos(named names: [String]?) throws -> [RepoConfig] {
+        guard let names else { return repos }
+        let known = Set(repos.map(\.name))
+        var unknown: [String] = []
+        for name in names where !known.contains(name) && !unknown.contains(name) { unknown.append(name) }
+        guard unknown.isEmpty else {
+            throw ConfigError.unknownRepository(path: path, name: unknown.joined(separator: "', '"), known: repos.map(\.name))
         }
-        return [repo]
+        let wanted = Set(names)
+        return repos.filter { wanted.contains($0.name) }
     }
 }

@@ -46,10 +46,15 @@ public final class Workspace: Sendable {
         return Workspace(config: config, repos: services, http: http)
     }
 
-    /// The repositories `--repo NAME` selects (one), or all of them.
-    public func services(named name: String?) throws -> [RepoService] {
-        let selected = try config.selectRepos(named: name).map(\.name)
+    /// The repositories `--repo NAME …` selects, in file order (nil: all of them).
+    public func services(named names: [String]?) throws -> [RepoService] {
+        let selected = Set(try config.selectRepos(named: names).map(\.name))
         return repos.filter { selected.contains($0.repo.name) }
+    }
+
+    /// The one repository a command taking a single name (`test REPO`) works on.
+    public func services(named name: String) throws -> [RepoService] {
+        try services(named: [name])
     }
 
     /// Closes the shared HTTP clients. Call once, when done.

@@ -13,9 +13,10 @@ struct ConsoleOptions: ParsableArguments {
     var color: Bool { !noColor && !TerminalCheck.colorDisabledByEnvironment() }
 
     /// Refuses with exit code 2 and a pointer to the headless commands when there is no terminal,
-    /// before anything could reach `initscr`.
-    func requireTerminal() throws {
-        if let refusal = TerminalCheck.refusalForCurrentProcess() {
+    /// before anything could reach `initscr`. `configPath`: the `--config` given, which the
+    /// commands it points to need too.
+    func requireTerminal(configPath: String? = nil) throws {
+        if let refusal = TerminalCheck.refusalForCurrentProcess(configPath: configPath) {
             printError(refusal)
             throw ExitCode(2)
         }
@@ -32,7 +33,8 @@ struct ConsoleCommand: AsyncParsableCommand {
     @OptionGroup var console: ConsoleOptions
 
     func run() async throws {
-        try console.requireTerminal()
+        // Absolute, so the printed commands also work from another directory (a crontab's).
+        try console.requireTerminal(configPath: global.config.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
         let config = try global.loadConfig()
         let directory = config.settings.cacheDirectory
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])

@@ -22,6 +22,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
             TestCommand.self,
             SandboxCommand.self,
             VersionCommand.self,
+            CompletionsCommand.self,
         ],
         defaultSubcommand: ConsoleCommand.self
     )

@@ -10,6 +10,8 @@ struct DiffCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    @OptionGroup var selection: RepoSelection
+
     @OptionGroup var report: ReportOptions
 
     struct RepoDiff: Encodable {
@@ -30,7 +32,7 @@ struct DiffCommand: AsyncParsableCommand {
     func run() async throws {
         let diffs = try await global.withWorkspace { workspace in
             var diffs: [RepoDiff] = []
-            for service in try workspace.services(named: report.repo) {
+            for service in try workspace.services(named: selection.names) {
                 let diff = try await service.diff()
                 diffs.append(RepoDiff(name: service.repo.name, inSync: diff.isInSync, stale: diff.stale.map(Self.entry)))
             }

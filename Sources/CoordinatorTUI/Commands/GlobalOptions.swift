@@ -2,6 +2,7 @@ import ArgumentParser
 import Coordinator
 import Foundation
 import Logging
+import Synchronization
 
 /// Options every subcommand shares.
 struct GlobalOptions: ParsableArguments {
@@ -10,6 +11,9 @@ struct GlobalOptions: ParsableArguments {
 
     @Option(name: .long, help: "Log level on stderr, also passed to the executor: DEBUG, INFO, WARNING, ERROR, CRITICAL.")
     var logLevel: String = "INFO"
+
+    @Option(name: .long, help: "Log lines on stderr: text, or json (one object per line, for log shippers).")
+    var logFormat: LogFormat = .text
 
     func validate() throws {
         guard LogLevelName.parse(logLevel) != nil else {
@@ -27,13 +31,21 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
-    /// A stderr logger at `--log-level`. Only the executable bootstraps logging.
+    /// A stderr logger at `--log-level`, in `--log-format`. Only the executable bootstraps logging.
+    /// From here on the command's own error lines (`printError`) come in that format too.
     func makeLogger(label: String = "coordinator") -> Logger {
         let level = LogLevelName.parse(logLevel) ?? .info
+        let format = logFormat
+        StandardError.format.withLock { $0 = format }
         ProcessLogging.bootstrapOnce { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            switch format {
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            case .json:
+                return JSONLogHandler.standardError(label: label, level: level)
+            }
         }
         var logger = Logger(label: label)
         logger.logLevel = level
@@ -42,8 +54,10 @@ struct GlobalOptions: ParsableArguments {
 
     /// Runs `body` with the workspace for this config, and closes it on every path.
     func withWorkspace<T>(_ body: (Workspace) async throws -> T) async throws -> T {
+        // The logger first: a config error is then reported in --log-format as well.
+        let logger = makeLogger()
         let config = try loadConfig()
-        let workspace = Workspace.open(config: config, logger: makeLogger(), logLevel: logLevel)
+        let workspace = Workspace.open(config: config, logger: logger, logLevel: logLevel)
         do {
             let result = try await body(workspace)
             await workspace.shutdown()
@@ -69,24 +83,43 @@ enum LogLevelName {
     }
 }
 
-/// Selects one repository or all of them; exactly one of the two.
+/// How log lines are written.
+enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+    /// swift-log's stream format, for people.
+    case text
+    /// One JSON object per line (`JSONLogHandler`), for log shippers.
+    case json
+}
+
+/// Which repositories a command covers: `--repo NAME` (repeatable) or `--all`, never both.
+/// Commands that change something make the choice compulsory (`requireChoice`); reporting
+/// commands take no choice to mean all.
 struct RepoSelection: ParsableArguments {
     @Flag(name: .long, help: "Every configured repository, in file order.")
     var all = false
 
-    @Option(name: .long, help: "One repository, by its [coordinator.repos.NAME] name.")
-    var repo: String?
+    @Option(
+        name: .customLong("repo"),
+        help: ArgumentHelp("A repository by its [coordinator.repos.NAME] name; repeat for several (taken in file order).", valueName: "NAME"))
+    var repos: [String] = []
 
     func validate() throws {
-        if all == (repo != nil) { throw ValidationError("give exactly one of --all or --repo NAME") }
+        if all && !repos.isEmpty { throw ValidationError("give either --all or --repo NAME, not both") }
+    }
+
+    /// The names for `Workspace.services(named:)`: nil means every repository.
+    var names: [String]? { repos.isEmpty ? nil : repos }
+
+    /// For commands that change something, where silence must not mean "everything".
+    func requireChoice(toWhat action: String) throws {
+        if !all && repos.isEmpty {
+            throw ValidationError("say which repositories to \(action): --all, or --repo NAME (repeatable)")
+        }
     }
 }
 
-/// What a reporting command (`status`, `diff`) covers and how it prints.
+/// How a reporting command (`status`, `diff`) prints.
 struct ReportOptions: ParsableArguments {
-    @Option(name: .long, help: "Only this repository (default: all, in file order).")
-    var repo: String?
-
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 }
@@ -102,7 +135,20 @@ struct CommandFailure: Error, CustomStringConvertible {
     }
 }
 
-/// Writes a line to standard error.
+/// Writes a message for the operator to standard error: a plain line, or after `makeLogger` under
+/// `--log-format json` one JSON log line at level `error`, so that a log shipper reading stderr
+/// gets nothing but JSON from a command that failed.
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    switch StandardError.format.withLock({ $0 }) {
+    case .text:
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    case .json:
+        let line = JSONLogHandler.line(time: Date(), level: .error, label: "coordinator", message: text, source: "coordinator", metadata: [:])
+        FileHandle.standardError.write(line)
+    }
+}
+
+/// The process's choice of stderr format, made once the command has set up logging.
+enum StandardError {
+    static let format = Mutex(LogFormat.text)
 }

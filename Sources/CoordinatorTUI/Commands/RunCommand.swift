@@ -24,13 +24,25 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Continue after a failed dispatch; exit 1 at the end if anything failed.")
     var keepGoing = false
 
+    @Flag(name: .long, help: "Print the report as one JSON document (per repository and issue, the outcome), for scripts and CI.")
+    var json = false
+
+    func validate() throws {
+        try selection.requireChoice(toWhat: "run")
+    }
+
     func run() async throws {
         let options = RunOptions(forceRefresh: forceRefresh, dryRun: dryRun, keepGoing: keepGoing)
-        let report = try await global.withWorkspace { workspace in
-            let services = try workspace.services(named: selection.repo)
-            return await CoordinatorRun(services: services, actor: Workspace.actor("run")).run(options)
+        let (report, mapping) = try await global.withWorkspace { workspace in
+            let services = try workspace.services(named: selection.names)
+            let report = await CoordinatorRun(services: services, actor: Workspace.actor("run")).run(options)
+            return (report, workspace.config.rules.mapping)
         }
-        print(RunReportText.render(report, dryRun: dryRun), terminator: "")
+        if json {
+            print(try RunReportJSON.render(report, dryRun: dryRun, mapping: mapping), terminator: "")
+        } else {
+            print(RunReportText.render(report, dryRun: dryRun), terminator: "")
+        }
         // A repository that could not be refreshed is an error cron should mail, not only a report line.
         for repo in report.repos {
             if let error = repo.error { printError("coordinator: \(repo.repoName): \(error)") }

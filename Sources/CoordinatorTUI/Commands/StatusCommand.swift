@@ -10,6 +10,8 @@ struct StatusCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    @OptionGroup var selection: RepoSelection
+
     @OptionGroup var report: ReportOptions
 
     struct RepoStatus: Encodable {
@@ -44,7 +46,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let statuses = try await global.withWorkspace { workspace in
-            try await Self.statuses(of: workspace.services(named: report.repo))
+            try await Self.statuses(of: workspace.services(named: selection.names))
         }
         if report.json {
             print(try JSONText.encode(statuses))

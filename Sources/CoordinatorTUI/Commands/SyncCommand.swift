@@ -9,9 +9,13 @@ struct SyncCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var selection: RepoSelection
 
+    func validate() throws {
+        try selection.requireChoice(toWhat: "sync")
+    }
+
     func run() async throws {
         try await global.withWorkspace { workspace in
-            for service in try workspace.services(named: selection.repo) {
+            for service in try workspace.services(named: selection.names) {
                 let cache = try await service.sync()
                 print("\(service.repo.name): cache synced, \(cache.issues.count) open issues (\(service.store.fileURL.path))")
             }

@@ -1,0 +1,92 @@
+import Coordinator
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+
+/// The HTTP face of `coordinator serve`: the GitHub webhook receiver, health, metrics and the
+/// status API, as a Hummingbird `Application` — a swift-service-lifecycle `Service`, so the daemon
+/// runs it in its `ServiceGroup` next to the engine and a graceful shutdown stops it.
+///
+/// Routes:
+/// - `POST /webhooks/github`: GitHub `issues` deliveries (see `WebhookReceiver` for the answers);
+/// - `GET /healthz`: `200 ok`, or `503` and the reason while a loop is down;
+/// - `GET /metrics`: Prometheus text (`ServiceMetrics`);
+/// - `GET /api/status`: `coordinator status --json` from the daemon's state, with
+///   `Authorization: Bearer <api token>`; without an API token configured `/api/*` does not exist;
+/// - anything else: `404`.
+public struct ServiceEndpoint: Sendable {
+    /// The address to bind; port 0 picks a free one (learn it from `onServerRunning`).
+    public var host: String
+    public var port: Int
+    public var webhookSecret: Secret
+    /// nil (or empty): the `/api/*` routes are not served at all.
+    public var apiToken: Secret?
+    /// Larger webhook bodies get `413` without being read.
+    public var webhookBodyLimit: Int = WebhookReceiver.defaultBodyLimit
+    /// How many recent delivery ids duplicates are recognised among.
+    public var deliveryMemoryCapacity: Int = DeliveryMemory.defaultCapacity
+    /// A connection silent this long is closed, so a stalled client cannot hold one forever.
+    public var idleTimeout: Duration = .seconds(60)
+
+    public init(host: String, port: Int, webhookSecret: Secret, apiToken: Secret? = nil) {
+        self.host = host
+        self.port = port
+        self.webhookSecret = webhookSecret
+        self.apiToken = apiToken
+    }
+
+    /// The concrete application type, for a caller that stores it.
+    public typealias App = Application<RouterResponder<BasicRequestContext>>
+
+    /// Builds the application; `run()` it, or add it to a `ServiceGroup`.
+    /// - Parameter onServerRunning: called with the bound port once the server listens.
+    public func application(
+        sink: any WebhookSink, status: any ServiceStatus, metrics: ServiceMetrics, logger: Logger,
+        onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+    ) -> App {
+        let requestedPort = port
+        let nanoseconds = idleTimeout.components.seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let idle: TimeAmount = nanoseconds.overflow ? .hours(24) : .nanoseconds(nanoseconds.partialValue)
+        return Application(
+            router: router(sink: sink, status: status, metrics: metrics),
+            server: .http1(configuration: .init(idleTimeout: idle)),
+            configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? requestedPort) },
+            logger: logger)
+    }
+
+    /// The routes alone (what `application` serves).
+    func router(sink: any WebhookSink, status: any ServiceStatus, metrics: ServiceMetrics) -> Router<BasicRequestContext> {
+        let router = Router()
+        let receiver = WebhookReceiver(
+            signature: WebhookSignature(secret: webhookSecret), deliveries: DeliveryMemory(capacity: deliveryMemoryCapacity),
+            sink: sink, metrics: metrics, bodyLimit: webhookBodyLimit)
+        router.post(RouterPath(WebhookReceiver.path)) { request, context -> Response in
+            try await receiver.respond(to: request, logger: context.logger)
+        }
+        router.get("/healthz") { _, _ -> Response in
+            if let problem = await status.healthProblem() {
+                return PlainText.response(.serviceUnavailable, problem)
+            }
+            return PlainText.response(.ok, "ok")
+        }
+        router.get("/metrics") { _, _ -> Response in
+            PlainText.response(.ok, metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        if let token = apiToken.flatMap(BearerToken.init) {
+            router.get("/api/status") { request, _ -> Response in
+                guard token.authorizes(request.headers[.authorization]) else {
+                    var response = PlainText.response(.unauthorized, "missing or wrong API token: send Authorization: Bearer <[serve] api_token>")
+                    response.headers[.wwwAuthenticate] = "Bearer"
+                    return response
+                }
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: await status.statusJSON())))
+            }
+        }
+        return router
+    }
+}

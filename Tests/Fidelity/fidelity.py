@@ -169,6 +169,38 @@ def check_jenkins(url, scenario, control_url):
         expect("sandbox saw the parameters", builds[0]["parameters"], parameters)
 
 
+def check_doctor_endpoints(github_url, jenkins_url, scenario):
+    """What `coordinator doctor` asks: the token's user and scopes, the paged label list, Jenkins'
+    root and a job's parameter definitions."""
+    account = scenario["github"]["tokens"][0]
+    gh = Github(base_url=github_url, auth=Auth.Token(account["token"]), per_page=5, retry=None, timeout=15,
+                seconds_between_requests=None, seconds_between_writes=None)
+    expect("doctor: GET /user login", gh.get_user().login, account["login"])
+    wanted_scopes = None if account.get("fine_grained") else account.get("scopes", ["repo"])
+    expect("doctor: X-OAuth-Scopes as PyGithub reads it", gh.oauth_scopes, wanted_scopes)
+
+    data = scenario_repo(scenario, "acme", "mcp_coder")
+    defined = [label["name"] for label in scenario["github"].get("labels", []) + data.get("labels", [])]
+    in_use = [name for issue in data["issues"] for name in issue.get("labels", [])]
+    wanted = list(dict.fromkeys(defined + in_use))
+    listed = [label.name for label in gh.get_repo("acme/mcp_coder").get_labels()]
+    if len(wanted) <= 5:
+        raise Mismatch(f"doctor: expected several pages of 5 labels, the scenario has {len(wanted)}")
+    expect(f"doctor: repository labels over {len(listed) // 5 + 1} pages", sorted(listed), sorted(wanted))
+
+    bot = next(u for u in scenario["jenkins"]["users"] if u.get("api_token"))
+    server = jenkins.Jenkins(jenkins_url, username=bot["username"], password=bot["api_token"], timeout=10)
+    expect("doctor: jenkins whoami", server.get_whoami().get("id"), bot["username"])
+    expect("doctor: jenkins root", server.get_info().get("_class"), "hudson.model.Hudson")
+    for job in scenario["jenkins"]["jobs"]:
+        info = server.get_job_info(job["path"])
+        names = [d.get("name") for p in info.get("property", [])
+                 if p.get("_class") == "hudson.model.ParametersDefinitionProperty"
+                 for d in p.get("parameterDefinitions", [])]
+        expect(f"doctor: parameters of {job['path']}", names,
+               job.get("parameters", ["REPO_URL", "BRANCH_NAME", "COMMAND", "GITHUB_CREDENTIALS_ID"]))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--github", required=True, help="GitHub REST base, e.g. http://127.0.0.1:PORT")
@@ -185,6 +217,7 @@ def main():
             check_github(args.github_enterprise, scenario, mutate=False)
         check_github(args.github, scenario, mutate=True)
         check_jenkins(args.jenkins, scenario, args.control)
+        check_doctor_endpoints(args.github, args.jenkins, scenario)
         if args.control:
             webhooks.check_webhooks(args.github, args.control, scenario)
     except (Mismatch, webhooks.Mismatch) as mismatch:

@@ -93,13 +93,20 @@ struct GitHubService: Sendable {
             response.setHeader("ETag", tag)
             if let ifNoneMatch = request.header("if-none-match"), EntityTag.ifNoneMatch(ifNoneMatch, matches: tag) {
                 // A revalidated 304 is free on GitHub; that is the point of sending ETags.
-                response = OutgoingResponse(status: 304, headers: [("ETag", tag)] + before.headers)
+                response = OutgoingResponse(status: 304, headers: [("ETag", tag)] + before.headers + Self.scopeHeaders(account))
                 return Self.decorate(response)
             }
         }
         if !free { rateLimits.charge(token: token, resource: resource, now: now) }
         response.headers += rateLimits.status(token: token, resource: resource, limit: account.hourlyQuota, now: now).headers
+        response.headers += Self.scopeHeaders(account)
         return Self.decorate(response)
+    }
+
+    /// GitHub names a classic token's scopes on every authenticated answer, and sends nothing of
+    /// the kind for a fine-grained token.
+    static func scopeHeaders(_ account: Scenario.Token) -> [(String, String)] {
+        account.fineGrained ? [] : [("X-OAuth-Scopes", account.scopes.joined(separator: ", "))]
     }
 
     private static func decorate(_ response: OutgoingResponse) -> OutgoingResponse {
@@ -145,7 +152,11 @@ struct GitHubService: Sendable {
         case ("GET", 0):
             return .json(200, representation.repository(repo))
         case ("GET", 1) where rest[0] == "labels":
-            return .json(200, .array(repo.labels.map { representation.label($0, name: $0.name, repo: repo) }))
+            // Paged like every GitHub listing: `per_page` (30, at most 100), `page`, a `Link` header.
+            let paging = (try? IssueListing.parse(request).get()) ?? IssueListing()
+            var response = OutgoingResponse.json(200, .array(paging.page(of: repo.labels).map { representation.label($0, name: $0.name, repo: repo) }))
+            if let link = paging.linkHeader(total: repo.labels.count, request: request) { response.headers.append(("Link", link)) }
+            return response
         case ("GET", 1) where rest[0] == "issues":
             switch IssueListing.parse(request) {
             case .failure(let error):

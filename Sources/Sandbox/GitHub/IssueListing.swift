@@ -73,7 +73,7 @@ struct IssueListing {
 
     func lastPage(total: Int) -> Int { max(1, (total + perPage - 1) / perPage) }
 
-    func page(of items: [SandboxIssue]) -> ArraySlice<SandboxIssue> {
+    func page<Item>(of items: [Item]) -> ArraySlice<Item> {
         // `page` is the client's number: `?page=9223372036854775807` is past the end, not a crash.
         let (start, overflow) = (page - 1).multipliedReportingOverflow(by: perPage)
         guard !overflow, start < items.count else { return [] }

@@ -13,6 +13,8 @@ struct JenkinsService: Sendable {
     let queueRetention: TimeInterval
     var jobs: [String: Int]  // job path -> next build number
     var jobOrder: [String]
+    /// Job path -> the names of its string parameters.
+    let jobParameters: [String: [String]]
     var queue: [JenkinsQueueItem] = []
     var nextQueueID = 1
 
@@ -24,6 +26,7 @@ struct JenkinsService: Sendable {
         queueRetention = TimeInterval(scenario.queueRetentionMs) / 1000
         jobs = Dictionary(scenario.jobs.map { ($0.path, $0.nextBuildNumber) }, uniquingKeysWith: { a, _ in a })
         jobOrder = scenario.jobs.map(\.path)
+        jobParameters = Dictionary(scenario.jobs.map { ($0.path, $0.parameters) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Starts every queue item whose delay has passed, in queue order, numbering builds per job.
@@ -85,7 +88,7 @@ struct JenkinsService: Sendable {
         switch segments {
         case [], ["api", "json"]:
             guard get else { return Self.page(405, "Method not allowed") }
-            return .json(200, rootJSON(base: base))
+            return Self.answer(rootJSON(base: base), to: request)
         case ["me", "api", "json"], ["whoAmI", "api", "json"]:
             return .json(200, .object([
                 ("_class", .string("hudson.model.User")),
@@ -291,10 +294,30 @@ struct JenkinsService: Sendable {
             ("queueItem", waiting.map { .object([("id", .int($0.id))]) } ?? .null),
             ("lastBuild", builds.first.map(ref) ?? .null),
             ("nextBuildNumber", .int(jobs[path] ?? 1)),
-            ("property", .array([.object([
-                ("_class", .string("hudson.model.ParametersDefinitionProperty")),
-            ])])),
+            ("property", .array(parametersProperty(path))),
         ])
+    }
+
+    /// A parameterised job's `ParametersDefinitionProperty`; a job without parameters has none.
+    private func parametersProperty(_ path: String) -> [JSONValue] {
+        let names = jobParameters[path] ?? []
+        guard !names.isEmpty else { return [] }
+        return [.object([
+            ("_class", .string("hudson.model.ParametersDefinitionProperty")),
+            ("parameterDefinitions", .array(names.map { name in
+                .object([
+                    ("_class", .string("hudson.model.StringParameterDefinition")),
+                    ("defaultParameterValue", .object([
+                        ("_class", .string("hudson.model.StringParameterValue")),
+                        ("name", .string(name)),
+                        ("value", .string("")),
+                    ])),
+                    ("description", .string("")),
+                    ("name", .string(name)),
+                    ("type", .string("StringParameterDefinition")),
+                ])
+            })),
+        ])]
     }
 
     private func folderJSON(_ path: String, base: String) -> JSONValue {

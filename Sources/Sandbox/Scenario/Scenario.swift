@@ -46,20 +46,31 @@ public struct Scenario: Codable, Sendable, Equatable {
         public var login: String
         /// Requests per hour before GitHub answers 403 (real GitHub: 5000).
         public var hourlyQuota: Int
+        /// A classic token's OAuth scopes, sent as `X-OAuth-Scopes` on every authenticated answer.
+        public var scopes: [String]
+        /// A fine-grained token: GitHub sends no `X-OAuth-Scopes` for it, so its rights cannot be read.
+        public var fineGrained: Bool
 
-        public init(token: String, login: String = "sandbox-bot", hourlyQuota: Int = 5000) {
+        public init(
+            token: String, login: String = "sandbox-bot", hourlyQuota: Int = 5000, scopes: [String] = ["repo"],
+            fineGrained: Bool = false
+        ) {
             self.token = token
             self.login = login
             self.hourlyQuota = hourlyQuota
+            self.scopes = scopes
+            self.fineGrained = fineGrained
         }
 
-        enum CodingKeys: String, CodingKey { case token, login, hourlyQuota = "hourly_quota" }
+        enum CodingKeys: String, CodingKey { case token, login, scopes, hourlyQuota = "hourly_quota", fineGrained = "fine_grained" }
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             token = try c.decode(String.self, forKey: .token)
             login = try c.decodeIfPresent(String.self, forKey: .login) ?? "sandbox-bot"
             hourlyQuota = try c.decodeIfPresent(Int.self, forKey: .hourlyQuota) ?? 5000
+            scopes = try c.decodeIfPresent([String].self, forKey: .scopes) ?? ["repo"]
+            fineGrained = try c.decodeIfPresent(Bool.self, forKey: .fineGrained) ?? false
         }
     }
 
@@ -255,18 +266,25 @@ public struct Scenario: Codable, Sendable, Equatable {
         /// Folder path separated by `/`: `Coordinator/mcp_coder/executor`.
         public var path: String
         public var nextBuildNumber: Int
+        /// The string parameters the job defines (`property[].parameterDefinitions`), in order.
+        public var parameters: [String]
 
-        public init(path: String, nextBuildNumber: Int = 1) {
+        /// What the coordinator's executor job takes.
+        public static let executorParameters = ["REPO_URL", "BRANCH_NAME", "COMMAND", "GITHUB_CREDENTIALS_ID"]
+
+        public init(path: String, nextBuildNumber: Int = 1, parameters: [String] = Job.executorParameters) {
             self.path = path
             self.nextBuildNumber = nextBuildNumber
+            self.parameters = parameters
         }
 
-        enum CodingKeys: String, CodingKey { case path, nextBuildNumber = "next_build_number" }
+        enum CodingKeys: String, CodingKey { case path, parameters, nextBuildNumber = "next_build_number" }
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             path = try c.decode(String.self, forKey: .path)
             nextBuildNumber = try c.decodeIfPresent(Int.self, forKey: .nextBuildNumber) ?? 1
+            parameters = try c.decodeIfPresent([String].self, forKey: .parameters) ?? Job.executorParameters
         }
     }
 }

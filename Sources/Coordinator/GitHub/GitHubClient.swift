@@ -15,11 +15,11 @@ import NIOHTTP1
 ///
 /// The `HTTPClient` is shared and owned by the caller (see `HTTPClientFactory.makeHTTPClient`).
 public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Sendable {
-    private let connection: GitHubConnection
-    private let apiBase: String
+    let connection: GitHubConnection
+    let apiBase: String
     private let graphQLURL: String
-    private let owner: String
-    private let repo: String
+    let owner: String
+    let repo: String
     private let state: GitHubTokenState
     private let maxListPages: Int
 
@@ -182,7 +182,7 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Senda
 
     // MARK: URLs
 
-    private var repoPath: String {
+    var repoPath: String {
         "\(apiBase)/repos/\(HTTPEncoding.pathSegment(owner))/\(HTTPEncoding.pathSegment(repo))"
     }
 

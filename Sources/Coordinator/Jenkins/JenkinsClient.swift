@@ -15,7 +15,7 @@ import NIOHTTP1
 /// from the response history, at the cost of one needless GET of the queue item.
 public final class JenkinsClient: JobStarter, Sendable {
     private let transport: HTTPTransport
-    private let serverURL: String
+    let serverURL: String
     private let logger: Logger
     private let crumbs = JenkinsCrumbCache()
 
@@ -118,7 +118,7 @@ public final class JenkinsClient: JobStarter, Sendable {
     }
 
     /// GETs and decodes `url`; `skew` is Jenkins' clock minus ours when it answered.
-    private func getJSON<Payload: Decodable>(_ url: String, as: Payload.Type) async throws -> (payload: Payload, skew: TimeInterval) {
+    func getJSON<Payload: Decodable>(_ url: String, as: Payload.Type) async throws -> (payload: Payload, skew: TimeInterval) {
         let answer = try await get(url)
         let received = Date()
         switch answer.status {
@@ -140,7 +140,7 @@ public final class JenkinsClient: JobStarter, Sendable {
 
     // MARK: Requests
 
-    private func get(_ url: String) async throws -> HTTPAnswer {
+    func get(_ url: String) async throws -> HTTPAnswer {
         do {
             return try await transport.send(transport.request(.GET, url: url, headers: [("Accept", "application/json")]), retrying: true)
         } catch let failure as HTTPTransportFailure {

@@ -1,0 +1,67 @@
+/// The labels a repository must define for the coordinator to work there: every workflow route's
+/// pickup label (read) and busy label (written), from the configured `WorkflowRules`. Pure.
+public enum RequiredLabels {
+    /// In route order (highest priority first), pickup before busy, each name once.
+    public static func names(_ rules: WorkflowRules) -> [String] {
+        var names: [String] = []
+        for route in rules.mapping.routes {
+            for name in [route.pickupLabel, route.busyLabel] where !names.contains(name) { names.append(name) }
+        }
+        return names
+    }
+
+    /// Compares the repository's labels with the required ones.
+    ///
+    /// A label that exists only in another spelling fails too: GitHub matches label names without
+    /// regard to case and applies its own spelling, so the coordinator would write a busy label
+    /// that it then fails to recognise as busy.
+    static func check(existing: [String], rules: WorkflowRules, repo: RepoConfig) -> DoctorCheck {
+        let id = "github.labels"
+        let required = names(rules)
+        let present = Set(existing)
+        var missing: [String] = []
+        var misspelt: [(wanted: String, actual: String)] = []
+        for name in required where !present.contains(name) {
+            if let other = existing.first(where: { $0.lowercased() == name.lowercased() }) {
+                misspelt.append((name, other))
+            } else {
+                missing.append(name)
+            }
+        }
+        let where_ = repo.repo.fullName
+        guard !missing.isEmpty || !misspelt.isEmpty else {
+            return .ok(id, repo: repo.name, "all \(required.count) pickup and busy labels exist in \(where_)")
+        }
+
+        var found: [String] = []
+        var fixes: [String] = []
+        let ghRepo = repo.repo.host == "github.com" ? where_ : "\(repo.repo.host)/\(where_)"
+        if !missing.isEmpty {
+            let commands = missing.map { name in
+                var command = "gh label create \(shellQuoted(name)) --repo \(shellQuoted(ghRepo))"
+                if let label = rules.labels.label(named: name) {
+                    if !label.color.isEmpty { command += " --color \(shellQuoted(label.color))" }
+                    if !label.description.isEmpty { command += " --description \(shellQuoted(label.description))" }
+                }
+                return command
+            }
+            let (noun, pronoun) = missing.count == 1 ? ("label", "it") : ("labels", "them")
+            found.append("\(noun) \(missing.joined(separator: ", ")) missing in \(where_)")
+            fixes.append("create \(pronoun) (\(commands.joined(separator: " && "))) or set labels_file")
+        }
+        for (wanted, actual) in misspelt {
+            found.append("label \(wanted) is spelt \(actual) in \(where_)")
+            fixes.append("rename it (gh label edit \(shellQuoted(actual)) --name \(shellQuoted(wanted)) --repo \(shellQuoted(ghRepo)))")
+        }
+        return .failed(
+            id, repo: repo.name, found.joined(separator: "; "), fix: fixes.joined(separator: "; "),
+            details: missing + misspelt.map(\.wanted))
+    }
+
+    /// `text` as one POSIX shell word: bare when it is plainly safe, else in single quotes.
+    static func shellQuoted(_ text: String) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/@%+=,")
+        if !text.isEmpty, text.allSatisfy(safe.contains) { return text }
+        return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}

@@ -15,6 +15,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         subcommands: [
             ConsoleCommand.self,
             DemoCommand.self,
+            DoctorCommand.self,
             RunCommand.self,
             StatusCommand.self,
             DiffCommand.self,

@@ -45,10 +45,11 @@ public struct CacheRefresher: Sendable {
         self.policy = policy
     }
 
-    /// Which kind of refresh `cache` needs at `now`.
-    public func kind(for cache: IssueCache, now: Date, force: Bool) -> RefreshKind {
+    /// Which kind of refresh `cache` needs at `now`. `reuse: false` asks GitHub even inside the
+    /// reuse window (`serve`'s safety-net poll, whose whole point is to look).
+    public func kind(for cache: IssueCache, now: Date, force: Bool, reuse: Bool = true) -> RefreshKind {
         if force { return .full }
-        if let checked = cache.lastChecked, now.timeIntervalSince(checked) < policy.duplicateWindow, now >= checked {
+        if reuse, let checked = cache.lastChecked, now.timeIntervalSince(checked) < policy.duplicateWindow, now >= checked {
             return .reused
         }
         // Measured from the last *full* refresh, not from last_checked, which moves every run
@@ -60,9 +61,11 @@ public struct CacheRefresher: Sendable {
     }
 
     /// Refreshes `cache`. Throws the source's error on any failed request; nothing is changed then.
-    public func refresh(_ cache: IssueCache, from source: any IssueSource, now: Date = Date(), force: Bool = false) async throws -> (IssueCache, RefreshKind) {
+    public func refresh(
+        _ cache: IssueCache, from source: any IssueSource, now: Date = Date(), force: Bool = false, reuse: Bool = true
+    ) async throws -> (IssueCache, RefreshKind) {
         var next = cache
-        let kind = kind(for: cache, now: now, force: force)
+        let kind = kind(for: cache, now: now, force: force, reuse: reuse)
         switch kind {
         case .reused, .notModified:
             return (cache, .reused)

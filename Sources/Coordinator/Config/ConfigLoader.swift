@@ -103,6 +103,8 @@ public enum ConfigLoader {
             }
         }
 
+        let serve = try serveSettings(root["serve"]?.table, reader: reader, environment: env)
+
         var repos: [RepoConfig] = []
         let repoTable = coordinator?["repos"]?.table
         for name in orderedRepoNames(in: text, keys: repoTable?.keys ?? []) {
@@ -152,7 +154,7 @@ public enum ConfigLoader {
             path: path,
             github: GitHubSettings(token: Secret(token ?? ""), apiURL: (apiURL?.isEmpty == false) ? apiURL : nil, trust: trust.github),
             jenkins: JenkinsSettings(serverURL: (serverURL ?? "").trimmingTrailingSlashes(), username: username ?? "", apiToken: Secret(apiToken ?? ""), trust: trust.jenkins),
-            settings: settings, repos: repos, rules: rules)
+            settings: settings, repos: repos, rules: rules, serve: serve)
     }
 
     /// Repo section names in the order they stand in the file. The TOML library keeps tables
@@ -221,6 +223,13 @@ public enum ConfigLoader {
         # labels_file = "/path/to/labels.json"
         # console_refresh_seconds = 0                # console: live refresh every N seconds (0 = off; at most a year)
 
+        # coordinator serve: webhooks from GitHub, polling as a safety net (other commands ignore this table).
+        # [serve]
+        # webhook_secret = ""                        # GITHUB_WEBHOOK_SECRET wins; serve refuses to start without one
+        # poll_seconds = 300                         # safety-net poll per repo (0 = webhooks only; at most 86400)
+        # listen = "127.0.0.1:8750"
+        # api_token = ""                             # COORDINATOR_API_TOKEN wins; bearer token for /api/*, off without one
+
         # One section per repository; NAME is what --repo NAME selects.
         # [coordinator.repos.NAME]
         # repo_url = "https://github.com/OWNER/REPO.git"
@@ -233,7 +242,7 @@ public enum ConfigLoader {
 }
 
 /// Typed reads from one TOML section, with errors that name the file, section and field.
-private struct SectionReader {
+struct SectionReader {
     let path: String
 
     func string(_ table: TOMLTable?, _ section: String, _ key: String) throws -> String? {

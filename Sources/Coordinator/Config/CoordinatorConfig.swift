@@ -105,10 +105,12 @@ public struct CoordinatorConfig: Sendable, Equatable {
     /// In file order.
     public var repos: [RepoConfig]
     public var rules: WorkflowRules
+    /// `[serve]`, read by `coordinator serve` only.
+    public var serve: ServeSettings
 
     public init(
         path: String, github: GitHubSettings, jenkins: JenkinsSettings, settings: CoordinatorSettings,
-        repos: [RepoConfig], rules: WorkflowRules = WorkflowRules()
+        repos: [RepoConfig], rules: WorkflowRules = WorkflowRules(), serve: ServeSettings = ServeSettings()
     ) {
         self.path = path
         self.github = github
@@ -116,6 +118,7 @@ public struct CoordinatorConfig: Sendable, Equatable {
         self.settings = settings
         self.repos = repos
         self.rules = rules
+        self.serve = serve
     }
 
     /// The repos `--repo NAME …` names, in file order and each once (nil: all of them). Every

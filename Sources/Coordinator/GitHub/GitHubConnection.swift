@@ -70,8 +70,10 @@ struct GitHubConnection: Sendable {
             do {
                 answer = try await transport.send(request, retrying: true, beforeAttempt: waitForWriteSlot) { answer in
                     if let snapshot = RateLimitSnapshot(headers: answer.headers) { await state.record(snapshot) }
+                    await state.recordAnswer(status: answer.status)
                 }
             } catch let failure as HTTPTransportFailure {
+                await state.recordAnswer(status: nil)
                 throw GitHubError.transport(url: url, message: failure.text)
             }
 

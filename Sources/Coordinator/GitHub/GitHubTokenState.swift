@@ -8,8 +8,24 @@ import NIOHTTP1
 public actor GitHubTokenState {
     private var lastWriteSlot: ContinuousClock.Instant?
     private(set) var rateLimit: RateLimitSnapshot?
+    /// Told of every answer's status (nil: no answer, a transport failure) and the rate limit
+    /// known after it: `serve`'s metrics.
+    private var observer: (@Sendable (Int?, RateLimitSnapshot?) -> Void)?
 
     public init() {}
+
+    /// Calls `observer` with the status of every answer to this token's requests, retries
+    /// included (nil for a request that got no answer), and the rate limit known after it.
+    public func observeRequests(_ observer: @escaping @Sendable (_ status: Int?, _ rateLimit: RateLimitSnapshot?) -> Void) {
+        self.observer = observer
+    }
+
+    func recordAnswer(status: Int?) {
+        observer?(status, rateLimit)
+    }
+
+    /// The rate limit GitHub reported last.
+    public var lastRateLimit: RateLimitSnapshot? { rateLimit }
 
     /// Reserves the start time for the next mutating request: now, or `spacing` after the previous
     /// reservation, whichever is later. Reserving (not sleeping) inside the actor keeps concurrent

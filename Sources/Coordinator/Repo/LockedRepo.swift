@@ -36,8 +36,8 @@ public final class LockedRepo {
 
     /// Refresh (SPEC §5.1), saved when it asked GitHub. A failure writes nothing.
     @discardableResult
-    public func refresh(force: Bool = false) async throws -> RefreshKind {
-        let (next, kind) = try await service.refresher.refresh(cache, from: service.github, now: Date(), force: force)
+    public func refresh(force: Bool = false, reuse: Bool = true) async throws -> RefreshKind {
+        let (next, kind) = try await service.refresher.refresh(cache, from: service.github, now: Date(), force: force, reuse: reuse)
         if kind != .reused {
             cache = next
             try save()
@@ -57,6 +57,32 @@ public final class LockedRepo {
         } catch {
             cache = before
             logger.warning("cache entry of #\(issue.number) not refreshed: \(error)")
+        }
+    }
+
+    /// Takes `issue` as a webhook delivery showed it, unless the cache already holds a newer state
+    /// of it (deliveries arrive out of order; the cache never moves backwards in time). Returns
+    /// the issue as the cache now holds it.
+    @discardableResult
+    public func absorb(_ issue: Issue) -> Issue {
+        if let cached = cache.issues[issue.number], let held = cached.updatedAt, let shown = issue.updatedAt, held > shown {
+            return cached
+        }
+        upsert(issue)
+        return cache.issues[issue.number] ?? issue
+    }
+
+    /// Drops issue `number` from the cache (deleted, or transferred to another repository) and
+    /// saves; a failed save is logged, the next full refresh drops it too.
+    public func forget(_ number: Int) {
+        guard cache.issues[number] != nil else { return }
+        let before = cache
+        cache.issues[number] = nil
+        do {
+            try save()
+        } catch {
+            cache = before
+            logger.warning("cache entry of #\(number) not removed: \(error)")
         }
     }
 
@@ -168,16 +194,36 @@ public final class LockedRepo {
         return await dispatch(live, actor: actor, isLive: true)
     }
 
+    // MARK: A webhook
+
+    /// What a webhook delivery said about one issue, in this session: the issue as GitHub sent it
+    /// goes into the cache (never older than what the cache holds), and when it is now eligible —
+    /// or is the trace of an interrupted dispatch — it is dispatched through the same `Dispatcher`
+    /// as a run, which re-reads it live first. A deleted or transferred issue leaves the cache.
+    /// nil when there was nothing to dispatch.
+    public func react(to payload: IssuesWebhookPayload, actor: String) async -> DispatchOutcome? {
+        guard !["deleted", "transferred"].contains(payload.action) else {
+            forget(payload.issue.number)
+            return nil
+        }
+        let current = absorb(payload.issue)
+        guard service.rules.classify(current).route != nil || isInterruptedDispatch(current) else { return nil }
+        let outcome = await dispatch(current, actor: actor)
+        saveNotes()
+        return outcome
+    }
+
     // MARK: A whole run
 
     /// Refresh, then finish interrupted dispatches and dispatch every eligible issue in order
-    /// (SPEC §6). Stops at the first failure unless `keepGoing`.
-    public func run(_ options: RunOptions, actor: String) async -> RepoRunReport {
+    /// (SPEC §6). Stops at the first failure unless `keepGoing`, and before the next dispatch once
+    /// `stopping` says so (a service shutting down).
+    public func run(_ options: RunOptions, actor: String, stopping: () -> Bool = { false }) async -> RepoRunReport {
         var report = RepoRunReport(repoName: service.repo.name)
         report.notice = notice
         let kind: RefreshKind
         do {
-            kind = try await refresh(force: options.forceRefresh)
+            kind = try await refresh(force: options.forceRefresh, reuse: options.reuseWindow)
             report.refresh = kind
         } catch {
             report.error = "\(error)"
@@ -200,6 +246,7 @@ public final class LockedRepo {
         let queue = report.conflicts.filter(isInterruptedDispatch).map { (issue: $0, needsBranch: false) }
             + eligible.map { (issue: $0.issue, needsBranch: DispatchPlanner.needsLinkedBranch($0.route)) }
         for (issue, needsBranch) in queue {
+            if stopping() { break }
             let outcome: DispatchOutcome
             switch (needsBranch, branches) {
             case let (true, .failure(error)):

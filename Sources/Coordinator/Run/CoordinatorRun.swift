@@ -8,11 +8,15 @@ public struct RunOptions: Sendable, Equatable {
     public var dryRun = false
     /// Continue after a failed dispatch; the run still fails at the end.
     public var keepGoing = false
+    /// Use the cache as is inside `duplicate_window_seconds` (false: always ask GitHub, which
+    /// costs one `304` when nothing changed).
+    public var reuseWindow = true
 
-    public init(forceRefresh: Bool = false, dryRun: Bool = false, keepGoing: Bool = false) {
+    public init(forceRefresh: Bool = false, dryRun: Bool = false, keepGoing: Bool = false, reuseWindow: Bool = true) {
         self.forceRefresh = forceRefresh
         self.dryRun = dryRun
         self.keepGoing = keepGoing
+        self.reuseWindow = reuseWindow
     }
 }
 

@@ -9,11 +9,14 @@ public final class Workspace: Sendable {
     public let config: CoordinatorConfig
     /// In file order.
     public let repos: [RepoService]
+    /// What every repository's GitHub client shares for the one token: rate limit, write slot.
+    public let githubState: GitHubTokenState
     private let http: ServiceHTTPClients
 
-    private init(config: CoordinatorConfig, repos: [RepoService], http: ServiceHTTPClients) {
+    private init(config: CoordinatorConfig, repos: [RepoService], githubState: GitHubTokenState, http: ServiceHTTPClients) {
         self.config = config
         self.repos = repos
+        self.githubState = githubState
         self.http = http
     }
 
@@ -43,7 +46,7 @@ public final class Workspace: Sendable {
                 planner: planner, refresher: refresher, github: github, jobs: jenkins,
                 rateLimit: { await github.rateLimit() }, logger: logger)
         }
-        return Workspace(config: config, repos: services, http: http)
+        return Workspace(config: config, repos: services, githubState: tokenState, http: http)
     }
 
     /// The repositories `--repo NAME …` selects, in file order (nil: all of them).

@@ -1,0 +1,77 @@
+import Foundation
+import TOMLKit
+
+/// `[serve]`: the always-on coordinator (`coordinator serve`). Every other command ignores it, so a
+/// config without the table stays valid; `serve` refuses to start without a webhook secret.
+public struct ServeSettings: Sendable, Equatable {
+    /// `webhook_secret` (`GITHUB_WEBHOOK_SECRET` wins): the secret GitHub signs deliveries with.
+    public var webhookSecret: Secret?
+    /// `poll_seconds`: the safety-net poll per repository (0 = webhooks only).
+    public var pollSeconds: Int = 300
+    /// `listen`: where the server binds, "HOST:PORT".
+    public var listen: ListenAddress = .init(host: "127.0.0.1", port: 8750)
+    /// `api_token` (`COORDINATOR_API_TOKEN` wins): bearer token for `/api/*`; nil turns it off.
+    public var apiToken: Secret?
+
+    public init() {}
+
+    /// `poll_seconds`: at most a day between two safety-net polls.
+    public static let pollBound = CoordinatorSettings.Bound(range: 0...86_400, unit: "seconds", upperMeaning: "one day")
+
+    /// A host and port to bind, parsed from "HOST:PORT" or "[IPv6]:PORT".
+    public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        /// nil unless `text` is HOST:PORT with a port from 0 to 65535 (0 = any free port).
+        public init?(parsing text: String) {
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            guard let colon = trimmed.lastIndex(of: ":") else { return nil }
+            var host = String(trimmed[..<colon])
+            let portText = trimmed[trimmed.index(after: colon)...]
+            guard !portText.isEmpty, portText.count <= 5, portText.allSatisfy({ $0.isASCII && $0.isNumber }), let port = Int(portText),
+                (0...65_535).contains(port)
+            else { return nil }
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            guard !host.isEmpty, !host.contains(where: { $0.isWhitespace || $0 == "/" }) else { return nil }
+            self.init(host: host, port: port)
+        }
+
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+}
+
+extension ConfigLoader {
+    /// Reads `[serve]` (absent: the defaults, no secret).
+    static func serveSettings(_ table: TOMLTable?, reader: SectionReader, environment env: (String) -> String?) throws -> ServeSettings {
+        var serve = ServeSettings()
+        let path = reader.path
+        if let secret = try env("GITHUB_WEBHOOK_SECRET") ?? reader.string(table, "serve", "webhook_secret"), !secret.isEmpty {
+            serve.webhookSecret = Secret(secret)
+        }
+        if let poll = try reader.int(table, "serve", "poll_seconds", ServeSettings.pollBound) {
+            serve.pollSeconds = poll
+        }
+        if let listen = try reader.string(table, "serve", "listen") {
+            guard let address = ServeSettings.ListenAddress(parsing: listen) else {
+                throw ConfigError.invalidValue(
+                    path: path, section: "serve", field: "listen",
+                    reason: "'\(listen)' is not HOST:PORT (e.g. \"127.0.0.1:8750\"; port 0 to 65535)")
+            }
+            serve.listen = address
+        }
+        if let token = try env("COORDINATOR_API_TOKEN") ?? reader.string(table, "serve", "api_token"), !token.isEmpty {
+            guard HeaderField.isValidValue(token) else {
+                // Never quoted: it is a secret.
+                throw ConfigError.invalidValue(path: path, section: "serve", field: "api_token", reason: "must be one line of printable characters")
+            }
+            serve.apiToken = Secret(token)
+        }
+        return serve
+    }
+}

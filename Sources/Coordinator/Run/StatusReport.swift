@@ -1,0 +1,84 @@
+import Foundation
+
+/// What `coordinator status` reports for one repository, from its cache and ledger only (no
+/// network): the one shape behind `status`, `status --json` and `serve`'s `/api/status`.
+public struct StatusReport: Encodable, Sendable {
+    public struct Eligible: Encodable, Sendable {
+        public var number: Int
+        public var title: String
+        public var pickupLabel: String
+        public var workflow: String
+    }
+
+    public struct Dispatch: Encodable, Sendable {
+        public var issue: Int
+        public var event: String
+        /// The ledger's last step in words: "started (found in Jenkins' queue)", …
+        public var state: String
+        public var time: String
+        public var by: String?
+        public var queueID: Int?
+        public var buildURL: String?
+    }
+
+    public var name: String
+    public var repository: String
+    public var cacheFile: String
+    public var cachedIssues: Int
+    public var lastChecked: String?
+    public var lastFullRefresh: String?
+    public var cacheAgeSeconds: Int?
+    public var notice: String?
+    public var eligible: [Eligible]
+    public var conflicts: [Int]
+    public var recentDispatches: [Dispatch]
+
+    /// The report of each of `services`, in order. Throws the first unreadable cache, prefixed
+    /// with its repository's name.
+    public static func of(_ services: [RepoService], now: Date = Date()) async throws -> [StatusReport] {
+        var reports: [StatusReport] = []
+        for service in services {
+            let state: RepoService.CachedState
+            do { state = try await service.readCache() } catch { throw StatusError(repo: service.repo.name, underlying: error) }
+            let issues = Array(state.cache.issues.values)
+            reports.append(StatusReport(
+                name: service.repo.name, repository: service.repo.repo.fullName, cacheFile: service.store.fileURL.path,
+                cachedIssues: issues.count,
+                lastChecked: state.cache.lastChecked.map(Timestamp.format),
+                lastFullRefresh: state.cache.lastFullRefresh.map(Timestamp.format),
+                cacheAgeSeconds: state.cache.lastChecked.map { Int(max(-1e9, min(1e12, now.timeIntervalSince($0)))) },
+                notice: state.notice,
+                eligible: service.rules.eligible(issues).map {
+                    .init(number: $0.issue.number, title: $0.issue.title, pickupLabel: $0.route.pickupLabel, workflow: $0.route.workflow.rawValue)
+                },
+                conflicts: service.rules.conflicts(issues).map(\.number),
+                recentDispatches: service.recentDispatches(limit: 5).map {
+                    .init(
+                        issue: $0.issue, event: $0.event.rawValue, state: $0.stepDescription, time: Timestamp.format($0.time), by: $0.by,
+                        queueID: $0.queueID, buildURL: $0.buildURL)
+                }))
+        }
+        return reports
+    }
+
+    /// A repository whose cache could not be read.
+    public struct StatusError: Error, CustomStringConvertible {
+        public var repo: String
+        public var underlying: any Error
+        public var description: String { "\(repo): \(underlying)" }
+    }
+}
+
+/// Pretty, sorted, snake_case JSON: every `--json` output and the service's API.
+public enum JSONText {
+    public static func data(_ value: some Encodable) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return try encoder.encode(value)
+    }
+
+    public static func encode(_ value: some Encodable) throws -> String {
+        String(decoding: try data(value), as: UTF8.self)
+    }
+}

@@ -17,6 +17,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
             DemoCommand.self,
             DoctorCommand.self,
             RunCommand.self,
+            ServeCommand.self,
             StatusCommand.self,
             DiffCommand.self,
             SyncCommand.self,

@@ -1,0 +1,144 @@
+import Coordinator
+import Foundation
+import Logging
+import Synchronization
+
+/// One repository's serial queue in `serve`: webhook events and safety-net polls are handled one
+/// after another, in one locked session per batch, so a cron run or a console on the same cache
+/// directory interleaves between batches and never inside one.
+///
+/// Events for one issue queued behind each other coalesce into the newest (by the issue's
+/// `updated_at`, then arrival), keeping the place and arrival time of the first: memory is bounded
+/// by the number of distinct issues waiting, however many deliveries arrive.
+final class RepoLane: Sendable {
+    let service: RepoService
+    private let state = Mutex(State())
+    private let wakes: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+
+    struct State {
+        var order: [Int] = []
+        var pending: [Int: Pending] = [:]
+        var pollWanted = false
+        var lastPoll: Date?
+        var lastError: String?
+        var stopping = false
+        /// Set while a batch is being handled.
+        var busySince: ContinuousClock.Instant?
+    }
+
+    struct Pending {
+        var event: IssueEvent
+        /// The first coalesced delivery's arrival: the latency runs from there.
+        var firstReceived: ContinuousClock.Instant
+    }
+
+    /// At most this many events per locked session, so a burst does not hold the lock for long.
+    static let batchLimit = 100
+
+    init(service: RepoService) {
+        self.service = service
+        (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    func submit(_ event: IssueEvent) {
+        let number = event.payload.issue.number
+        state.withLock { state in
+            if let held = state.pending[number] {
+                if Self.isNewer(event, than: held.event) { state.pending[number]?.event = event }
+            } else {
+                state.order.append(number)
+                state.pending[number] = Pending(event: event, firstReceived: event.receivedAt)
+            }
+        }
+        wake.yield()
+    }
+
+    func requestPoll() {
+        state.withLock { $0.pollWanted = true }
+        wake.yield()
+    }
+
+    /// Stops after the event being handled; what is still queued is left to the next start's poll.
+    func stop() {
+        state.withLock { $0.stopping = true }
+        wake.finish()
+    }
+
+    var isStopping: Bool { state.withLock { $0.stopping } }
+    var lastPoll: Date? { state.withLock { $0.lastPoll } }
+    var lastError: String? { state.withLock { $0.lastError } }
+    var queued: Int { state.withLock { $0.order.count } }
+    var busySince: ContinuousClock.Instant? { state.withLock { $0.busySince } }
+    /// Nothing queued, no poll asked for, no batch in hand.
+    var isIdle: Bool { state.withLock { $0.order.isEmpty && !$0.pollWanted && $0.busySince == nil } }
+
+    private static func isNewer(_ event: IssueEvent, than held: IssueEvent) -> Bool {
+        switch (event.payload.issue.updatedAt, held.payload.issue.updatedAt) {
+        case let (new?, old?): return new >= old
+        default: return true
+        }
+    }
+
+    private func take() -> (events: [Pending], poll: Bool) {
+        state.withLock { state in
+            guard !state.stopping else { return ([], false) }
+            let numbers = state.order.prefix(Self.batchLimit)
+            state.order.removeFirst(numbers.count)
+            let events = numbers.compactMap { state.pending.removeValue(forKey: $0) }
+            defer { state.pollWanted = false }
+            if !events.isEmpty || state.pollWanted { state.busySince = .now }
+            return (events, state.pollWanted)
+        }
+    }
+
+    /// Handles batches until stopped; `gate` bounds how many repositories work at once.
+    func work(gate: Gate, actor: String, monitor: (any ServeMonitor)?, logger: Logger) async {
+        for await _ in wakes {
+            while true {
+                let (events, poll) = take()
+                if events.isEmpty && !poll { break }
+                await gate.run { await self.handle(events, poll: poll, actor: actor, monitor: monitor, logger: logger) }
+            }
+        }
+    }
+
+    private func handle(_ events: [Pending], poll: Bool, actor: String, monitor: (any ServeMonitor)?, logger: Logger) async {
+        let repo = service.repo.name
+        defer { state.withLock { $0.busySince = nil } }
+        do {
+            try await service.withLock { locked in
+                for pending in events {
+                    if isStopping { break }
+                    let received = pending.firstReceived
+                    let outcome = await DispatchProbe.$jobRequested.withValue({ monitor?.webhookToJenkins(ContinuousClock.now - received) }) {
+                        await locked.react(to: pending.event.payload, actor: actor)
+                    }
+                    if let outcome {
+                        logger.info("webhook \(pending.event.delivery): \(outcome.summary)")
+                        monitor?.dispatched(repo: repo, outcome: outcome)
+                    }
+                }
+                guard poll, !isStopping else { return }
+                let report = await locked.run(RunOptions(keepGoing: true, reuseWindow: false), actor: actor, stopping: { self.isStopping })
+                for outcome in report.outcomes { monitor?.dispatched(repo: repo, outcome: outcome) }
+                if let error = report.error {
+                    state.withLock { $0.lastError = error }
+                    logger.error("poll of \(repo) failed: \(error)")
+                } else {
+                    state.withLock {
+                        $0.lastPoll = Date()
+                        $0.lastError = nil
+                    }
+                    monitor?.polled(repo: repo)
+                    logger.debug("poll of \(repo): \(report.refresh?.rawValue ?? "-"), \(report.outcomes.count) dispatches")
+                }
+            }
+        } catch {
+            // The lock or the cache could not be had: the events are lost to this process, and the
+            // next poll (which lists every change since the cursor) catches up.
+            state.withLock { $0.lastError = "\(error)" }
+            logger.error("\(repo): \(error)")
+        }
+    }
+}

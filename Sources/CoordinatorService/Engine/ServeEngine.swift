@@ -1,0 +1,137 @@
+import Coordinator
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The always-on coordinator: webhook events and safety-net polls, one serial lane per
+/// repository, every dispatch through the core's `LockedRepo` (lock, ledger, live re-read,
+/// Jenkins, labels, cache) exactly as `coordinator run` does.
+///
+/// Runs as a swift-service-lifecycle `Service`: it polls every repository at once on start (which
+/// also finishes what a killed process left in the ledger), then every `pollInterval`; on graceful
+/// shutdown it lets the event being handled finish and stops.
+public final class ServeEngine: Service, WebhookSink, ServiceStatus {
+    public let services: [RepoService]
+    private let lanes: [RepoLane]
+    /// Lower-cased "owner/name" → lane.
+    private let byFullName: [String: RepoLane]
+    private let pollInterval: Duration?
+    private let actor: String
+    private let monitor: (any ServeMonitor)?
+    private let logger: Logger
+    private let concurrency: Int
+    private let stallLimit: Duration
+    private let phase = Mutex(Phase.starting)
+
+    enum Phase: Equatable {
+        case starting, running, stopping
+        case failed(String)
+    }
+
+    /// - Parameters:
+    ///   - pollInterval: the safety-net poll per repository; nil = webhooks only (one poll at start).
+    ///   - concurrency: how many repositories are worked on at once.
+    ///   - stallLimit: a repository whose batch takes longer makes `/healthz` fail (a lock held
+    ///     elsewhere for that long, or a request that does not end).
+    public init(
+        services: [RepoService], pollInterval: Duration?, actor: String, monitor: (any ServeMonitor)? = nil,
+        concurrency: Int = 4, stallLimit: Duration = .seconds(600), logger: Logger
+    ) {
+        self.stallLimit = stallLimit
+        self.services = services
+        self.lanes = services.map(RepoLane.init)
+        var byFullName: [String: RepoLane] = [:]
+        for lane in lanes { byFullName[lane.service.repo.repo.fullName.lowercased()] = lane }
+        self.byFullName = byFullName
+        self.pollInterval = pollInterval
+        self.actor = actor
+        self.monitor = monitor
+        self.concurrency = concurrency
+        self.logger = logger
+    }
+
+    // MARK: WebhookSink
+
+    public func isConfigured(repository fullName: String) -> Bool {
+        byFullName[fullName.lowercased()] != nil
+    }
+
+    public func submit(_ event: IssueEvent) {
+        byFullName[event.payload.repositoryFullName.lowercased()]?.submit(event)
+    }
+
+    /// Asks every repository for a safety-net poll now.
+    public func pollAll() {
+        for lane in lanes { lane.requestPoll() }
+    }
+
+    // MARK: Service
+
+    public func run() async throws {
+        phase.withLock { $0 = .running }
+        let gate = Gate(permits: concurrency)
+        let (lanes, actor, monitor, logger, interval) = (self.lanes, self.actor, self.monitor, self.logger, self.pollInterval)
+        await withGracefulShutdownHandler {
+            // The start-up poll catches up with what happened while nobody listened; then one
+            // every `interval`. The timer is cancelled once the lanes are done; the lanes never
+            // are, so a dispatch in hand always finishes.
+            for lane in lanes { lane.requestPoll() }
+            let timer = Task {
+                guard let interval else { return }
+                while !Task.isCancelled {
+                    do { try await Task.sleep(for: interval) } catch { return }
+                    for lane in lanes { lane.requestPoll() }
+                }
+            }
+            await withTaskGroup(of: Void.self) { group in
+                for lane in lanes {
+                    group.addTask { await lane.work(gate: gate, actor: actor, monitor: monitor, logger: logger) }
+                }
+            }
+            timer.cancel()
+        } onGracefulShutdown: {
+            self.stop()
+        }
+        phase.withLock { if $0 != .stopping { $0 = .failed("the engine's loops ended") } }
+    }
+
+    /// Stops every lane after the event it is handling.
+    public func stop() {
+        phase.withLock { $0 = .stopping }
+        for lane in lanes { lane.stop() }
+    }
+
+    // MARK: ServiceStatus
+
+    public func healthProblem() async -> String? {
+        switch phase.withLock({ $0 }) {
+        case .starting: return "starting"
+        case .running:
+            let now = ContinuousClock.now
+            let stalled = lanes.compactMap { lane -> String? in
+                guard let since = lane.busySince, now - since > stallLimit else { return nil }
+                return "\(lane.service.repo.name): one batch has taken \((now - since).components.seconds) s (a lock held elsewhere, or a request that does not end)"
+            }
+            return stalled.isEmpty ? nil : stalled.joined(separator: "; ")
+        case .stopping: return "shutting down"
+        case let .failed(reason): return reason
+        }
+    }
+
+    public func statusJSON() async -> Data {
+        do {
+            return try JSONText.data(try await StatusReport.of(services))
+        } catch {
+            return (try? JSONText.data(["error": "\(error)"])) ?? Data()
+        }
+    }
+
+    /// Nothing queued or in hand in any repository.
+    public var isIdle: Bool { lanes.allSatisfy(\.isIdle) }
+
+    /// When each repository was last polled successfully (nil: not yet), and its last error.
+    public func pollState() -> [(repo: String, lastPoll: Date?, lastError: String?, queued: Int)] {
+        lanes.map { ($0.service.repo.name, $0.lastPoll, $0.lastError, $0.queued) }
+    }
+}

@@ -1,0 +1,11 @@
+import Coordinator
+
+/// What the engine reports as it works, for metrics (`ServiceMetrics`) and tests.
+public protocol ServeMonitor: Sendable {
+    /// A dispatch (from a webhook or a poll) ended with `outcome`.
+    func dispatched(repo: String, outcome: DispatchOutcome)
+    /// A safety-net poll of `repo` finished without error.
+    func polled(repo: String)
+    /// The time from a webhook's arrival to the Jenkins build request it led to.
+    func webhookToJenkins(_ latency: Duration)
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Coordinator
+import CoordinatorService
+import Foundation
+
+/// `coordinator serve`: the always-on coordinator. GitHub's `issues` webhooks trigger dispatches at
+/// once; a poll per repository every `[serve] poll_seconds` catches what webhooks miss.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run as a service: dispatch on GitHub webhooks within a second, poll as a safety net.",
+        discussion: """
+            Endpoints: POST /webhooks/github (GitHub's webhook, signed with [serve] webhook_secret), \
+            GET /healthz, GET /metrics (Prometheus), GET /api/status (with [serve] api_token). Stops \
+            cleanly on SIGTERM or SIGINT: stops accepting, lets the dispatch in hand finish (at most \
+            30 s), exits 0; the ledger holds anything left half-done for the next start.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .long, help: "HOST:PORT to listen on (default: [serve] listen, else 127.0.0.1:8750).")
+    var listen: String?
+
+    func validate() throws {
+        if let listen, ServeSettings.ListenAddress(parsing: listen) == nil {
+            throw ValidationError("--listen must be HOST:PORT with a port from 0 to 65535 (e.g. 127.0.0.1:8750), not '\(listen)'")
+        }
+    }
+
+    func run() async throws {
+        let config = try global.loadConfig()
+        guard let secret = config.serve.webhookSecret else {
+            throw CommandFailure(
+                "serve needs the webhook secret GitHub signs deliveries with: set [serve] webhook_secret in \(config.path), or GITHUB_WEBHOOK_SECRET")
+        }
+        let address = listen.flatMap(ServeSettings.ListenAddress.init(parsing:)) ?? config.serve.listen
+        let logger = global.makeLogger(label: "coordinator.serve")
+        let workspace = Workspace.open(config: config, logger: logger, logLevel: global.logLevel)
+        let daemon = await ServeDaemon(
+            workspace: workspace,
+            endpoint: ServiceEndpoint(host: address.host, port: address.port, webhookSecret: secret, apiToken: config.serve.apiToken),
+            pollInterval: config.serve.pollSeconds > 0 ? .seconds(config.serve.pollSeconds) : nil,
+            actor: Workspace.actor("serve"), signals: true, logger: logger)
+        let announce = Task {
+            guard let port = await daemon.port() else { return }
+            let bound = ServeSettings.ListenAddress(host: address.host, port: port)
+            let polling = config.serve.pollSeconds > 0 ? "a poll every \(config.serve.pollSeconds) s" : "no polling (webhooks only)"
+            logger.notice("serving on http://\(bound): POST /webhooks/github, GET /healthz, GET /metrics\(config.serve.apiToken == nil ? "" : ", GET /api/status"); \(config.repos.count) repositories, \(polling)")
+        }
+        do {
+            try await daemon.run()
+        } catch {
+            announce.cancel()
+            await workspace.shutdown()
+            throw CommandFailure("serve stopped: \(error)")
+        }
+        announce.cancel()
+        await workspace.shutdown()
+        logger.notice("serve stopped")
+    }
+}

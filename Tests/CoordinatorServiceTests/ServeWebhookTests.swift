@@ -1,0 +1,108 @@
+import Coordinator
+import CoordinatorService
+import Foundation
+import Sandbox
+import XCTest
+
+/// The whole daemon against the Sandbox's webhook sender, over real HTTP on 127.0.0.1: a label
+/// change in the Sandbox becomes a signed delivery, a dispatch, a label move and a cache update.
+final class ServeWebhookTests: XCTestCase {
+    private var harness: DaemonHarness?
+
+    override func tearDown() async throws {
+        await harness?.stop()
+        harness = nil
+    }
+
+    private static func unlabelled(_ count: Int) -> [Scenario.Issue] {
+        (1...count).map { Scenario.Issue(number: $0, title: "Issue \($0)", createdAt: "2026-11-20T08:00:00Z") }
+    }
+
+    func testARelabelBecomesExactlyOneBuildWithoutAnyPoll() async throws {
+        let h = try await DaemonHarness.start(issues: Self.unlabelled(3))
+        harness = h
+        let listingsAtStart = await h.server.requests().filter { $0.path.hasSuffix("/issues") }.count
+
+        _ = await h.server.setLabels(owner: "acme", repo: "demo", number: 3, labels: ["status-02:awaiting-planning", "bug"])
+
+        try await waitUntil("#3 dispatched", timeout: .seconds(10)) {
+            await h.base.labels(3) == ["bug", "status-03:planning"]
+        }
+        try await h.settle()
+        let builds = await h.base.builds()
+        XCTAssertEqual(builds.count, 1)
+        let cached = try await h.base.cachedLabels(3)
+        XCTAssertEqual(cached.map(Set.init), ["bug", "status-03:planning"])
+        let listings = await h.server.requests().filter { $0.path.hasSuffix("/issues") }.count
+        XCTAssertEqual(listings, listingsAtStart, "no listing: the delivery alone led to the dispatch")
+        XCTAssertEqual(h.metric("coordinator_dispatches_total", "repo=\"demo\",outcome=\"dispatched\""), 1)
+        XCTAssertGreaterThanOrEqual(h.metric("coordinator_webhook_deliveries_total", "result=\"accepted\"") ?? 0, 1)
+        XCTAssertEqual(h.metric("coordinator_webhook_to_jenkins_seconds_count"), 1, h.daemon.metrics.render())
+    }
+
+    func testForgedMissingAndWrongSecretSignaturesAreRefusedAndCounted() async throws {
+        for (name, secret) in [("wrong secret", "not-the-secret"), ("unsigned", nil)] {
+            let h = try await DaemonHarness.start(issues: Self.unlabelled(2), hookSecret: secret)
+            harness = h
+            _ = await h.server.setLabels(owner: "acme", repo: "demo", number: 1, labels: ["status-02:awaiting-planning"])
+            let settled = await h.server.waitForWebhookDeliveries(timeout: .seconds(10))
+            XCTAssertTrue(settled, name)
+            let answered = h.server.webhookDeliveries().map(\.outcome)
+            XCTAssertEqual(answered, [.answered(status: 401)], name)
+            XCTAssertEqual(h.metric("coordinator_webhook_deliveries_total", "result=\"bad_signature\""), 1, name)
+            let builds = await h.server.builds()
+            XCTAssertTrue(builds.isEmpty, name)
+            await h.stop()
+            harness = nil
+        }
+    }
+
+    func testAFourthOfTheDeliveriesLostAndEveryIssueIsStillDispatchedOnceByThePoll() async throws {
+        // 30 % of 200 relabels never arrive; the safety-net poll finds them.
+        let count = 200
+        let h = try await DaemonHarness.start(issues: Self.unlabelled(count), pollInterval: .seconds(2))
+        harness = h
+        h.server.injectWebhookFault(.drop(share: 0.3, seed: 42))
+        for number in 1...count {
+            _ = await h.server.setLabels(owner: "acme", repo: "demo", number: number, labels: ["status-02:awaiting-planning"])
+        }
+        try await waitUntil("every issue dispatched", timeout: .seconds(60)) {
+            await h.server.builds().count >= count
+        }
+        let settled = await h.server.waitForWebhookDeliveries(timeout: .seconds(10))
+        XCTAssertTrue(settled)
+        let dropped = h.server.webhookDeliveries().filter { if case .dropped = $0.outcome { true } else { false } }.count
+        XCTAssertGreaterThan(dropped, count / 5, "the fault dropped about 30 %")
+        // One more poll interval: nothing is dispatched twice.
+        let polled = h.daemon.engine.pollState().first?.lastPoll
+        try await waitUntil("another poll", timeout: .seconds(10)) { h.daemon.engine.pollState().first?.lastPoll != polled }
+        let builds = await h.base.builds()
+        XCTAssertEqual(builds.count, count)
+        XCTAssertEqual(Set(builds.compactMap { $0.parameters["COMMAND"] }).count, count, "one build per issue")
+        for number in 1...count {
+            let labels = await h.base.labels(number)
+            XCTAssertEqual(labels, ["status-03:planning"], "#\(number)")
+        }
+    }
+
+    func testHealthMetricsAndStatusOverHTTP() async throws {
+        let h = try await DaemonHarness.start(issues: Self.unlabelled(1), apiToken: "api-token-for-test")
+        harness = h
+        let client = HTTPProbe()
+        defer { client.shutdown() }
+        let health = try await client.get(h.url + "/healthz")
+        XCTAssertEqual(health.status, 200)
+        XCTAssertEqual(health.body.trimmingCharacters(in: .whitespacesAndNewlines), "ok")
+        let metrics = try await client.get(h.url + "/metrics")
+        XCTAssertTrue(metrics.body.contains("coordinator_seconds_since_last_poll{repo=\"demo\"}"), metrics.body)
+        let refused = try await client.get(h.url + "/api/status")
+        XCTAssertEqual(refused.status, 401)
+        let status = try await client.get(h.url + "/api/status", bearer: "api-token-for-test")
+        XCTAssertEqual(status.status, 200)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(status.body.utf8)) as? [[String: Any]])
+        XCTAssertEqual(json.first?["name"] as? String, "demo")
+        XCTAssertEqual(json.first?["cached_issues"] as? Int, 1)
+        XCTAssertFalse(status.body.contains(ServeHarness.token))
+
+    }
+}

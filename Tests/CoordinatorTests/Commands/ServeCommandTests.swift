@@ -1,0 +1,126 @@
+import Foundation
+import Sandbox
+import XCTest
+@testable import Coordinator
+
+/// `coordinator serve` as a separate process: real webhooks from the Sandbox over loopback, real
+/// signals, and cron runs on the same cache directory.
+final class ServeCommandTests: CommandTestCase {
+    static let webhookSecret = "e2e-webhook-secret-7f3a"
+
+    private func serveConfig(_ h: CommandHarness, poll: Int = 0) throws -> String {
+        h.addSecret(Self.webhookSecret)
+        return try writeStandardConfig(h) { config in
+            config.extra = "\n[serve]\nwebhook_secret = \"\(Self.webhookSecret)\"\npoll_seconds = \(poll)\nlisten = \"127.0.0.1:0\"\n"
+        }
+    }
+
+    /// Starts `serve` and waits for the port it announces.
+    private func launchServe(_ h: CommandHarness, config: String) async throws -> (LaunchedCommand, Int) {
+        let serve = try h.launch(["serve", "--config", config])
+        var port: Int?
+        try await waitUntil("serve announces its port", timeout: .seconds(30), detail: serve.stderrSoFar) {
+            if serve.isFinished { return true }
+            port = Self.announcedPort(in: serve.stderrSoFar)
+            return port != nil
+        }
+        guard let port else {
+            let result = await h.finish(serve, timeout: .seconds(5))
+            throw HarnessError("serve did not start: \(result)")
+        }
+        return (serve, port)
+    }
+
+    static func announcedPort(in log: String) -> Int? {
+        guard let range = log.range(of: "serving on http://127.0.0.1:") else { return nil }
+        return Int(log[range.upperBound...].prefix { $0.isNumber })
+    }
+
+    private func allExpectedDispatched(_ h: CommandHarness) async -> Bool {
+        for expected in Self.expectedDispatches {
+            guard await liveLabels(h, expected.repo, expected.issue)?.contains(expected.busy) == true else { return false }
+        }
+        return true
+    }
+
+    func testServeRefusesToStartWithoutAWebhookSecret() async throws {
+        let h = try await start()
+        let config = try writeStandardConfig(h)
+        let result = try await h.run(["serve", "--config", config], timeout: .seconds(30))
+        XCTAssertEqual(result.exitCode, 1, result.description)
+        XCTAssertTrue(result.stderr.contains("webhook_secret") && result.stderr.contains("GITHUB_WEBHOOK_SECRET"), result.stderr)
+        let builds = await h.server.builds()
+        XCTAssertTrue(builds.isEmpty)
+    }
+
+    func testABadListenAddressIsAUsageError() async throws {
+        let h = try await start()
+        let config = try serveConfig(h)
+        let result = try await h.run(["serve", "--config", config, "--listen", "127.0.0.1:70000"], timeout: .seconds(30))
+        XCTAssertEqual(result.exitCode, 2, result.description)
+        XCTAssertTrue(result.stderr.contains("--listen"), result.stderr)
+    }
+
+    func testSigtermDuringADispatchExitsZeroAndARestartStartsNoSecondJob() async throws {
+        let h = try await start()
+        let config = try serveConfig(h)
+        // The start-up poll's first Jenkins build request is held for 2 s: SIGTERM arrives during it.
+        await h.server.injectFault(.delay(milliseconds: 2_000, method: "POST", path: "buildWithParameters"))
+        let (serve, _) = try await launchServe(h, config: config)
+        try await waitUntil("the first build request reached Jenkins", timeout: .seconds(30)) {
+            await !h.server.requests().filter { $0.path.contains("buildWithParameters") }.isEmpty
+        }
+        serve.send(SIGTERM)
+        let stopped = await h.finish(serve, timeout: .seconds(40))
+        XCTAssertEqual(stopped.exitCode, 0, stopped.description)
+        XCTAssertNil(stopped.signal, stopped.description)
+        // The dispatch in hand (the held request) finished: every job started has its labels moved.
+        let afterStop = await buildCounts(h)
+        XCTAssertFalse(afterStop.isEmpty)
+        for expected in Self.expectedDispatches where afterStop[BuildKey(job: expected.repo.config.jobPath, issue: expected.issue)] != nil {
+            let labels = await liveLabels(h, expected.repo, expected.issue)
+            XCTAssertEqual(labels?.contains(expected.busy), true, "\(expected): \(String(describing: labels))")
+        }
+
+        let (again, _) = try await launchServe(h, config: config)
+        try await waitUntil("every eligible issue dispatched after the restart", timeout: .seconds(30)) {
+            await self.allExpectedDispatched(h)
+        }
+        again.send(SIGTERM)
+        let second = await h.finish(again, timeout: .seconds(40))
+        XCTAssertEqual(second.exitCode, 0, second.description)
+        let counts = await buildCounts(h)
+        XCTAssertEqual(counts.count, Self.expectedDispatches.count, "\(counts)")
+        XCTAssertTrue(counts.values.allSatisfy { $0 == 1 }, "one job per issue: \(counts)")
+    }
+
+    func testServeAndCronRunsOnOneCacheDirectoryNeverDuplicate() async throws {
+        let h = try await start()
+        let config = try serveConfig(h)
+        let (serve, port) = try await launchServe(h, config: config)
+        try h.server.addWebhook(url: "http://127.0.0.1:\(port)/webhooks/github", secret: Self.webhookSecret)
+        // Cron runs race serve's start-up poll for the same five issues...
+        let runs = try (0..<3).map { _ in try h.launch(["run", "--all", "--keep-going", "--config", config]) }
+        // ...and a human makes alpha #8 and beta.tools #1's neighbour eligible meanwhile.
+        _ = await h.server.setLabels(owner: "acme", repo: "alpha", number: 8, labels: [Self.p02])
+        for run in runs {
+            let result = await h.finish(run, timeout: .seconds(60))
+            XCTAssertTrue([0, 1].contains(result.exitCode), result.description)
+        }
+        try await waitUntil("alpha #8 dispatched by the webhook", timeout: .seconds(30)) {
+            await self.liveLabels(h, Self.alpha.key, 8) == [Self.b03]
+        }
+        try await waitUntil("every eligible issue dispatched", timeout: .seconds(30)) { await self.allExpectedDispatched(h) }
+        let settled = await h.server.waitForWebhookDeliveries(timeout: .seconds(10))
+        XCTAssertTrue(settled)
+        serve.send(SIGTERM)
+        let stopped = await h.finish(serve, timeout: .seconds(40))
+        XCTAssertEqual(stopped.exitCode, 0, stopped.description)
+
+        let counts = await buildCounts(h)
+        XCTAssertEqual(counts.count, Self.expectedDispatches.count + 1, "\(counts)")
+        XCTAssertTrue(counts.values.allSatisfy { $0 == 1 }, "one job per issue across serve and cron: \(counts)")
+        let delivered = h.server.webhookDeliveries()
+        XCTAssertFalse(delivered.isEmpty)
+    }
+}

@@ -104,6 +104,35 @@ final class ConsoleEndToEndTests: XCTestCase {
         XCTAssertFalse(screen.contains("┌─ Repos"), screen)
     }
 
+    func testDemoWithServeShowsAHumansRelabelDispatchedWithinSeconds() async throws {
+        let binary = Self.packageRoot.appendingPathComponent(".build/debug/coordinator").path
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: binary), "build the package first: \(binary)")
+        let port = try Self.freePort()
+        let command = "env LANG=C.UTF-8 TERM=xterm-256color \(binary) demo --serve --port \(port) --workdir \(workdir); echo \"demo exit status $?\"; sleep 600"
+        try tmux("new-session", "-d", "-x", "160", "-y", "40", command)
+        var screen = try await waitFor("serve in the header") { $0.contains("serve http://127.0.0.1:") && $0.components(separatedBy: "updated ").count > 3 }
+
+        // A human moves one triaged issue to a pickup label, as GitHub's web page would.
+        let moved = try await sandboxJSON(port, "/_sandbox/relabel", method: "POST", body: #"{"repo":"acme/mcp_coder","number":112}"#)
+        let number = try XCTUnwrap((moved as? [String: Any])?["number"] as? Int)
+        XCTAssertEqual(number, 112)
+        try keys("v", "v")
+        screen = try await waitFor("#112 busy, in the cache and live, without a key pressed") { screen in
+            screen.contains("view: all") && screen.split(separator: "\n").contains { line in
+                line.contains("#112") && line.components(separatedBy: "03:planning").count == 3
+            }
+        }
+        let builds = try await sandboxJSON(port, "/_sandbox/builds") as? [[String: Any]] ?? []
+        let for112 = builds.filter { (($0["parameters"] as? [String: String])?["COMMAND"] ?? "").contains("create-plan 112 ") }
+        XCTAssertEqual(for112.count, 1, "\(builds)")
+        let deliveries = try await sandboxJSON(port, "/_sandbox/webhooks/deliveries") as? [[String: Any]] ?? []
+        XCTAssertTrue(deliveries.contains { $0["issue"] as? Int == 112 && $0["http_status"] as? Int == 202 }, "\(deliveries)")
+
+        try keys("q")
+        screen = try await waitFor("the exit message") { $0.contains("demo exit status") }
+        XCTAssertTrue(screen.contains("demo exit status 0"), screen)
+    }
+
     func testWithoutATerminalTheConsoleRefusesWithExitCode2() throws {
         let binary = Self.packageRoot.appendingPathComponent(".build/debug/coordinator").path
         var environment = ProcessInfo.processInfo.environment
@@ -184,9 +213,11 @@ final class ConsoleEndToEndTests: XCTestCase {
         return screen
     }
 
-    private func sandboxJSON(_ port: Int, _ path: String) async throws -> Any {
-        let url = URL(string: "http://127.0.0.1:\(port)\(path)")!
-        let (data, _) = try await URLSession.shared.data(from: url)
+    private func sandboxJSON(_ port: Int, _ path: String, method: String = "GET", body: String? = nil) async throws -> Any {
+        var request = URLRequest(url: try XCTUnwrap(URL(string: "http://127.0.0.1:\(port)\(path)")))
+        request.httpMethod = method
+        request.httpBody = body.map { Data($0.utf8) }
+        let (data, _) = try await URLSession.shared.data(for: request)
         return try JSONSerialization.jsonObject(with: data)
     }
 

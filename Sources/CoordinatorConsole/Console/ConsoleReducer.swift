@@ -29,7 +29,14 @@ public func reduce(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
             return []
         }
         state.lastAutoRefresh = now
-        return state.repos.map(\.name).flatMap { state.startRefresh($0) }
+        // The cache is read again too: a `serve` or a cron run sharing the cache directory may have
+        // written it since (reading it writes nothing).
+        return state.repos.map(\.name).flatMap { repo -> [ConsoleEffect] in
+            let refresh = state.startRefresh(repo)
+            guard !refresh.isEmpty else { return [] }
+            state.beginTask(TaskKey(.loadCache, repo: repo), "reading \(repo) cache")
+            return refresh + [.loadCache(repo: repo)]
+        }
 
     case let .cacheLoaded(repo, result):
         state.endTask(TaskKey(.loadCache, repo: repo))

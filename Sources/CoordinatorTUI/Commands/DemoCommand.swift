@@ -18,6 +18,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Keep the temporary directory after the console closes.")
     var keep = false
 
+    @Flag(name: .long, help: "Also run `serve` in-process, fed by the Sandbox's webhooks, while a simulated human relabels an issue every 15 s.")
+    var serve = false
+
     @OptionGroup var console: ConsoleOptions
 
     func validate() throws {
@@ -32,12 +35,25 @@ struct DemoCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure("the demo could not start: \(error)")
         }
+        var config = demo.config
+        var banner = "sandbox \(demo.sandboxURL)"
+        var service: DemoService?
+        if serve {
+            do {
+                service = try await DemoService.start(demo: demo)
+            } catch {
+                await demo.stop()
+                throw CommandFailure("the demo's serve could not start: \(error)")
+            }
+            // The console reads the cache and GitHub every 3 s, so serve's dispatches show up.
+            config.settings.consoleRefreshSeconds = 3
+            banner += " · serve http://127.0.0.1:\(service?.port ?? 0) · a human relabels an issue every 15 s"
+        }
         let exit = await ConsoleSession.run(
-            config: demo.config,
-            options: ConsoleSessionOptions(
-                readOnly: console.readOnly, color: console.color,
-                banner: "sandbox \(demo.sandboxURL)", logPath: demo.logPath),
+            config: config,
+            options: ConsoleSessionOptions(readOnly: console.readOnly, color: console.color, banner: banner, logPath: demo.logPath),
             logLevel: "INFO")
+        await service?.stop()
         await demo.stop()
         let kept = keep || workdir != nil
         if !kept { demo.removeFiles() }

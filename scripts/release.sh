@@ -55,7 +55,8 @@ if git rev-parse --git-dir >/dev/null 2>&1; then
     step "note: uncommitted changes in the working tree are not part of the release (it is built from HEAD)"
   src="$scratch/source"
   mkdir -p "$src"
-  GIT_INDEX_FILE="$scratch/source.index" git --work-tree="$src" read-tree -m -u HEAD ||
+  # --reset: an edit made inside the export is overwritten, never merged or refused.
+  GIT_INDEX_FILE="$scratch/source.index" git --work-tree="$src" read-tree --reset -u HEAD ||
     die "could not export HEAD to $src"
   # The dependency versions the working tree resolved (and tested), when it has them.
   if [ -f Package.resolved ]; then cp Package.resolved "$src/Package.resolved"; fi

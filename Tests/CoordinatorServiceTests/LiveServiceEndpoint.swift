@@ -36,7 +36,8 @@ final class LiveServiceEndpoint: Sendable {
     }
 
     static func start(
-        apiToken: String? = nil, configured: [String] = ["acme/widgets"], adjust: (inout ServiceEndpoint) -> Void = { _ in }
+        apiToken: String? = nil, configured: [String] = ["acme/widgets"], logger: Logger? = nil,
+        adjust: (inout ServiceEndpoint) -> Void = { _ in }
     ) async throws -> LiveServiceEndpoint {
         var endpoint = ServiceEndpoint(
             host: "127.0.0.1", port: 0, webhookSecret: Secret(secret), apiToken: apiToken.map(Secret.init))
@@ -44,9 +45,12 @@ final class LiveServiceEndpoint: Sendable {
         let sink = FakeWebhookSink(configured: configured)
         let status = FakeServiceStatus()
         let metrics = ServiceMetrics()
-        var logger = Logger(label: "service-endpoint-test")
-        // A cancelled or shut-down server reports at error level; not worth printing here.
-        logger.logLevel = .critical
+        let logger = logger ?? {
+            var quiet = Logger(label: "service-endpoint-test")
+            // A cancelled or shut-down server reports at error level; not worth printing here.
+            quiet.logLevel = .critical
+            return quiet
+        }()
         let (ports, portSink) = AsyncStream<Int>.makeStream()
         let application = endpoint.application(sink: sink, status: status, metrics: metrics, logger: logger) { port in
             portSink.yield(port)

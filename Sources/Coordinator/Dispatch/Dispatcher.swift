@@ -106,7 +106,7 @@ public struct Dispatcher {
         var start: JobStart
         var evidence = JobEvidence.answered
         do {
-            DispatchProbe.jobRequested?()
+            session.onJobRequested?()
             start = try await jobs.startJob(path: plan.jobPath, parameters: plan.parameters)
             do {
                 try record(.jobStarted, queueID: start.queueID, merged: start.merged)

@@ -17,6 +17,9 @@ public final class LockedRepo {
     public let ledger: LedgerBook
     /// Issues skipped for their linked branches, read once per session.
     public private(set) var skipNotes: SkipNotes
+    /// Called just before each Jenkins build request a dispatch of this session sends: `serve`
+    /// measures webhook-to-Jenkins latency with it.
+    public var onJobRequested: (@Sendable () -> Void)?
     private var logger: Logger { service.logger }
 
     init(service: RepoService) throws {

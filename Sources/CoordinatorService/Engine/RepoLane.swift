@@ -111,9 +111,9 @@ final class RepoLane: Sendable {
                 for pending in events {
                     if isStopping { break }
                     let received = pending.firstReceived
-                    let outcome = await DispatchProbe.$jobRequested.withValue({ monitor?.webhookToJenkins(ContinuousClock.now - received) }) {
-                        await locked.react(to: pending.event.payload, actor: actor)
-                    }
+                    locked.onJobRequested = { monitor?.webhookToJenkins(ContinuousClock.now - received) }
+                    let outcome = await locked.react(to: pending.event.payload, actor: actor)
+                    locked.onJobRequested = nil
                     if let outcome {
                         logger.info("webhook \(pending.event.delivery): \(outcome.summary)")
                         monitor?.dispatched(repo: repo, outcome: outcome)

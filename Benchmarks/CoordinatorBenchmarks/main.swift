@@ -5,7 +5,13 @@ import Foundation
 // eligible issues and comparing cache with live at N, and Python's json module on the same
 // N-issue file in the same run, which the cache budget is measured against. Run with:
 //   swift run -c release coordinator-benchmarks [issues] [iterations]     (defaults: 10000 20)
+//   swift run -c release coordinator-benchmarks serve [relabels]          (default: 1000)
 
+// `coordinator-benchmarks serve [relabels]` runs only serve's latency benchmark.
+if CommandLine.arguments.dropFirst().first == "serve" {
+    await runServeBenchmark(relabels: max(1, CommandLine.arguments.dropFirst(2).compactMap(Int.init).first ?? 1_000))
+    exit(0)
+}
 let arguments = CommandLine.arguments.dropFirst().compactMap(Int.init)
 let issueCount = max(1, arguments.first ?? 10_000)
 let iterations = max(1, arguments.dropFirst().first ?? 20)
@@ -166,3 +172,4 @@ if let ours = ourLoadSave, let python {
     print("cache load + save / Python load + dump: n/a (\(pythonMissing))")
 }
 runConsoleBenchmarks()
+await runServeBenchmark(relabels: 1_000)

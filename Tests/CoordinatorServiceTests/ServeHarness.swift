@@ -179,7 +179,7 @@ final class DaemonHarness: @unchecked Sendable {
         let running = Task { try await daemon.run() }
         guard let port = await daemon.port() else {
             await base.stop()
-            throw XCTSkip("the daemon did not start listening")
+            throw DaemonDidNotListen()
         }
         let hook = try base.server.addWebhook(url: "http://127.0.0.1:\(port)/webhooks/github", secret: hookSecret)
         let harness = DaemonHarness(base: base, daemon: daemon, port: port, hook: hook, running: running)
@@ -227,4 +227,9 @@ final class HTTPProbe: Sendable {
     func shutdown() {
         try? http.syncShutdown()
     }
+}
+
+/// The daemon stopped before it listened (the port was taken, say).
+struct DaemonDidNotListen: Error, CustomStringConvertible {
+    var description: String { "the daemon did not start listening" }
 }

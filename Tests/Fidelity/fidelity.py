@@ -113,6 +113,16 @@ def check_github(base_url, scenario, mutate):
            ["status-02:awaiting-planning", "🚀 launch"])
 
 
+def control(control_url, method, path, body=None):
+    """A call to the Sandbox's /_sandbox/ API; its JSON answer, or None for an empty one."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(control_url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        text = response.read()
+    return json.loads(text) if text else None
+
+
 def check_jenkins(url, scenario, control_url):
     users = scenario["jenkins"]["users"]
     bot = next(u for u in users if u.get("api_token"))
@@ -155,6 +165,21 @@ def check_jenkins(url, scenario, control_url):
     expect("build number", build.get("number"), number)
     got = {p["name"]: p["value"] for a in build.get("actions", []) for p in a.get("parameters", [])}
     expect("build parameters", got, parameters)
+    if control_url:
+        # The build runs for build_duration_ms; the control API ends it now as a failure, and
+        # python-jenkins then reads what Jenkins shows of a finished build.
+        ended = control(control_url, "POST", f"/jenkins/queue/{queue_id}/result", {"result": "FAILURE", "finish": True})
+        expect("control API ended the build", (ended["build_number"], ended["result"]), (number, "FAILURE"))
+        build = server.get_build_info(job, number)
+        expect("ended build result", build.get("result"), "FAILURE")
+        expect("ended build not building", build.get("building"), False)
+        if not isinstance(build.get("duration"), int) or build["duration"] < 0:
+            raise Mismatch(f"ended build duration is not a count of milliseconds: {build.get('duration')!r}")
+        if not isinstance(build.get("timestamp"), int) or abs(build["timestamp"] / 1000 - time.time()) > 600:
+            raise Mismatch(f"ended build timestamp is not epoch milliseconds of about now: {build.get('timestamp')!r}")
+        print("ok   ended build duration and timestamp in milliseconds")
+        expect("job's lastFailedBuild", server.get_job_info(job).get("lastFailedBuild", {}).get("number"), number)
+        expect("queue item still leads to the build", server.get_queue_item(queue_id)["executable"]["number"], number)
 
     people = [u for u in users if u.get("password")]
     if people and scenario["jenkins"].get("crumb"):

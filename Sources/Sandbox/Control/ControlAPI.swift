@@ -18,6 +18,7 @@ struct ControlAPI {
         "POST   /_sandbox/repos/{owner}/{repo}/issues/{n}/close",
         "POST   /_sandbox/repos/{owner}/{repo}/issues/{n}/reopen",
         "POST   /_sandbox/jenkins/queue/{id}/cancel",
+        "POST   /_sandbox/jenkins/queue/{id}/result               {\"result\":\"SUCCESS\"|\"UNSTABLE\"|\"FAILURE\"|\"NOT_BUILT\"|\"ABORTED\", \"finish\":true}",
         "GET    /_sandbox/faults",
         "POST   /_sandbox/faults                                  {\"method\",\"path\",\"count\", \"status\"|\"delay_ms\"|\"drop\"|\"lose_answer\"}",
         "DELETE /_sandbox/faults",
@@ -73,6 +74,8 @@ struct ControlAPI {
                 return Self.error(404, "no waiting queue item \(s[2])")
             }
             return OutgoingResponse(status: 204)
+        case ("POST", let s) where s.count == 4 && s[0] == "jenkins" && s[1] == "queue" && s[3] == "result":
+            return await buildResult(request, queueID: s[2])
         case (_, let s) where s.first == "webhooks":
             return await WebhookControlAPI(world: world).handle(request, segments: Array(s.dropFirst()))
         case ("POST", ["relabel"]):
@@ -142,6 +145,38 @@ struct ControlAPI {
         return .json(200, Self.json(result))
     }
 
+    /// `POST /_sandbox/jenkins/queue/{id}/result`: `{"result": R, "finish": B}`, at least one of them.
+    private func buildResult(_ request: IncomingRequest, queueID text: String) async -> OutgoingResponse {
+        let usage = "body must be {\"result\": one of \(SandboxBuildResult.spellings), \"finish\": true|false}, with a result or finish true"
+        guard let body = JSONValue.parse(request.body), case .object(let pairs) = body else { return Self.error(400, usage) }
+        var result: SandboxBuildResult?
+        var finish = false
+        for (key, value) in pairs {
+            switch (key, value) {
+            case ("result", .string(let name)):
+                guard let parsed = SandboxBuildResult(rawValue: name) else {
+                    return Self.error(400, "unknown result \"\(name)\": \(usage)")
+                }
+                result = parsed
+            case ("result", .null):
+                break
+            case ("finish", .bool(let flag)):
+                finish = flag
+            default:
+                return Self.error(400, "unexpected \"\(key)\": \(usage)")
+            }
+        }
+        guard result != nil || finish else { return Self.error(400, usage) }
+        guard let id = Int(text) else { return Self.error(404, "no queue item \(text)") }
+        switch await world.controlBuild(queueID: id, result: result, finish: finish) {
+        case .success(let build):
+            return .json(200, Self.json(build))
+        case .failure(let failure):
+            if case .unknownQueueItem = failure { return Self.error(404, failure.description) }
+            return Self.error(409, failure.description)
+        }
+    }
+
     // MARK: Encoding
 
     private static func strings(_ value: JSONValue?) -> [String]? {
@@ -173,6 +208,8 @@ struct ControlAPI {
             ("build_number", build.buildNumber.map(JSONValue.int) ?? .null),
             ("queued_at", .string(Timestamp.formatPrecise(build.queuedAt))),
             ("cancelled", .bool(build.cancelled)),
+            ("building", .bool(build.building)),
+            ("result", build.result.map { .string($0.rawValue) } ?? .null),
         ])
     }
 

@@ -12,9 +12,32 @@ struct JenkinsQueueItem: Sendable {
     var cancelledAt: Date?
     var buildNumber: Int?
     var startedAt: Date?
+    /// The result the build ends with (the scenario's `build_result` unless the control API set one).
+    var result: SandboxBuildResult
+    /// When the control API ended the build; otherwise it ends `build_duration_ms` after it started.
+    var endedAt: Date?
 
     /// When the item left the queue, by starting or by being cancelled.
     var leftAt: Date? { startedAt ?? cancelledAt }
+
+    /// When the build ends (or ended); nil while the item waits or when it was cancelled.
+    func endsAt(buildDuration: TimeInterval) -> Date? {
+        guard let startedAt else { return nil }
+        return endedAt ?? startedAt.addingTimeInterval(buildDuration)
+    }
+
+    /// A build that has started and not ended. One ended through the control API stays ended even
+    /// if the clock is later set back.
+    func isBuilding(now: Date, buildDuration: TimeInterval) -> Bool {
+        guard let startedAt, endedAt == nil else { return false }
+        return now < startedAt.addingTimeInterval(buildDuration)
+    }
+
+    /// The build's result as Jenkins reports it: nil until it ended.
+    func finalResult(now: Date, buildDuration: TimeInterval) -> SandboxBuildResult? {
+        guard startedAt != nil, !isBuilding(now: now, buildDuration: buildDuration) else { return nil }
+        return result
+    }
 
     var parameterMap: [String: String] {
         parameters.reduce(into: [:]) { $0[$1.0] = $1.1 }
@@ -22,10 +45,11 @@ struct JenkinsQueueItem: Sendable {
 
     var isWaiting: Bool { !cancelled && buildNumber == nil }
 
-    var asBuild: SandboxBuild {
+    func asBuild(now: Date, buildDuration: TimeInterval) -> SandboxBuild {
         SandboxBuild(
             jobPath: jobPath, parameters: parameterMap, queueID: id, buildNumber: buildNumber,
-            queuedAt: enqueuedAt, cancelled: cancelled
+            queuedAt: enqueuedAt, cancelled: cancelled, building: isBuilding(now: now, buildDuration: buildDuration),
+            result: finalResult(now: now, buildDuration: buildDuration)
         )
     }
 }

@@ -11,6 +11,8 @@ struct JenkinsService: Sendable {
     let startDelay: TimeInterval
     let buildDuration: TimeInterval
     let queueRetention: TimeInterval
+    /// What a build ends with unless the control API says otherwise.
+    let defaultResult: SandboxBuildResult
     var jobs: [String: Int]  // job path -> next build number
     var jobOrder: [String]
     /// Job path -> the names of its string parameters.
@@ -24,6 +26,7 @@ struct JenkinsService: Sendable {
         startDelay = TimeInterval(scenario.startDelayMs) / 1000
         buildDuration = TimeInterval(scenario.buildDurationMs) / 1000
         queueRetention = TimeInterval(scenario.queueRetentionMs) / 1000
+        defaultResult = SandboxBuildResult(rawValue: scenario.buildResult) ?? .success
         jobs = Dictionary(scenario.jobs.map { ($0.path, $0.nextBuildNumber) }, uniquingKeysWith: { a, _ in a })
         jobOrder = scenario.jobs.map(\.path)
         jobParameters = Dictionary(scenario.jobs.map { ($0.path, $0.parameters) }, uniquingKeysWith: { a, _ in a })
@@ -32,11 +35,46 @@ struct JenkinsService: Sendable {
     /// Starts every queue item whose delay has passed, in queue order, numbering builds per job.
     mutating func settle(now: Date) {
         for index in queue.indices where queue[index].isWaiting && queue[index].startsAt <= now {
-            let path = queue[index].jobPath
-            queue[index].buildNumber = jobs[path, default: 1]
-            queue[index].startedAt = queue[index].startsAt
-            jobs[path, default: 1] += 1
+            start(index, at: queue[index].startsAt)
         }
+    }
+
+    /// The item leaves the queue as the job's next build.
+    private mutating func start(_ index: Int, at time: Date) {
+        let path = queue[index].jobPath
+        queue[index].buildNumber = jobs[path, default: 1]
+        queue[index].startedAt = time
+        jobs[path, default: 1] += 1
+    }
+
+    /// What the control API does to a build: sets the result it ends with and, with `finish`,
+    /// ends it now — a waiting item first leaves the queue as a build, so it starts and ends at
+    /// once. A build that already ended keeps its result (asking for the same one, or for nothing
+    /// but `finish`, changes nothing); Jenkins never rewrites a finished build.
+    mutating func control(
+        queueID: Int, result: SandboxBuildResult?, finish: Bool, now: Date
+    ) -> Result<JenkinsQueueItem, SandboxBuildControlError> {
+        settle(now: now)
+        guard let index = queue.firstIndex(where: { $0.id == queueID }) else { return .failure(.unknownQueueItem(queueID)) }
+        if queue[index].cancelled { return .failure(.cancelled(queueID: queueID)) }
+        if let ended = queue[index].finalResult(now: now, buildDuration: buildDuration) {
+            if let result, result != ended { return .failure(.alreadyEnded(queueID: queueID, result: ended)) }
+            return .success(queue[index])
+        }
+        if let result { queue[index].result = result }
+        if finish {
+            if queue[index].isWaiting {
+                queue[index].startsAt = min(queue[index].startsAt, now)
+                start(index, at: now)
+            }
+            // Never before the start, even with the clock set back since.
+            queue[index].endedAt = max(now, queue[index].startedAt ?? now)
+        }
+        return .success(queue[index])
+    }
+
+    func builds(now: Date) -> [SandboxBuild] {
+        queue.map { $0.asBuild(now: now, buildDuration: buildDuration) }
     }
 
     func crumb(for user: String) -> String {
@@ -156,12 +194,13 @@ struct JenkinsService: Sendable {
             let deep = request.queryValue("tree") != nil
             return Self.answer(jobJSON(path, base: base, now: now, deepBuilds: deep), to: request)
         case ("GET", let t) where t.count == 3 && t[1] == "api" && t[2] == "json":
-            let build: JenkinsQueueItem? = switch t[0] {
-            case "lastBuild": queue.last { $0.jobPath == path && $0.buildNumber != nil }
-            default: Int(t[0]).flatMap { n in queue.first { $0.jobPath == path && $0.buildNumber == n } }
+            // A build stays here after its queue item is forgotten, as in Jenkins.
+            let build: JenkinsQueueItem? = switch Int(t[0]) {
+            case let n?: queue.first { $0.jobPath == path && $0.buildNumber == n }
+            case nil: permalink(t[0], of: path, now: now)
             }
             guard let build else { return Self.page(404, "Not Found") }
-            return .json(200, buildJSON(build, base: base, now: now))
+            return Self.answer(buildJSON(build, base: base, now: now), to: request)
         default:
             return Self.page(method == "GET" ? 404 : 405, method == "GET" ? "Not Found" : "Method not allowed")
         }
@@ -180,7 +219,7 @@ struct JenkinsService: Sendable {
         }
         let item = JenkinsQueueItem(
             id: nextQueueID, jobPath: path, parameters: parameters, enqueuedAt: now,
-            startsAt: now.addingTimeInterval(startDelay)
+            startsAt: now.addingTimeInterval(startDelay), result: defaultResult
         )
         nextQueueID += 1
         queue.append(item)
@@ -206,12 +245,12 @@ struct JenkinsService: Sendable {
         ])
     }
 
-    private func taskJSON(_ path: String, base: String) -> JSONValue {
+    private func taskJSON(_ path: String, base: String, now: Date) -> JSONValue {
         .object([
             ("_class", .string("hudson.model.FreeStyleProject")),
             ("name", .string(String(path.split(separator: "/").last ?? ""))),
             ("url", .string(Self.jobURL(path, base: base))),
-            ("color", .string("blue")),
+            ("color", .string(color(of: path, now: now))),
         ])
     }
 
@@ -225,7 +264,7 @@ struct JenkinsService: Sendable {
             ("inQueueSince", .int(Timestamp.milliseconds(item.enqueuedAt))),
             ("params", .string(item.parameters.map { "\n\($0.0)=\($0.1)" }.joined())),
             ("stuck", .bool(false)),
-            ("task", taskJSON(item.jobPath, base: base)),
+            ("task", taskJSON(item.jobPath, base: base, now: now)),
             ("url", .string("queue/item/\(item.id)/")),
             ("why", item.isWaiting ? .string("Waiting for next available executor") : .null),
             ("cancelled", .bool(item.cancelled)),
@@ -244,25 +283,68 @@ struct JenkinsService: Sendable {
         return .object(fields)
     }
 
+    /// A build as `/job/…/N/api/json` shows it: `building` until it ends, then `result` and the
+    /// `duration` it took (ms; 0 while building, as Jenkins reports it).
     private func buildJSON(_ item: JenkinsQueueItem, base: String, now: Date) -> JSONValue {
         let number = item.buildNumber ?? 0
         let started = item.startedAt ?? item.startsAt
-        let building = now < started.addingTimeInterval(buildDuration)
+        let result = item.finalResult(now: now, buildDuration: buildDuration)
+        let ended = item.endsAt(buildDuration: buildDuration) ?? started
         let leaf = item.jobPath.split(separator: "/").joined(separator: " » ")
         return .object([
             ("_class", .string("hudson.model.FreeStyleBuild")),
             ("actions", .array([parametersAction(item)])),
-            ("building", .bool(building)),
+            ("building", .bool(result == nil)),
             ("displayName", .string("#\(number)")),
-            ("duration", .int(building ? 0 : Int(buildDuration * 1000))),
+            ("duration", .int(result == nil ? 0 : Timestamp.milliseconds(ended) - Timestamp.milliseconds(started))),
+            ("estimatedDuration", .int(Int(buildDuration * 1000))),
             ("fullDisplayName", .string("\(leaf) #\(number)")),
             ("id", .string(String(number))),
+            ("keepLog", .bool(false)),
             ("number", .int(number)),
             ("queueId", .int(item.id)),
-            ("result", building ? .null : .string("SUCCESS")),
+            ("result", result.map { .string($0.rawValue) } ?? .null),
             ("timestamp", .int(Timestamp.milliseconds(started))),
             ("url", .string(Self.jobURL(item.jobPath, base: base) + "\(number)/")),
         ])
+    }
+
+    /// A job's builds, newest first.
+    private func builds(of path: String) -> [JenkinsQueueItem] {
+        queue.filter { $0.jobPath == path && $0.buildNumber != nil }.sorted { ($0.buildNumber ?? 0) > ($1.buildNumber ?? 0) }
+    }
+
+    /// Jenkins' permalinks (`/job/X/lastFailedBuild/`): which of a job's builds each one names,
+    /// given the build's result (nil while it runs).
+    private static let permalinks: [(name: String, matches: @Sendable (SandboxBuildResult?) -> Bool)] = [
+        ("lastBuild", { _ in true }),
+        ("lastCompletedBuild", { $0 != nil }),
+        ("lastSuccessfulBuild", { $0 == .success || $0 == .unstable }),
+        ("lastStableBuild", { $0 == .success }),
+        ("lastUnstableBuild", { $0 == .unstable }),
+        ("lastFailedBuild", { $0 == .failure }),
+        ("lastUnsuccessfulBuild", { $0 != nil && $0 != .success }),
+    ]
+
+    private func permalink(_ name: String, of path: String, now: Date) -> JenkinsQueueItem? {
+        guard let link = Self.permalinks.first(where: { $0.name == name }) else { return nil }
+        return builds(of: path).first { link.matches($0.finalResult(now: now, buildDuration: buildDuration)) }
+    }
+
+    /// The ball colour Jenkins gives a job: its last finished build's result (`blue`, `yellow`,
+    /// `red`, `aborted`, `notbuilt`), with `_anime` while a build runs.
+    private func color(of path: String, now: Date) -> String {
+        let all = builds(of: path)
+        let last = all.lazy.compactMap { $0.finalResult(now: now, buildDuration: self.buildDuration) }.first
+        let base = switch last {
+        case .success?: "blue"
+        case .unstable?: "yellow"
+        case .failure?: "red"
+        case .aborted?: "aborted"
+        case .notBuilt?, nil: "notbuilt"
+        }
+        let running = all.contains { $0.isBuilding(now: now, buildDuration: buildDuration) }
+        return running ? base + "_anime" : base
     }
 
     /// `value` as JSON, cut down to the request's `tree=` when it has one (`400` for a bad tree).
@@ -273,7 +355,7 @@ struct JenkinsService: Sendable {
     }
 
     private func jobJSON(_ path: String, base: String, now: Date, deepBuilds: Bool = false) -> JSONValue {
-        let builds = queue.filter { $0.jobPath == path && $0.buildNumber != nil }.sorted { ($0.buildNumber ?? 0) > ($1.buildNumber ?? 0) }
+        let builds = builds(of: path)
         let waiting = queue.first { $0.jobPath == path && $0.isWaiting }
         func ref(_ item: JenkinsQueueItem) -> JSONValue {
             .object([
@@ -282,20 +364,24 @@ struct JenkinsService: Sendable {
                 ("url", .string(Self.jobURL(path, base: base) + "\(item.buildNumber ?? 0)/")),
             ])
         }
-        return .object([
+        var fields: [(String, JSONValue)] = [
             ("_class", .string("hudson.model.FreeStyleProject")),
             ("name", .string(String(path.split(separator: "/").last ?? ""))),
             ("fullName", .string(path)),
             ("url", .string(Self.jobURL(path, base: base))),
             ("buildable", .bool(true)),
             ("builds", .array(builds.map { deepBuilds ? buildJSON($0, base: base, now: now) : ref($0) })),
-            ("color", .string("blue")),
+            ("color", .string(color(of: path, now: now))),
             ("inQueue", .bool(waiting != nil)),
             ("queueItem", waiting.map { .object([("id", .int($0.id))]) } ?? .null),
-            ("lastBuild", builds.first.map(ref) ?? .null),
-            ("nextBuildNumber", .int(jobs[path] ?? 1)),
-            ("property", .array(parametersProperty(path))),
-        ])
+        ]
+        for link in Self.permalinks {
+            let build: JenkinsQueueItem? = permalink(link.name, of: path, now: now)
+            fields.append((link.name, build.map(ref) ?? .null))
+        }
+        fields.append(("nextBuildNumber", .int(jobs[path] ?? 1)))
+        fields.append(("property", .array(parametersProperty(path))))
+        return .object(fields)
     }
 
     /// A parameterised job's `ParametersDefinitionProperty`; a job without parameters has none.

@@ -97,6 +97,9 @@ extension Scenario {
         for (key, value) in durations where !(0...Self.longestMilliseconds).contains(value) {
             throw fail("jenkins.\(key)", "must be from 0 to \(Self.longestMilliseconds) (one year)")
         }
+        if SandboxBuildResult(rawValue: jenkins.buildResult) == nil {
+            throw fail("jenkins.build_result", "\"\(jenkins.buildResult)\" is not one of \(SandboxBuildResult.spellings)")
+        }
     }
 
     /// The largest issue or build number: GitHub's GraphQL `Int` and Jenkins's build numbers are

@@ -210,8 +210,11 @@ public struct Scenario: Codable, Sendable, Equatable {
         public var crumb: Bool
         /// How long a queue item waits before it becomes a build.
         public var startDelayMs: Int
-        /// How long a build reports `building: true` before it finishes with `SUCCESS`.
+        /// How long a build reports `building: true` before it finishes with `buildResult`.
         public var buildDurationMs: Int
+        /// The result every build ends with unless the control API sets another: `SUCCESS`,
+        /// `UNSTABLE`, `FAILURE`, `NOT_BUILT` or `ABORTED` (see `SandboxBuildResult`).
+        public var buildResult: String
         /// How long `/queue/item/ID/api/json` still answers after the item left the queue
         /// (Jenkins forgets left items after about five minutes).
         public var queueRetentionMs: Int
@@ -219,12 +222,13 @@ public struct Scenario: Codable, Sendable, Equatable {
 
         public init(
             users: [User], crumb: Bool = false, startDelayMs: Int = 0, buildDurationMs: Int = 0,
-            queueRetentionMs: Int = 300_000, jobs: [Job]
+            queueRetentionMs: Int = 300_000, jobs: [Job], buildResult: String = SandboxBuildResult.success.rawValue
         ) {
             self.users = users
             self.crumb = crumb
             self.startDelayMs = startDelayMs
             self.buildDurationMs = buildDurationMs
+            self.buildResult = buildResult
             self.queueRetentionMs = queueRetentionMs
             self.jobs = jobs
         }
@@ -232,7 +236,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         enum CodingKeys: String, CodingKey {
             case users, crumb, jobs
             case startDelayMs = "start_delay_ms", buildDurationMs = "build_duration_ms"
-            case queueRetentionMs = "queue_retention_ms"
+            case queueRetentionMs = "queue_retention_ms", buildResult = "build_result"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -241,6 +245,7 @@ public struct Scenario: Codable, Sendable, Equatable {
             crumb = try c.decodeIfPresent(Bool.self, forKey: .crumb) ?? false
             startDelayMs = try c.decodeIfPresent(Int.self, forKey: .startDelayMs) ?? 0
             buildDurationMs = try c.decodeIfPresent(Int.self, forKey: .buildDurationMs) ?? 0
+            buildResult = try c.decodeIfPresent(String.self, forKey: .buildResult) ?? SandboxBuildResult.success.rawValue
             queueRetentionMs = try c.decodeIfPresent(Int.self, forKey: .queueRetentionMs) ?? 300_000
             jobs = try c.decode([Job].self, forKey: .jobs)
         }

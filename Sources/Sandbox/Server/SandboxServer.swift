@@ -157,6 +157,23 @@ public final class SandboxServer: Sendable {
     @discardableResult
     public func cancelQueueItem(_ id: Int) async -> Bool { await world.cancelQueueItem(id) }
 
+    /// Decides how a Jenkins build ends, as a tester or the demo would: `result` (nil keeps the one
+    /// it would end with, the scenario's `build_result`) and, with `finish`, ends it now — a build
+    /// still waiting in the queue starts and ends at once — instead of after `build_duration_ms`.
+    /// - Returns: the build as `builds()` shows it afterwards.
+    /// - Throws: `SandboxBuildControlError` for an unknown or cancelled queue item, or a build that
+    ///   already ended with another result.
+    @discardableResult
+    public func setBuildResult(queueID: Int, _ result: SandboxBuildResult?, finish: Bool = false) async throws -> SandboxBuild {
+        try await world.controlBuild(queueID: queueID, result: result, finish: finish).get()
+    }
+
+    /// Ends a build now with `result`: `setBuildResult(queueID:result, finish: true)`.
+    @discardableResult
+    public func finishBuild(queueID: Int, _ result: SandboxBuildResult) async throws -> SandboxBuild {
+        try await setBuildResult(queueID: queueID, result, finish: true)
+    }
+
     /// Shifts the simulated services' clock by `seconds` from the real one (negative = behind).
     /// Timestamps recorded while shifted keep their value when the offset changes again. The HTTP
     /// `Date` header always carries the real time.

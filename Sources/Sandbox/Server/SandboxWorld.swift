@@ -70,7 +70,14 @@ actor SandboxWorld {
 
     func builds() -> [SandboxBuild] {
         jenkins.settle(now: now())
-        return jenkins.queue.map(\.asBuild)
+        return jenkins.builds(now: now())
+    }
+
+    /// Sets the result a build ends with and, with `finish`, ends it now (see `JenkinsService.control`).
+    func controlBuild(queueID: Int, result: SandboxBuildResult?, finish: Bool) -> Result<SandboxBuild, SandboxBuildControlError> {
+        let time = now()
+        return jenkins.control(queueID: queueID, result: result, finish: finish, now: time)
+            .map { $0.asBuild(now: time, buildDuration: jenkins.buildDuration) }
     }
 
     func issue(owner: String, repo: String, number: Int) -> SandboxIssue? {

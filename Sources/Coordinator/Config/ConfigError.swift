@@ -12,6 +12,9 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     case unreadableLabelsFile(path: String, reason: String)
     case invalidLabelsFile(path: String, reason: String)
     case labelMappingMismatch(source: String, problems: [String])
+    /// `[coordinator.workflows]` in `path` does not fit the label set from `labelSource` (a labels
+    /// file, or the built-in set); each problem names its workflow and key.
+    case workflowMismatch(path: String, labelSource: String, problems: [String])
     /// `SSL_CERT_FILE` or `SSL_CERT_DIR` names something that holds no usable certificate.
     case unusableTLSEnvironment(variable: String, reason: String)
 
@@ -52,6 +55,12 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
             return "Labels file \(path) is not in the labels.json shape: \(reason)"
         case let .labelMappingMismatch(source, problems):
             return "The workflow mapping does not fit the label set from \(source): " + problems.joined(separator: "; ")
+        case let .workflowMismatch(path, labelSource, problems):
+            let fix = labelSource == ConfigLoader.builtInLabelSource
+                ? "set [coordinator] labels_file to a labels.json that defines the labels, or change the workflows"
+                : "change the workflows or the labels file"
+            return "Config \(path): the workflows do not fit the label set from \(labelSource): "
+                + problems.joined(separator: "; ") + " (\(fix))"
         case let .unusableTLSEnvironment(variable, reason):
             let wanted = variable == "SSL_CERT_DIR" ? "directories of PEM certificates (separated by ':')" : "a PEM CA bundle"
             return "\(variable): \(reason); point it to \(wanted), or unset it to trust the system store"

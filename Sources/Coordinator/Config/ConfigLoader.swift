@@ -2,7 +2,7 @@ import Foundation
 import TOMLKit
 
 /// Reads and validates the TOML configuration (SPEC §4). Everything is checked before anything is
-/// dispatched: all repos, the label set and the mapping.
+/// dispatched: all repos, the label set, the workflows (SPEC §11) and their command templates.
 public enum ConfigLoader {
     /// `--config PATH`, else `$COORDINATOR_CONFIG`, else `~/.mcp_coder/config.toml`.
     public static func resolvePath(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -103,6 +103,8 @@ public enum ConfigLoader {
             }
         }
 
+        let workflows = try workflowTable(coordinator?["workflows"], reader: reader, missing: &missing)
+
         let serve = try serveSettings(root["serve"]?.table, reader: reader, environment: env)
 
         var repos: [RepoConfig] = []
@@ -140,16 +142,14 @@ public enum ConfigLoader {
         if !missing.isEmpty { throw ConfigError.missingFields(path: path, missing: missing) }
         if repos.isEmpty { throw ConfigError.noRepositories(path: path) }
 
-        var rules = WorkflowRules()
+        var labels = LabelSet.standard
         if let labelsFile = settings.labelsFile {
-            rules.labels = try LabelSet.load(from: labelsFile)
+            labels = try LabelSet.load(from: labelsFile)
         }
-        try rules.mapping.validate(against: rules.labels, source: settings.labelsFile ?? "the built-in label set")
-        for key in settings.commandTemplates.keys where !ExecutorCommand.isValidTemplateKey(key) {
-            throw ConfigError.invalidValue(
-                path: path, section: "coordinator.command_templates", field: key,
-                reason: "keys are WORKFLOW.OS, e.g. \"implement.linux\" (workflows: create-plan, implement, create-pr; OS: linux, windows)")
-        }
+        let mapping = workflows.mapping(labels: labels)
+        try mapping.validate(against: labels, source: settings.labelsFile ?? builtInLabelSource, configPath: workflows.isConfigured ? path : nil)
+        let rules = WorkflowRules(labels: labels, mapping: mapping)
+        settings.commandTemplates = try commandTemplates(settings.commandTemplates, workflows: workflows, path: path)
         return CoordinatorConfig(
             path: path,
             github: GitHubSettings(token: Secret(token ?? ""), apiURL: (apiURL?.isEmpty == false) ? apiURL : nil, trust: trust.github),
@@ -222,6 +222,9 @@ public enum ConfigLoader {
         # cache_dir = "~/.mcp_coder/coordinator_cache"
         # labels_file = "/path/to/labels.json"
         # console_refresh_seconds = 0                # console: live refresh every N seconds (0 = off; at most a year)
+
+        # Workflows (default: create-pr, implement, create-plan as in README.md). A [coordinator.workflows.NAME]
+        # table replaces that set with the ones listed: see README.md, "Workflows".
 
         # coordinator serve: webhooks from GitHub, polling as a safety net (other commands ignore this table).
         # [serve]

@@ -69,7 +69,8 @@ public struct CoordinatorSettings: Sendable, Equatable {
     public var labelsFile: String?
     /// Console: seconds between automatic live refreshes (0 = off).
     public var consoleRefreshSeconds: Int = 0
-    /// Overrides of the executor command templates, keyed "WORKFLOW.OS" (e.g. "implement.linux").
+    /// Overrides of the executor command templates, keyed "WORKFLOW.OS" (e.g. "implement.linux"):
+    /// `[coordinator.command_templates]` and every workflow's `command.OS`, checked at load.
     public var commandTemplates: [String: String] = [:]
 
     public init(cacheDirectory: String) {

@@ -1,9 +1,11 @@
 /// The shell (Linux) or batch (Windows) script sent to the executor job as `COMMAND`.
 ///
-/// Templates are data: one per workflow and OS, overridable under `[coordinator.command_templates]`
-/// with keys like `"implement.linux"`. Placeholders: `{branch}`, `{issue}`, `{log_level}`,
-/// `{workflow}`.
+/// Templates are data: one per workflow and OS, set by a workflow's `command.linux` /
+/// `command.windows` or under `[coordinator.command_templates]` with keys like `"implement.linux"`;
+/// every workflow without one gets the built-in template, which runs `{workflow}`. Placeholders:
+/// `{branch}`, `{issue}`, `{log_level}`, `{workflow}`.
 public struct ExecutorCommand: Sendable, Equatable {
+    /// Templates by "WORKFLOW.OS" key.
     public var overrides: [String: String]
 
     public init(overrides: [String: String] = [:]) {
@@ -13,10 +15,36 @@ public struct ExecutorCommand: Sendable, Equatable {
     /// The environment check `coordinator test` runs; key `test.linux` / `test.windows`.
     public static let environmentCheckKey = "test"
 
-    static func isValidTemplateKey(_ key: String) -> Bool {
+    /// What a template may contain in braces; each is filled in by `render`.
+    public static let placeholders = ["{branch}", "{issue}", "{log_level}", "{workflow}"]
+
+    /// Whether `key` is "WORKFLOW.OS" for one of `workflows` (or the environment check) and an
+    /// executor OS.
+    static func isValidTemplateKey(_ key: String, workflows: Set<WorkflowName>) -> Bool {
         let parts = key.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, ExecutorOS(rawValue: String(parts[1])) != nil else { return false }
-        return WorkflowName(rawValue: String(parts[0])) != nil || parts[0] == environmentCheckKey
+        return workflows.contains(WorkflowName(rawValue: String(parts[0]))) || parts[0] == environmentCheckKey
+    }
+
+    /// The `{word}`s of `template` that are no placeholder, in order, each once: a typo such as
+    /// `{isue}` would otherwise reach the executor as it stands. `${word}` is the shell's own
+    /// expansion and is not one of ours.
+    static func unknownPlaceholders(in template: String) -> [String] {
+        var unknown: [String] = []
+        let characters = Array(template)
+        var index = 0
+        while index < characters.count {
+            defer { index += 1 }
+            guard characters[index] == "{", index == 0 || characters[index - 1] != "$" else { continue }
+            var end = index + 1
+            while end < characters.count, characters[end].isASCII, characters[end].isLetter || characters[end].isNumber || characters[end] == "_" || characters[end] == "-" {
+                end += 1
+            }
+            guard end > index + 1, end < characters.count, characters[end] == "}" else { continue }
+            let word = String(characters[index...end])
+            if !placeholders.contains(word), !unknown.contains(word) { unknown.append(word) }
+        }
+        return unknown
     }
 
     /// The command for `workflow` on `os`. `logLevel` is the executor's log level; an absent or

@@ -21,6 +21,8 @@ struct ConfigFile {
     var cacheDir: String
     var writeSpacingMs = 0
     var duplicateWindowSeconds: Int?
+    /// `[coordinator] labels_file`, written when set.
+    var labelsFile: String?
     var repos: [Repo]
     /// `[github] ca_file` and `[jenkins] ca_file`, written when set.
     var githubCAFile: String?
@@ -51,6 +53,7 @@ struct ConfigFile {
             "write_spacing_ms = \(writeSpacingMs)",
         ]
         if let window = duplicateWindowSeconds { lines.append("duplicate_window_seconds = \(window)") }
+        if let labelsFile { lines.append("labels_file = \(quote(labelsFile))") }
         for repo in repos {
             lines += [
                 "",

@@ -17,6 +17,7 @@ private final class LatencySamples: ServeMonitor, @unchecked Sendable {
     var all: [Duration] { lock.withLock { samples } }
     func dispatched(repo: String, outcome: DispatchOutcome) {}
     func polled(repo: String) {}
+    func surveyed(repo: String, busy: [BusyIssue]) {}
     func webhookToJenkins(_ latency: Duration) { lock.withLock { samples.append(latency) } }
 }
 

@@ -4,7 +4,11 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-extension ServiceMetrics: ServeMonitor {}
+extension ServiceMetrics: ServeMonitor {
+    public func surveyed(repo: String, busy: [BusyIssue]) {
+        stuckIssues(repo: repo, count: busy.filter(\.isStuck).count)
+    }
+}
 
 /// `coordinator serve` assembled: the engine over a workspace's repositories, the HTTP endpoint,
 /// and the metrics both report to, run as one swift-service-lifecycle `ServiceGroup`. The one
@@ -85,6 +89,11 @@ private struct MonitorPair: ServeMonitor {
     func webhookToJenkins(_ latency: Duration) {
         first.webhookToJenkins(latency)
         second.webhookToJenkins(latency)
+    }
+
+    func surveyed(repo: String, busy: [BusyIssue]) {
+        first.surveyed(repo: repo, busy: busy)
+        second.surveyed(repo: repo, busy: busy)
     }
 }
 

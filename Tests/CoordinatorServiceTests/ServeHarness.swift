@@ -134,14 +134,17 @@ final class RecordingMonitor: ServeMonitor, @unchecked Sendable {
     private var _outcomes: [(repo: String, outcome: DispatchOutcome)] = []
     private var _polls: [String] = []
     private var _latencies: [Duration] = []
+    private var _surveys: [(repo: String, busy: [BusyIssue])] = []
 
     var outcomes: [(repo: String, outcome: DispatchOutcome)] { lock.withLock { _outcomes } }
     var polls: [String] { lock.withLock { _polls } }
     var latencies: [Duration] { lock.withLock { _latencies } }
+    var surveys: [(repo: String, busy: [BusyIssue])] { lock.withLock { _surveys } }
 
     func dispatched(repo: String, outcome: DispatchOutcome) { lock.withLock { _outcomes.append((repo, outcome)) } }
     func polled(repo: String) { lock.withLock { _polls.append(repo) } }
     func webhookToJenkins(_ latency: Duration) { lock.withLock { _latencies.append(latency) } }
+    func surveyed(repo: String, busy: [BusyIssue]) { lock.withLock { _surveys.append((repo, busy)) } }
 }
 
 /// The whole daemon (`ServeDaemon`: engine, HTTP endpoint, metrics) on 127.0.0.1:0 over a

@@ -3,8 +3,11 @@ import Logging
 @testable import Coordinator
 
 /// An in-memory GitHub for unit tests of pure-ish logic; HTTP behaviour is tested against the Sandbox.
-actor FakeGitHub: IssueSource, LabelWriter, BranchResolver {
+actor FakeGitHub: IssueSource, LabelWriter, BranchResolver, IssueEventReader {
     var issues: [Int: Issue] = [:]
+    /// Label history per issue, as GitHub's issue events list it.
+    var events: [Int: [IssueLabelEvent]] = [:]
+    var eventCalls = 0
     var branches: [Int: [String]] = [:]
     var listCalls: [(state: IssueStateFilter, since: Date?)] = []
     var failLists = false
@@ -21,6 +24,17 @@ actor FakeGitHub: IssueSource, LabelWriter, BranchResolver {
     func setFailLabelWrites(_ fail: Bool) { failLabelWrites = fail }
     func setBranches(_ number: Int, _ names: [String]) { branches[number] = names }
     func setServerDate(_ date: Date?) { serverDate = date }
+    func setEvents(_ number: Int, _ list: [IssueLabelEvent]) { events[number] = list }
+
+    nonisolated func labelEvents(issue number: Int) async throws -> [IssueLabelEvent] {
+        try await eventsOf(number)
+    }
+
+    private func eventsOf(_ number: Int) throws -> [IssueLabelEvent] {
+        eventCalls += 1
+        guard issues[number] != nil else { throw GitHubError.http(status: 404, url: "fake/\(number)/events", message: "Not Found") }
+        return events[number] ?? []
+    }
 
     nonisolated func listIssues(state: IssueStateFilter, since: Date?, validator: ListValidator?) async throws -> IssueListing {
         try await list(state: state, since: since)
@@ -101,6 +115,29 @@ actor FakeJenkins: JobStarter {
     func dropRequests(_ count: Int) { requestsToDrop = count }
     func setFindFailure(_ error: JenkinsError?) { findFailure = error }
 
+    /// Queue items Jenkins still knows, and builds by number (a missing number answers 404).
+    var queueItems: [Int: QueueItem] = [:]
+    var builds: [Int: JenkinsBuild] = [:]
+    /// Queue item id → build number, as the job's builds list shows it.
+    var buildsByQueueItem: [Int: Int] = [:]
+    var buildReads = 0
+    var queueReads = 0
+    func setQueueItem(_ item: QueueItem?, id: Int) { queueItems[id] = item }
+    func setBuild(_ build: JenkinsBuild?, number: Int, queueItem: Int? = nil) {
+        builds[number] = build
+        if let queueItem { buildsByQueueItem[queueItem] = number }
+    }
+
+    func build(path jobPath: String, number: Int) async throws -> JenkinsBuild? {
+        buildReads += 1
+        if let failure, case .transport = failure { throw failure }
+        return builds[number]
+    }
+
+    func buildNumber(path jobPath: String, queueItem id: Int) async throws -> Int? {
+        buildsByQueueItem[id]
+    }
+
     /// A job queued earlier by someone whose answer never got recorded.
     func seed(path: String, parameters: [JobParameter], at time: Date) {
         started.append((path, parameters))
@@ -129,7 +166,10 @@ actor FakeJenkins: JobStarter {
     }
 
     func queueItem(id: Int) async throws -> QueueItem {
-        throw JenkinsError.transport(url: "fake", message: "queue lookups are cosmetic")
+        queueReads += 1
+        if let item = queueItems[id] { return item }
+        if builds.isEmpty && queueItems.isEmpty { throw JenkinsError.transport(url: "fake", message: "queue lookups are cosmetic") }
+        throw JenkinsError.http(status: 404, url: "fake/queue/item/\(id)/api/json", message: "Not Found")
     }
 
     func findJob(_ query: JobQuery) async throws -> JobSighting? {

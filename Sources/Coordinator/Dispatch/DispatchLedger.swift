@@ -23,9 +23,22 @@ public enum LedgerEvent: String, Codable, Sendable, Equatable {
     case done
     /// Jenkins refused; nothing was changed.
     case failed
+    /// A note after the dispatch: the queue item became build `build_number` (recorded early,
+    /// because Jenkins forgets left queue items after about five minutes).
+    case buildStarted = "build_started"
+    /// A note after the dispatch: the build ended with `result` after `duration_ms`, or its queue
+    /// item was cancelled (`result` "CANCELLED"). Recorded once, so it is asked once.
+    case buildFinished = "build_finished"
+    /// An operator moved the busy label of the issue back to the pickup label or on to the
+    /// failure label (unstick); `message` names the move.
+    case reset
 
     /// The last step of a dispatch whose job may exist while its labels have not moved.
     var isUnfinished: Bool { [.intent, .answerLost, .jobStarted, .jobFound].contains(self) }
+
+    /// Notes about a dispatch's build, appended after its steps: they never change where the
+    /// dispatch itself stands.
+    public var isBuildNote: Bool { self == .buildStarted || self == .buildFinished }
 }
 
 /// One line of `NAME.dispatches.jsonl`.
@@ -53,12 +66,21 @@ public struct LedgerRecord: Codable, Sendable, Equatable {
     public var parameters: [JobParameter]?
     /// On `job_found`: where Jenkins showed the job.
     public var foundIn: JobSighting.Place?
+    /// On `build_started` / `build_finished`: the build number.
+    public var buildNumber: Int?
+    /// On `build_finished`: Jenkins' result (`SUCCESS`, `FAILURE`, `UNSTABLE`, `ABORTED`), or
+    /// `CANCELLED` for a cancelled queue item.
+    public var result: String?
+    /// On `build_finished`: how long the build ran, and when it ended (our clock).
+    public var durationMS: Int?
+    public var finishedAt: Date?
 
     public init(
         time: Date, dispatchID: String, issue: Int, pickup: String, busy: String, event: LedgerEvent,
         workflow: String? = nil, queueID: Int? = nil, merged: Bool? = nil, buildURL: String? = nil,
         by: String? = nil, message: String? = nil, issueUpdatedAt: Date? = nil,
-        jobPath: String? = nil, parameters: [JobParameter]? = nil, foundIn: JobSighting.Place? = nil
+        jobPath: String? = nil, parameters: [JobParameter]? = nil, foundIn: JobSighting.Place? = nil,
+        buildNumber: Int? = nil, result: String? = nil, durationMS: Int? = nil, finishedAt: Date? = nil
     ) {
         self.time = time
         self.dispatchID = dispatchID
@@ -76,6 +98,10 @@ public struct LedgerRecord: Codable, Sendable, Equatable {
         self.jobPath = jobPath
         self.parameters = parameters
         self.foundIn = foundIn
+        self.buildNumber = buildNumber
+        self.result = result
+        self.durationMS = durationMS
+        self.finishedAt = finishedAt
     }
 
     enum CodingKeys: String, CodingKey {
@@ -86,6 +112,10 @@ public struct LedgerRecord: Codable, Sendable, Equatable {
         case issueUpdatedAt = "issue_updated_at"
         case jobPath = "job_path"
         case foundIn = "found_in"
+        case buildNumber = "build_number"
+        case result
+        case durationMS = "duration_ms"
+        case finishedAt = "finished_at"
     }
 
     public init(from decoder: Decoder) throws {
@@ -110,6 +140,10 @@ public struct LedgerRecord: Codable, Sendable, Equatable {
         jobPath = try c.decodeIfPresent(String.self, forKey: .jobPath)
         parameters = try c.decodeIfPresent([JobParameter].self, forKey: .parameters)
         foundIn = try c.decodeIfPresent(JobSighting.Place.self, forKey: .foundIn)
+        buildNumber = try c.decodeIfPresent(Int.self, forKey: .buildNumber)
+        result = try c.decodeIfPresent(String.self, forKey: .result)
+        durationMS = try c.decodeIfPresent(Int.self, forKey: .durationMS)
+        finishedAt = (try c.decodeIfPresent(String.self, forKey: .finishedAt)).flatMap(Timestamp.parse)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -130,6 +164,10 @@ public struct LedgerRecord: Codable, Sendable, Equatable {
         try c.encodeIfPresent(jobPath, forKey: .jobPath)
         try c.encodeIfPresent(parameters, forKey: .parameters)
         try c.encodeIfPresent(foundIn, forKey: .foundIn)
+        try c.encodeIfPresent(buildNumber, forKey: .buildNumber)
+        try c.encodeIfPresent(result, forKey: .result)
+        try c.encodeIfPresent(durationMS, forKey: .durationMS)
+        try c.encodeIfPresent(finishedAt.map(Timestamp.format), forKey: .finishedAt)
     }
 }
 
@@ -155,6 +193,12 @@ extension LedgerRecord {
             return how.map { "done; started (\($0))" } ?? "done"
         case .failed:
             return "failed" + (message.map { ": \($0)" } ?? "")
+        case .buildStarted:
+            return "build #\(buildNumber.map(String.init) ?? "?") started"
+        case .buildFinished:
+            return "build " + (buildNumber.map { "#\($0) " } ?? "") + "ended: \((result ?? "unknown").lowercased())"
+        case .reset:
+            return "reset" + (message.map { ": \($0)" } ?? "")
         }
     }
 }
@@ -235,7 +279,8 @@ public final class LedgerBook {
     private func index(_ record: LedgerRecord) {
         records.append(record)
         byDispatch[record.dispatchID, default: []].append(record)
-        latest[Key(issue: record.issue, pickup: record.pickup)] = record.dispatchID
+        // A build note about an older dispatch must not hide a newer, unfinished one.
+        if !record.event.isBuildNote { latest[Key(issue: record.issue, pickup: record.pickup)] = record.dispatchID }
     }
 
     /// The dispatch of `issue` from `pickup` whose job may have started but whose label move is not
@@ -244,7 +289,7 @@ public final class LedgerBook {
     /// for the issue it is finished, never started again (see `Dispatcher.isInFlight`).
     public func unfinishedDispatch(issue: Int, pickup: String) -> [LedgerRecord]? {
         guard let id = latest[Key(issue: issue, pickup: pickup)], let lines = byDispatch[id],
-            let last = lines.last, last.event.isUnfinished
+            let last = lines.last(where: { !$0.event.isBuildNote }), last.event.isUnfinished
         else { return nil }
         return lines
     }
@@ -272,6 +317,15 @@ public final class LedgerBook {
         for record in records {
             if lastByID[record.dispatchID] == nil { order.append(record.dispatchID) }
             var merged = record
+            if record.event.isBuildNote, var previous = lastByID[record.dispatchID] {
+                // A build note adds to where the dispatch stands; it is not a step of it.
+                previous.buildNumber = record.buildNumber ?? previous.buildNumber
+                previous.result = record.result ?? previous.result
+                previous.durationMS = record.durationMS ?? previous.durationMS
+                previous.finishedAt = record.finishedAt ?? previous.finishedAt
+                lastByID[record.dispatchID] = previous
+                continue
+            }
             if let previous = lastByID[record.dispatchID] {
                 merged.queueID = record.queueID ?? previous.queueID
                 merged.buildURL = record.buildURL ?? previous.buildURL
@@ -279,6 +333,10 @@ public final class LedgerBook {
                 merged.workflow = record.workflow ?? previous.workflow
                 merged.merged = record.merged ?? previous.merged
                 merged.foundIn = record.foundIn ?? previous.foundIn
+                merged.buildNumber = record.buildNumber ?? previous.buildNumber
+                merged.result = record.result ?? previous.result
+                merged.durationMS = record.durationMS ?? previous.durationMS
+                merged.finishedAt = record.finishedAt ?? previous.finishedAt
             }
             lastByID[record.dispatchID] = merged
         }

@@ -14,7 +14,7 @@ import NIOHTTP1
 /// of its secondary rate limits.
 ///
 /// The `HTTPClient` is shared and owned by the caller (see `HTTPClientFactory.makeHTTPClient`).
-public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Sendable {
+public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, IssueEventReader, Sendable {
     let connection: GitHubConnection
     let apiBase: String
     private let graphQLURL: String
@@ -89,16 +89,10 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Senda
         var serverDate: Date?
         var firstETag: String?
         var pages = 0
-        var visited: Set<String> = []
+        var walk = PageWalk(limit: maxListPages)
         var nextURL: String? = firstURL
         while let url = nextURL {
-            guard visited.insert(url).inserted else {
-                throw GitHubError.malformed(url: url, message: "the Link header leads back to a page already read")
-            }
-            guard pages < maxListPages else {
-                throw GitHubError.malformed(
-                    url: url, message: "the Link header leads on past \(maxListPages) pages; a listing that long is not believed")
-            }
+            try walk.admit(url)
             let answer = try await connection.send(.GET, url: url, headers: pages == 0 ? conditional : [])
             if pages == 0 {
                 serverDate = answer.header("date").flatMap(Timestamp.parseHTTPDate)
@@ -110,13 +104,7 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Senda
             let payloads = try connection.decode([GitHubIssuePayload].self, from: answer, url: url)
             issues += payloads.filter { !$0.isPullRequest }.map(\.issue)
             pages += 1
-            nextURL = try answer.header("link").flatMap(LinkHeader.next).map { next in
-                // The token goes wherever the next page is; only follow links to the API we were given.
-                guard Self.sameOrigin(next, apiBase) else {
-                    throw GitHubError.malformed(url: url, message: "the next page is on another server: \(next)")
-                }
-                return next
-            }
+            nextURL = try nextPage(of: answer, url: url)
         }
 
         let newValidator = (pages == 1 ? firstETag : nil).map { ListValidator(url: firstURL, etag: $0) }
@@ -126,6 +114,51 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Senda
     /// Reads one issue (a pull request number answers too, as the pull request's issue view).
     public func issue(number: Int) async throws -> Issue {
         try await connection.json(GitHubIssuePayload.self, .GET, url: "\(repoPath)/issues/\(number)").issue
+    }
+
+    /// The page after `answer`, from its `Link` header. The token goes wherever the next page is:
+    /// only links to the API we were given are followed.
+    private func nextPage(of answer: HTTPAnswer, url: String) throws -> String? {
+        try answer.header("link").flatMap(LinkHeader.next).map { next in
+            guard Self.sameOrigin(next, apiBase) else {
+                throw GitHubError.malformed(url: url, message: "the next page is on another server: \(next)")
+            }
+            return next
+        }
+    }
+
+    /// The pages of one paginated read: none twice, and not more than `limit`.
+    private struct PageWalk {
+        var limit: Int
+        var visited: Set<String> = []
+
+        mutating func admit(_ url: String) throws {
+            guard visited.insert(url).inserted else {
+                throw GitHubError.malformed(url: url, message: "the Link header leads back to a page already read")
+            }
+            guard visited.count <= limit else {
+                throw GitHubError.malformed(
+                    url: url, message: "the Link header leads on past \(limit) pages; a listing that long is not believed")
+            }
+        }
+    }
+
+    // MARK: IssueEventReader
+
+    /// The `labeled` and `unlabeled` events of issue `number`, oldest first
+    /// (`GET /repos/{o}/{r}/issues/{n}/events`, every page).
+    public func labelEvents(issue number: Int) async throws -> [IssueLabelEvent] {
+        var events: [IssueLabelEvent] = []
+        var walk = PageWalk(limit: maxListPages)
+        var nextURL: String? = "\(repoPath)/issues/\(number)/events?per_page=100"
+        while let url = nextURL {
+            try walk.admit(url)
+            let answer = try await connection.send(.GET, url: url, headers: [])
+            let payloads = try connection.decode([GitHubIssueEventPayload?].self, from: answer, url: url)
+            events += payloads.compactMap { $0?.labelEvent }
+            nextURL = try nextPage(of: answer, url: url)
+        }
+        return events
     }
 
     // MARK: LabelWriter

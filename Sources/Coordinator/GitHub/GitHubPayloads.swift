@@ -78,3 +78,27 @@ struct GitHubUserPayload: Decodable {
 struct GitHubLabelsRequest: Encodable {
     var labels: [String]
 }
+
+/// One entry of `GET /repos/{o}/{r}/issues/{n}/events`. Only label events matter here; any other
+/// event, or a field of an unexpected shape, reads as "not a label event" rather than failing
+/// the whole list.
+struct GitHubIssueEventPayload: Decodable {
+    var labelEvent: IssueLabelEvent?
+
+    private enum Keys: String, CodingKey {
+        case event, label, actor
+        case createdAt = "created_at"
+    }
+
+    private struct Label: Decodable { var name: String }
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        let kind = (try? c.decodeIfPresent(String.self, forKey: .event)) ?? nil
+        let label = (try? c.decodeIfPresent(Label.self, forKey: .label)) ?? nil
+        let time = ((try? c.decodeIfPresent(String.self, forKey: .createdAt)) ?? nil).flatMap(Timestamp.parse)
+        let actor = ((try? c.decodeIfPresent(GitHubUserPayload.self, forKey: .actor)) ?? nil)?.login
+        guard let label, let time, let kind, let action = IssueLabelEvent.Action(rawValue: kind) else { return }
+        labelEvent = IssueLabelEvent(action: action, label: label.name, at: time, actor: actor)
+    }
+}

@@ -61,6 +61,31 @@ public protocol BranchResolver: Sendable {
     func linkedBranches(issues numbers: [Int]) async throws -> [Int: [String]]
 }
 
+/// One `labeled` or `unlabeled` event of an issue, as GitHub's issue events list it.
+public struct IssueLabelEvent: Sendable, Equatable {
+    public enum Action: String, Sendable, Equatable {
+        case labeled, unlabeled
+    }
+
+    public var action: Action
+    public var label: String
+    public var at: Date
+    public var actor: String?
+
+    public init(action: Action, label: String, at: Date, actor: String?) {
+        self.action = action
+        self.label = label
+        self.at = at
+        self.actor = actor
+    }
+}
+
+/// Reads an issue's label history: when a busy label came on, for issues we did not dispatch.
+public protocol IssueEventReader: Sendable {
+    /// The issue's `labeled` / `unlabeled` events, oldest first, every page.
+    func labelEvents(issue number: Int) async throws -> [IssueLabelEvent]
+}
+
 /// GitHub's rate-limit headers as last seen.
 public struct RateLimitSnapshot: Sendable, Equatable {
     public var limit: Int

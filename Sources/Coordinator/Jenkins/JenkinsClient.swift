@@ -117,6 +117,35 @@ public final class JenkinsClient: JobStarter, Sendable {
         return JobLookup.match(builds.payload.candidates(), query: query, skew: builds.skew)?.sighting
     }
 
+    public func build(path jobPath: String, number: Int) async throws -> JenkinsBuild? {
+        let url = serverURL + Self.jobURLPath(jobPath) + "/\(number)/api/json?tree=number,building,result,duration,timestamp"
+        let answer: (payload: BuildPayload, skew: TimeInterval)
+        do {
+            answer = try await getJSON(url, as: BuildPayload.self)
+        } catch let JenkinsError.http(status, _, _) where status == 404 {
+            return nil
+        }
+        let build = answer.payload
+        // Jenkins' milliseconds, bounded before any conversion: outside data never traps.
+        let duration = build.duration.flatMap { $0.isFinite && $0 >= 0 && $0 < 1e13 ? Int($0) : nil }
+        let started = build.timestamp.flatMap { $0.isFinite && $0 > 0 && $0 < 1e15 ? Date(timeIntervalSince1970: $0 / 1000 - answer.skew) : nil }
+        return JenkinsBuild(number: build.number ?? number, building: build.building ?? false, result: build.result, durationMS: duration, startedAt: started)
+    }
+
+    public func buildNumber(path jobPath: String, queueItem id: Int) async throws -> Int? {
+        let url = serverURL + Self.jobURLPath(jobPath) + "/api/json?tree=\(HTTPEncoding.queryComponent("builds[number,queueId]{0,50}"))"
+        let builds = try await getJSON(url, as: JobLookup.BuildsPayload.self).payload
+        return (builds.builds ?? []).compactMap { $0 }.first { $0.queueId == id }?.number
+    }
+
+    private struct BuildPayload: Decodable {
+        var number: Int?
+        var building: Bool?
+        var result: String?
+        var duration: Double?
+        var timestamp: Double?
+    }
+
     /// GETs and decodes `url`; `skew` is Jenkins' clock minus ours when it answered.
     func getJSON<Payload: Decodable>(_ url: String, as: Payload.Type) async throws -> (payload: Payload, skew: TimeInterval) {
         let answer = try await get(url)

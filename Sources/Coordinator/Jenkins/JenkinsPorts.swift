@@ -49,6 +49,32 @@ public protocol JobStarter: Sendable {
     /// `query.jobPath` with exactly `query.parameters`, created at or after `query.notBefore`
     /// (measured on Jenkins' clock), and not one of the excluded ones. `nil`: there is none.
     func findJob(_ query: JobQuery) async throws -> JobSighting?
+    /// Reads build `number` of `jobPath` (`GET …/job/A/job/B/N/api/json`); nil when Jenkins has no
+    /// such build (`404`). Built from the job path, never from a URL an answer gave, so the
+    /// credentials go nowhere but the configured server.
+    func build(path jobPath: String, number: Int) async throws -> JenkinsBuild?
+    /// The number of the build that queue item `id` became, looked up among the job's newest 50
+    /// builds (after Jenkins forgot the queue item); nil when none of them came from it.
+    func buildNumber(path jobPath: String, queueItem id: Int) async throws -> Int?
+}
+
+/// One build as `GET …/N/api/json` describes it.
+public struct JenkinsBuild: Sendable, Equatable {
+    public var number: Int
+    public var building: Bool
+    /// `SUCCESS`, `FAILURE`, `UNSTABLE`, `ABORTED`, `NOT_BUILT`; nil while building.
+    public var result: String?
+    public var durationMS: Int?
+    /// When the build started, converted to our clock.
+    public var startedAt: Date?
+
+    public init(number: Int, building: Bool, result: String?, durationMS: Int?, startedAt: Date?) {
+        self.number = number
+        self.building = building
+        self.result = result
+        self.durationMS = durationMS
+        self.startedAt = startedAt
+    }
 }
 
 /// What `JobStarter.findJob` looks for: the job one dispatch may have started.

@@ -5,7 +5,7 @@ import Logging
 /// Without the lock it reads: the cache, the live issues, the diff, a preview, a dry run. Every
 /// write — refresh, dispatch, recovery, sync — happens in a `LockedRepo` (`withLock`).
 public final class RepoService: Sendable {
-    public typealias GitHubPort = IssueSource & LabelWriter & BranchResolver
+    public typealias GitHubPort = IssueSource & LabelWriter & BranchResolver & IssueEventReader
 
     public let repo: RepoConfig
     public let rules: WorkflowRules
@@ -13,6 +13,8 @@ public final class RepoService: Sendable {
     public let ledger: DispatchLedger
     public let planner: DispatchPlanner
     public let refresher: CacheRefresher
+    /// When an issue that keeps a busy label counts as stuck (SPEC §10).
+    public let stuckRules: StuckRules
     let github: any GitHubPort
     let jobs: any JobStarter
     let timings: DispatchTimings
@@ -23,7 +25,7 @@ public final class RepoService: Sendable {
         repo: RepoConfig, rules: WorkflowRules, store: IssueCacheStore, planner: DispatchPlanner,
         refresher: CacheRefresher, github: any GitHubPort, jobs: any JobStarter,
         rateLimit: @escaping @Sendable () async -> RateLimitSnapshot? = { nil }, timings: DispatchTimings = .standard,
-        logger: Logger
+        stuckRules: StuckRules = StuckRules(), logger: Logger
     ) {
         self.repo = repo
         self.rules = rules
@@ -31,6 +33,7 @@ public final class RepoService: Sendable {
         self.ledger = DispatchLedger(url: store.ledgerURL)
         self.planner = planner
         self.refresher = refresher
+        self.stuckRules = stuckRules
         self.github = github
         self.jobs = jobs
         self.timings = timings

@@ -32,10 +32,13 @@ public struct StatusReport: Encodable, Sendable {
     public var eligible: [Eligible]
     public var conflicts: [Int]
     public var recentDispatches: [Dispatch]
+    /// Open issues carrying a busy label, with their builds and the stuck rules' verdict; absent
+    /// when the caller did not survey them.
+    public var busy: [BusyIssueReport]?
 
     /// The report of each of `services`, in order. Throws the first unreadable cache, prefixed
-    /// with its repository's name.
-    public static func of(_ services: [RepoService], now: Date = Date()) async throws -> [StatusReport] {
+    /// with its repository's name. `busy` holds the surveys (`BusyWatch`) by repository name.
+    public static func of(_ services: [RepoService], now: Date = Date(), busy: [String: [BusyIssue]] = [:]) async throws -> [StatusReport] {
         var reports: [StatusReport] = []
         for service in services {
             let state: RepoService.CachedState
@@ -56,7 +59,8 @@ public struct StatusReport: Encodable, Sendable {
                     .init(
                         issue: $0.issue, event: $0.event.rawValue, state: $0.stepDescription, time: Timestamp.format($0.time), by: $0.by,
                         queueID: $0.queueID, buildURL: $0.buildURL)
-                }))
+                },
+                busy: busy[service.repo.name].map { $0.map { BusyIssueReport($0, now: now) } }))
         }
         return reports
     }

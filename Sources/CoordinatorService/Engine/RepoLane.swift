@@ -12,6 +12,8 @@ import Synchronization
 /// by the number of distinct issues waiting, however many deliveries arrive.
 final class RepoLane: Sendable {
     let service: RepoService
+    /// The builds and busy times of this repository's busy issues, asked after each poll.
+    private let watch: BusyWatch
     private let state = Mutex(State())
     private let wakes: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
@@ -37,6 +39,7 @@ final class RepoLane: Sendable {
     static let batchLimit = 100
 
     init(service: RepoService) {
+        self.watch = BusyWatch(service: service)
         self.service = service
         (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
@@ -107,7 +110,7 @@ final class RepoLane: Sendable {
         let repo = service.repo.name
         defer { state.withLock { $0.busySince = nil } }
         do {
-            try await service.withLock { locked in
+            let polled: [Issue]? = try await service.withLock { locked in
                 for pending in events {
                     if isStopping { break }
                     let received = pending.firstReceived
@@ -119,7 +122,7 @@ final class RepoLane: Sendable {
                         monitor?.dispatched(repo: repo, outcome: outcome)
                     }
                 }
-                guard poll, !isStopping else { return }
+                guard poll, !isStopping else { return nil }
                 let report = await locked.run(RunOptions(keepGoing: true, reuseWindow: false), actor: actor, stopping: { self.isStopping })
                 for outcome in report.outcomes { monitor?.dispatched(repo: repo, outcome: outcome) }
                 if let error = report.error {
@@ -132,7 +135,13 @@ final class RepoLane: Sendable {
                     }
                     monitor?.polled(repo: repo)
                     logger.debug("poll of \(repo): \(report.refresh?.rawValue ?? "-"), \(report.outcomes.count) dispatches")
+                    return Array(locked.cache.issues.values)
                 }
+                return nil
+            }
+            // After the lock is released: the survey records build notes under it.
+            if let polled, !isStopping {
+                monitor?.surveyed(repo: repo, busy: await watch.survey(polled))
             }
         } catch {
             // The lock or the cache could not be had: the events are lost to this process, and the

@@ -8,4 +8,6 @@ public protocol ServeMonitor: Sendable {
     func polled(repo: String)
     /// The time from a webhook's arrival to the Jenkins build request it led to.
     func webhookToJenkins(_ latency: Duration)
+    /// After a poll: the issues of `repo` that carry a busy label, with the stuck ones flagged.
+    func surveyed(repo: String, busy: [BusyIssue])
 }

@@ -5,7 +5,7 @@ import Foundation
 /// `coordinator`: the operator console by default, headless subcommands for cron and scripts.
 ///
 /// Exit codes: 0 success, 1 a failure the user can act on (config, auth, a failed dispatch),
-/// 2 usage, 3 `diff` found the cache stale.
+/// 2 usage, 3 `diff` found the cache stale or `stuck` found stuck issues.
 @main
 struct CoordinatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,6 +19,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
             RunCommand.self,
             ServeCommand.self,
             StatusCommand.self,
+            StuckCommand.self,
+            UnstickCommand.self,
             DiffCommand.self,
             SyncCommand.self,
             TestCommand.self,

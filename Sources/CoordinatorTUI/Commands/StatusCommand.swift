@@ -6,7 +6,10 @@ import Foundation
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Per repository, from the caches only: eligible issues, conflicts, cache age, last dispatches.")
+        abstract: "Per repository, from the caches: eligible issues, conflicts, cache age, last dispatches, busy issues and their builds.",
+        discussion: """
+            Reads no GitHub issue list: everything comes from the caches and ledgers, except for             the issues the cache shows busy: the builds of our dispatches that have not ended are             asked of Jenkins, and GitHub's issue events say since when an issue we did not             dispatch has been busy.
+            """)
 
     @OptionGroup var global: GlobalOptions
 
@@ -15,9 +18,16 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var report: ReportOptions
 
     func run() async throws {
+        let now = Date()
         let statuses = try await global.withWorkspace { workspace in
             do {
-                return try await StatusReport.of(workspace.services(named: selection.names))
+                let services = try workspace.services(named: selection.names)
+                var busy: [String: [BusyIssue]] = [:]
+                for service in services {
+                    guard let cached = try? await service.readCache() else { continue }
+                    busy[service.repo.name] = await BusyWatch(service: service).survey(Array(cached.cache.issues.values), now: now)
+                }
+                return try await StatusReport.of(services, now: now, busy: busy)
             } catch let error as StatusReport.StatusError {
                 throw CommandFailure(error.description)
             }
@@ -35,6 +45,13 @@ struct StatusCommand: AsyncParsableCommand {
                 print("  #\(issue.number) \(issue.workflow) (\(issue.pickupLabel)) \(issue.title)")
             }
             for number in status.conflicts { print("  #\(number) conflict: pickup and busy label at once") }
+            for issue in status.busy ?? [] {
+                var line = "  busy: #\(issue.number) \(issue.busyLabel)"
+                if let seconds = issue.busyForSeconds { line += " for \(ElapsedText.duration(TimeInterval(seconds)))" }
+                if let build = issue.build { line += ", build " + (build.number.map { "#\($0) " } ?? "") + build.state }
+                if let reason = issue.stuckReason { line += " — STUCK: \(reason)" }
+                print(line)
+            }
             for dispatch in status.recentDispatches {
                 var line = "  last: #\(dispatch.issue) \(dispatch.state) at \(dispatch.time)"
                 if let by = dispatch.by { line += " by \(by)" }

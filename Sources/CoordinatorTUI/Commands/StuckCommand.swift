@@ -1,0 +1,101 @@
+import ArgumentParser
+import Coordinator
+import Foundation
+
+/// `coordinator stuck`: the issues that kept a busy label too long, for alerting from cron.
+struct StuckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stuck",
+        abstract: "List the issues stuck with a busy label (exit 0 none, 3 some, 1 error).",
+        discussion: """
+            Reads the open issues live, then for each one carrying a busy label: its build (from \
+            the ledger, or Jenkins while it runs), how long it has been busy (the ledger, or \
+            GitHub's issue events), and the stuck rules: over the workflow's \
+            stale_timeout_minutes, build ended more than 10 minutes ago, queue item cancelled, or \
+            no build found. Put one right with `coordinator unstick REPO ISSUE --to pickup|failure`.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @OptionGroup var selection: RepoSelection
+
+    @OptionGroup var report: ReportOptions
+
+    struct RepoStuck: Encodable {
+        var name: String
+        var busy: Int
+        var stuck: [BusyIssueReport]
+    }
+
+    func run() async throws {
+        let now = Date()
+        let surveys = try await global.withWorkspace { workspace in
+            var surveys: [(name: String, busy: [BusyIssue])] = []
+            for service in try workspace.services(named: selection.names) {
+                let live: [Issue]
+                do { live = try await service.fetchLive() } catch { throw CommandFailure("\(service.repo.name): \(error)") }
+                surveys.append((service.repo.name, await BusyWatch(service: service).survey(live, now: now)))
+            }
+            return surveys
+        }
+        if report.json {
+            print(try JSONText.encode(surveys.map {
+                RepoStuck(name: $0.name, busy: $0.busy.count, stuck: $0.busy.filter(\.isStuck).map { BusyIssueReport($0, now: now) })
+            }))
+        } else {
+            for survey in surveys {
+                let stuck = survey.busy.filter(\.isStuck)
+                print("\(survey.name): \(survey.busy.count) busy, \(stuck.count) stuck")
+                for issue in stuck { print("  " + BusyIssueReport.line(issue, now: now)) }
+                if let first = stuck.first {
+                    print("  fix: coordinator unstick \(survey.name) \(first.number) --to pickup   (or --to failure)")
+                }
+            }
+        }
+        if surveys.contains(where: { $0.busy.contains(where: \.isStuck) }) { throw ExitCode(3) }
+    }
+}
+
+/// `coordinator unstick`: moves one busy issue back to its pickup label or on to its failure label.
+struct UnstickCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unstick",
+        abstract: "Move a busy issue's label back to pickup or on to the failure label (asks nothing).",
+        discussion: """
+            Under the repository's lock: re-reads the issue live, adds the target label, removes \
+            the busy label, updates the cache, and records a `reset` in the ledger. --to pickup \
+            lets the next run dispatch the issue again; --to failure hands it to a person.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("The repository, by its [coordinator.repos.NAME] name.", valueName: "REPO"))
+    var repo: String
+
+    @Argument(help: ArgumentHelp("The issue number.", valueName: "ISSUE"))
+    var issue: Int
+
+    @Option(name: .customLong("to"), help: ArgumentHelp("pickup or failure.", valueName: "TARGET"))
+    var target: String
+
+    func validate() throws {
+        guard UnstickTarget(rawValue: target) != nil else { throw ValidationError("--to takes pickup or failure, not '\(target)'") }
+        guard issue > 0 else { throw ValidationError("ISSUE is an issue number (1 or more), not \(issue)") }
+    }
+
+    func run() async throws {
+        guard let target = UnstickTarget(rawValue: target) else { throw ExitCode(2) }
+        let (repo, issue) = (self.repo, self.issue)
+        let result = try await global.withWorkspace { workspace in
+            guard let service = try workspace.services(named: [repo]).first else { throw CommandFailure("no repository named \(repo)") }
+            do {
+                return try await service.unstick(issueNumber: issue, to: target, by: Workspace.actor("unstick"))
+            } catch let error as UnstickError {
+                throw CommandFailure("\(repo): \(error)")
+            }
+        }
+        var line = "\(repo) #\(result.issueNumber): \(result.move.summary)"
+        if !result.cacheUpdated { line += " (cache not updated: the next refresh corrects it)" }
+        print(line)
+    }
+}

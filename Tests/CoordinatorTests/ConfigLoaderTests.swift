@@ -121,6 +121,8 @@ final class ConfigLoaderTests: XCTestCase {
             ("write_spacing_ms", "-1", "must be a whole number of milliseconds from 0 to 3600000 (one hour)"),
             ("console_refresh_seconds", "9223372036854775807", "must be a whole number of seconds from 0 to 31536000 (one year)"),
             ("console_refresh_seconds", "inf", "must be a whole number of seconds from 0 to 31536000 (one year)"),
+            ("stuck_grace_minutes", "10081", "must be a whole number of minutes from 0 to 10080 (one week)"),
+            ("stuck_grace_minutes", "-1", "must be a whole number of minutes from 0 to 10080 (one week)"),
         ]
         for (key, value, reason) in cases {
             let text = valid.replacingOccurrences(of: "cache_refresh_minutes = 30", with: "\(key) = \(value)")
@@ -144,12 +146,14 @@ final class ConfigLoaderTests: XCTestCase {
     func testNumbersAtTheirBoundsAreAccepted() throws {
         let text = valid.replacingOccurrences(
             of: "cache_refresh_minutes = 30",
-            with: "cache_refresh_minutes = 525600\nduplicate_window_seconds = 31536000\nwrite_spacing_ms = 3600000\nconsole_refresh_seconds = 31536000")
+            with: "cache_refresh_minutes = 525600\nduplicate_window_seconds = 31536000\nwrite_spacing_ms = 3600000\nconsole_refresh_seconds = 31536000\nstuck_grace_minutes = 10080")
         let settings = try ConfigLoader.parse(text, path: "c.toml").settings
         XCTAssertEqual(settings.cacheRefreshMinutes, 525_600)
         XCTAssertEqual(settings.duplicateWindowSeconds, 31_536_000)
         XCTAssertEqual(settings.writeSpacingMilliseconds, 3_600_000)
         XCTAssertEqual(settings.consoleRefreshSeconds, 31_536_000)
+        XCTAssertEqual(settings.stuckGraceMinutes, 10_080)
+        XCTAssertEqual(CoordinatorSettings(cacheDirectory: "/tmp").stuckGraceMinutes, 10, "ten minutes unless configured")
         XCTAssertEqual(RefreshPolicy(settings: settings).fullRefreshInterval, 525_600 * 60)
         let zeroes = valid.replacingOccurrences(
             of: "cache_refresh_minutes = 30",

@@ -88,6 +88,9 @@ public enum ConfigLoader {
         if let refresh = try reader.int(coordinator, "coordinator", "console_refresh_seconds", .consoleRefreshSeconds) {
             settings.consoleRefreshSeconds = refresh
         }
+        if let grace = try reader.int(coordinator, "coordinator", "stuck_grace_minutes", .stuckGraceMinutes) {
+            settings.stuckGraceMinutes = grace
+        }
         if let dir = try reader.string(coordinator, "coordinator", "cache_dir"), !dir.isEmpty {
             settings.cacheDirectory = resolveRelative(expandTilde(dir, environment: environment), to: path)
         }
@@ -222,6 +225,7 @@ public enum ConfigLoader {
         # cache_dir = "~/.mcp_coder/coordinator_cache"
         # labels_file = "/path/to/labels.json"
         # console_refresh_seconds = 0                # console: live refresh every N seconds (0 = off; at most a year)
+        # stuck_grace_minutes = 10                   # a busy issue is stuck this long after its build ended (0 to a week)
 
         # Workflows (default: create-pr, implement, create-plan as in README.md). A [coordinator.workflows.NAME]
         # table replaces that set with the ones listed: see README.md, "Workflows".

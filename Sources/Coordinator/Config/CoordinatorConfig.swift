@@ -69,6 +69,8 @@ public struct CoordinatorSettings: Sendable, Equatable {
     public var labelsFile: String?
     /// Console: seconds between automatic live refreshes (0 = off).
     public var consoleRefreshSeconds: Int = 0
+    /// Minutes an issue may keep its busy label after its build ended before it counts as stuck.
+    public var stuckGraceMinutes: Int = 10
     /// Overrides of the executor command templates, keyed "WORKFLOW.OS" (e.g. "implement.linux"):
     /// `[coordinator.command_templates]` and every workflow's `command.OS`, checked at load.
     public var commandTemplates: [String: String] = [:]
@@ -93,6 +95,8 @@ public struct CoordinatorSettings: Sendable, Equatable {
         public static let writeSpacingMilliseconds = Bound(range: 0...3_600_000, unit: "milliseconds", upperMeaning: "one hour")
         /// `console_refresh_seconds`: 0 turns automatic refresh off.
         public static let consoleRefreshSeconds = Bound(range: 0...31_536_000, unit: "seconds", upperMeaning: "one year")
+        /// `stuck_grace_minutes`: 0 flags an issue as soon as its build ended.
+        public static let stuckGraceMinutes = Bound(range: 0...10_080, unit: "minutes", upperMeaning: "one week")
     }
 }
 

@@ -128,7 +128,9 @@ public final class JenkinsClient: JobStarter, Sendable {
         let build = answer.payload
         // Jenkins' milliseconds, bounded before any conversion: outside data never traps.
         let duration = build.duration.flatMap { $0.isFinite && $0 >= 0 && $0 < 1e13 ? Int($0) : nil }
-        let started = build.timestamp.flatMap { $0.isFinite && $0 > 0 && $0 < 1e15 ? Date(timeIntervalSince1970: $0 / 1000 - answer.skew) : nil }
+        // The Date header counts whole seconds: a skew under two seconds is its rounding, not a clock.
+        let skew = abs(answer.skew) < 2 ? 0 : answer.skew
+        let started = build.timestamp.flatMap { $0.isFinite && $0 > 0 && $0 < 1e15 ? Date(timeIntervalSince1970: $0 / 1000 - skew) : nil }
         return JenkinsBuild(number: build.number ?? number, building: build.building ?? false, result: build.result, durationMS: duration, startedAt: started)
     }
 

@@ -44,7 +44,8 @@ public final class Workspace: Sendable {
                 repo: repo, rules: config.rules,
                 store: IssueCacheStore(directory: settings.cacheDirectory, repo: repo.repo),
                 planner: planner, refresher: refresher, github: github, jobs: jenkins,
-                rateLimit: { await github.rateLimit() }, logger: logger)
+                rateLimit: { await github.rateLimit() },
+                stuckRules: StuckRules(gracePeriod: TimeInterval(settings.stuckGraceMinutes) * 60), logger: logger)
         }
         return Workspace(config: config, repos: services, githubState: tokenState, http: http)
     }

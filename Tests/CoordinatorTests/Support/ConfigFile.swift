@@ -23,6 +23,8 @@ struct ConfigFile {
     var duplicateWindowSeconds: Int?
     /// `[coordinator] labels_file`, written when set.
     var labelsFile: String?
+    /// `[coordinator] stuck_grace_minutes`, written when set.
+    var stuckGraceMinutes: Int?
     var repos: [Repo]
     /// `[github] ca_file` and `[jenkins] ca_file`, written when set.
     var githubCAFile: String?
@@ -54,6 +56,7 @@ struct ConfigFile {
         ]
         if let window = duplicateWindowSeconds { lines.append("duplicate_window_seconds = \(window)") }
         if let labelsFile { lines.append("labels_file = \(quote(labelsFile))") }
+        if let grace = stuckGraceMinutes { lines.append("stuck_grace_minutes = \(grace)") }
         for repo in repos {
             lines += [
                 "",

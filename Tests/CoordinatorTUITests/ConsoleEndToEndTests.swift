@@ -42,8 +42,20 @@ final class ConsoleEndToEndTests: XCTestCase {
         try keys("v")
         // Wait for the whole frame, not just its header: tmux can show a frame half painted.
         screen = try await waitFor("stale view") { $0.contains("view: stale") && $0.contains("(gone)") }
-        XCTAssertTrue(screen.contains("≠ #118 Add --keep-going"), screen)
-        XCTAssertTrue(screen.contains("(gone)"), screen)
+        // Every repo's stale entries, most harmful first: the two the cache would dispatch again
+        // (a closed issue, one a human took back to review), then the two it would miss.
+        let rows = screen.split(separator: "\n").map(String.init)
+        func row(_ text: String) -> Int? { rows.firstIndex { $0.contains(text) } }
+        let closed = try XCTUnwrap(row("mcp_coder #118 Add --keep-going"), screen)
+        let reviewed = try XCTUnwrap(row("web.site  #3   Fix broken"), screen)
+        let approved = try XCTUnwrap(row("mcp_coder #104 Plan: split"), screen)
+        XCTAssertTrue(rows[reviewed].contains("would dispatch again"), rows[reviewed])
+        XCTAssertTrue(rows[closed].contains("would dispatch again"), rows[closed])
+        XCTAssertTrue(rows[approved].contains("would miss"), rows[approved])
+        XCTAssertLessThan(reviewed, closed, "by number within a consequence, across repos")
+        XCTAssertLessThan(closed, approved)
+        XCTAssertTrue(rows[closed].contains("(gone)"), rows[closed])
+        XCTAssertTrue(screen.contains("impact  would dispatch again"), screen)
         try keys("v", "v", "g")
         _ = try await waitFor("eligible view") { $0.contains("view: eligible") }
 

@@ -57,15 +57,16 @@ final class RowDerivationReducerTests: XCTestCase {
         }
         // The title or a label ("…awaiting-planning") holds it.
         XCTAssertEqual(state.listed, [101, 102, 104, 113, 118, 130])
-        // #104, selected before, stays selected.
-        XCTAssertEqual(state.selectedNumber, 104)
-        expected.repos[0].cursor = 2
+        // #118, selected before (the stale view's first entry: it would be dispatched again), stays selected.
+        XCTAssertEqual(state.selectedNumber, 118)
+        expected.repos[0].cursor = 4
         assertSameState(state, expected)
     }
 
     func testBackspacingTheFilterAwayRestoresTheUnfilteredState() {
         var state = Fixtures.loadedState()
-        press(&state, .char("v"), .char("v"))
+        press(&state, .char("v"), .char("v"), .char("g"), .char("j"), .char("j"), .char("j"))
+        XCTAssertEqual(state.selectedNumber, 104, "the one issue the filter keeps")
         let unfiltered = state
         press(&state, .char("/"))
         type(&state, "dispatcher")

@@ -8,27 +8,37 @@ public struct ConsoleRepo: Sendable, Equatable {
     public var fullName: String
     public var jobPath: String
     public var rules: WorkflowRules
+    /// The reuse window and full-refresh interval a run of this repository uses: what the stale
+    /// view says about when a run will see a change.
+    public var refreshPolicy: RefreshPolicy
 
-    public init(name: String, fullName: String, jobPath: String, rules: WorkflowRules = WorkflowRules()) {
+    public init(
+        name: String, fullName: String, jobPath: String, rules: WorkflowRules = WorkflowRules(),
+        refreshPolicy: RefreshPolicy = RefreshPolicy(duplicateWindow: 60, fullRefreshInterval: 1440 * 60)
+    ) {
         self.name = name
         self.fullName = fullName
         self.jobPath = jobPath
         self.rules = rules
+        self.refreshPolicy = refreshPolicy
     }
 }
 
-/// A repository's files as read, no network: the cached issues, when they were last checked, a
-/// notice such as "corrupt cache moved aside", and the last dispatch of each issue from the
-/// ledger (who, when, which build — also those of other processes, such as a cron run).
+/// A repository's files as read, no network: the cached issues, the cache's clocks (last checked,
+/// last full refresh, the incremental cursor), a notice such as "corrupt cache moved aside", and
+/// the last dispatch of each issue from the ledger (who, when, which build — also those of other
+/// processes, such as a cron run).
 public struct CacheSnapshot: Sendable, Equatable {
     public var issues: [Int: Issue]
-    public var lastChecked: Date?
+    public var times: CacheTimes
     public var notice: String?
     public var lastDispatches: [Int: LedgerRecord]
 
-    public init(issues: [Int: Issue], lastChecked: Date? = nil, notice: String? = nil, lastDispatches: [Int: LedgerRecord] = [:]) {
+    public var lastChecked: Date? { times.lastChecked }
+
+    public init(issues: [Int: Issue], times: CacheTimes = CacheTimes(), notice: String? = nil, lastDispatches: [Int: LedgerRecord] = [:]) {
         self.issues = issues
-        self.lastChecked = lastChecked
+        self.times = times
         self.notice = notice
         self.lastDispatches = lastDispatches
     }

@@ -140,7 +140,7 @@ extension ConsoleState {
         case .repos:
             return selectRepo(selectedRepo + delta)
         case .issues:
-            return moveCursor(to: (currentRepo?.cursor ?? 0) + delta)
+            return moveCursor(to: (view == .stale ? stale.cursor : currentRepo?.cursor ?? 0) + delta)
         case .detail:
             detailScroll = max(0, detailScroll + delta)
             return []
@@ -165,11 +165,26 @@ extension ConsoleState {
         guard clamped != selectedRepo else { return [] }
         selectedRepo = clamped
         detailScroll = 0
+        // The stale view lists every repo: its cursor jumps to the repo's first entry, if any.
+        if view == .stale, let first = stale.rows.firstIndex(where: { $0.repo == clamped }) {
+            stale.cursor = first
+            followStaleCursor()
+        }
         keepCursorVisible()
         return requestPreviewIfNeeded()
     }
 
     private mutating func moveCursor(to position: Int) -> [ConsoleEffect] {
+        if view == .stale {
+            guard !stale.rows.isEmpty else { return [] }
+            let clamped = min(max(position, 0), stale.rows.count - 1)
+            guard clamped != stale.cursor || stale.selected?.repo != selectedRepo else { return [] }
+            stale.cursor = clamped
+            detailScroll = 0
+            followStaleCursor()
+            keepCursorVisible()
+            return requestPreviewIfNeeded()
+        }
         guard let repo = currentRepo, !repo.rows.isEmpty else { return [] }
         let clamped = min(max(position, 0), repo.rows.count - 1)
         guard clamped != repo.cursor else { return [] }

@@ -44,6 +44,7 @@ public func reduce(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
         switch result {
         case let .success(snapshot):
             state.repos[index].cached = snapshot.issues
+            state.repos[index].times = snapshot.times
             state.repos[index].cacheLoaded = true
             state.repos[index].cacheNotice = snapshot.notice
             state.repos[index].ledger = snapshot.lastDispatches
@@ -142,6 +143,7 @@ public func reduce(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
         switch result {
         case let .success(snapshot):
             state.repos[index].cached = snapshot.issues
+            state.repos[index].times = snapshot.times
             state.repos[index].cacheLoaded = true
             state.repos[index].ledger = snapshot.lastDispatches
             // A sync is a full live listing: it is the live state as of now.
@@ -193,19 +195,35 @@ extension ConsoleState {
     /// After this repo's cache, live data or dispatches changed: only its rows are derived again.
     mutating func rebuild(_ index: Int) {
         repos[index].rebuildIssueRows(view: view, filter: filter)
-        if index == selectedRepo { keepCursorVisible() }
+        if view == .stale {
+            relistStale()
+            keepCursorVisible()
+        } else if index == selectedRepo {
+            keepCursorVisible()
+        }
     }
 
     /// After the view or filter changed: every repo lists its derived rows again, nothing more.
     mutating func relistAll() {
+        // Entering the stale view keeps the selected issue selected when it is stale.
+        let selected = (repo: selectedRepo, number: currentRepo?.selectedRow?.number)
         for index in repos.indices { repos[index].relist(view: view, filter: filter) }
+        relistStale(entering: selected)
         keepCursorVisible()
     }
 
     /// Scrolls the issues list so the cursor row is on screen.
     mutating func keepCursorVisible() {
-        guard repos.indices.contains(selectedRepo) else { return }
         let height = max(1, ConsoleLayout(size: size, showPreview: showPreview).issueListHeight)
+        if view == .stale {
+            let count = stale.rows.count
+            stale.cursor = min(max(stale.cursor, 0), max(count - 1, 0))
+            if stale.cursor < stale.scroll { stale.scroll = stale.cursor }
+            if stale.cursor >= stale.scroll + height { stale.scroll = stale.cursor - height + 1 }
+            stale.scroll = min(max(stale.scroll, 0), max(count - height, 0))
+            return
+        }
+        guard repos.indices.contains(selectedRepo) else { return }
         var repo = repos[selectedRepo]
         let count = repo.rows.count
         repo.cursor = min(max(repo.cursor, 0), max(count - 1, 0))

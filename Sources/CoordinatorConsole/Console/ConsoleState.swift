@@ -35,6 +35,8 @@ public struct ConsoleState: Sendable, Equatable {
     public var selectedRepo = 0
     public var focus: Pane = .issues
     public var view: IssueView = .eligible
+    /// The stale view's list across every repository; empty in the other views.
+    public var stale = StaleList()
     public var filter = ""
     public var isEditingFilter = false
     /// Whether the detail pane shows the dry-run plan (fetched per issue on demand).

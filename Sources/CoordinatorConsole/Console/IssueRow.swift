@@ -17,6 +17,9 @@ public struct IssueRow: Sendable, Equatable {
     public var liveStatus: String?
     /// nil while no live data has been loaded.
     public var diff: CacheDiff.Kind?
+    /// What the stale cache entry would make a run inside the reuse window do; nil when in sync
+    /// or while no live data has been loaded.
+    public var consequence: StaleConsequence?
     public var eligibility: Eligibility
     public var marker: RowMarker
     public var inCache: Bool

@@ -3,7 +3,8 @@ public enum IssueView: String, Sendable, Equatable, CaseIterable {
     /// Issues a run would dispatch now (live data when loaded, else the cache), plus those
     /// dispatched in this session so their `→` stays visible.
     case eligible
-    /// Issues whose cache entry differs from live.
+    /// Every repository's issues whose cache entry differs from live, most harmful first (would
+    /// dispatch again, would miss, harmless), then by number.
     case stale
     /// Every cached issue, and those only live.
     case all

@@ -31,6 +31,8 @@ extension DispatchFailure {
 public struct RepoStatus: Sendable, Equatable {
     public var repo: ConsoleRepo
     public var cached: [Int: Issue] = [:]
+    /// The cache file's clocks as last read: last checked, last full refresh, the cursor.
+    public var times = CacheTimes()
     public var cacheLoaded = false
     public var cacheNotice: String?
     /// The last successful live listing, kept when a later refresh fails.
@@ -51,6 +53,8 @@ public struct RepoStatus: Sendable, Equatable {
     /// Positions in `issueRows` of the eligible view, in dispatch order (with this session's
     /// dispatches, so their `→` stays visible).
     private var eligibleOrder: [Int] = []
+    /// Positions in `issueRows` of the stale entries, most harmful first, then by number.
+    private var staleOrder: [Int] = []
 
     /// The eligible issues as they are now, in dispatch order.
     public var eligibleIssues: [Issue] {
@@ -80,10 +84,10 @@ public struct RepoStatus: Sendable, Equatable {
     public mutating func rebuildIssueRows(view: IssueView, filter: String) {
         let rules = repo.rules
         var counts = RepoCounts()
-        let diffByNumber: [Int: CacheDiff.Kind]?
+        let diffByNumber: [Int: CacheDiff.Entry]?
         if let live {
             let diff = CacheDiff(cached: Array(cached.values), live: Array(live.values))
-            diffByNumber = Dictionary(diff.entries.map { ($0.number, $0.kind) }, uniquingKeysWith: { a, _ in a })
+            diffByNumber = Dictionary(diff.entries.map { ($0.number, $0) }, uniquingKeysWith: { a, _ in a })
         } else {
             diffByNumber = nil
         }
@@ -98,7 +102,8 @@ public struct RepoStatus: Sendable, Equatable {
             guard let issue = liveIssue ?? cachedIssue else { continue }
             // A cached closed issue that live data no longer lists is history, not a row.
             if liveIssue == nil, issue.state == .closed { continue }
-            let diffKind: CacheDiff.Kind? = diffByNumber.map { $0[number] ?? .inSync }
+            let diffEntry = diffByNumber?[number]
+            let diffKind: CacheDiff.Kind? = diffByNumber.map { _ in diffEntry?.kind ?? .inSync }
             let eligibility: Eligibility = (live != nil && liveIssue == nil)
                 ? .ineligible(.closed) : rules.classify(issue)
             let mark = dispatches[number]
@@ -114,7 +119,7 @@ public struct RepoStatus: Sendable, Equatable {
                 number: number, title: issue.title,
                 cachedStatus: cachedIssue.flatMap { rules.statusLabel(of: $0.labels) },
                 liveStatus: liveIssue.flatMap { rules.statusLabel(of: $0.labels) },
-                diff: diffKind, eligibility: eligibility, marker: marker,
+                diff: diffKind, consequence: diffEntry?.consequence(under: rules), eligibility: eligibility, marker: marker,
                 inCache: cachedIssue != nil, isLive: liveIssue != nil,
                 searchText: IssueSearch.text(title: issue.title, labels: labels))
             if row.eligibility.route != nil { counts.eligible += 1 }
@@ -129,6 +134,8 @@ public struct RepoStatus: Sendable, Equatable {
         let order = all.map { WorkflowRoute.dispatchOrder(route: $0.eligibility.route, number: $0.number) }
         eligibleOrder = all.indices.filter { all[$0].eligibility.route != nil || dispatches[all[$0].number] != nil }
         eligibleOrder.sort { order[$0] < order[$1] }
+        staleOrder = all.indices.filter { all[$0].isStale }
+        staleOrder.sort { Self.staleRank(all[$0]) < Self.staleRank(all[$1]) }
         issueRows = all
         self.counts = counts
         relist(view: view, filter: filter)
@@ -141,7 +148,7 @@ public struct RepoStatus: Sendable, Equatable {
         let candidates: [Int]
         switch view {
         case .eligible: candidates = eligibleOrder
-        case .stale: candidates = issueRows.indices.filter { issueRows[$0].isStale }
+        case .stale: candidates = staleOrder
         case .all: candidates = Array(issueRows.indices)
         }
         let search = IssueSearch(filter)
@@ -152,6 +159,25 @@ public struct RepoStatus: Sendable, Equatable {
         } else {
             cursor = min(cursor, max(rows.count - 1, 0))
         }
+    }
+}
+
+extension RepoStatus {
+    /// The stale view's order within one repository: most harmful consequence first, then number.
+    static func staleRank(_ row: IssueRow) -> StaleRank {
+        StaleRank(consequence: row.consequence ?? .harmless, number: row.number)
+    }
+}
+
+/// The sort key of the stale view: consequence, then issue number (then the repository's place in
+/// the config, across repositories).
+struct StaleRank: Comparable {
+    var consequence: StaleConsequence
+    var number: Int
+    var repo = 0
+
+    static func < (a: StaleRank, b: StaleRank) -> Bool {
+        (a.consequence, a.number, a.repo) < (b.consequence, b.number, b.repo)
     }
 }
 

@@ -44,9 +44,15 @@ extension ScreenPainter {
         case .labelsDiffer?: diffText = ("labels differ: the cache is stale", .stale)
         case let .stateDiffers(c, l)?: diffText = ("state differs: \(c.rawValue) in cache, \(l.rawValue) live", .stale)
         case .onlyInCache?: diffText = ("only in cache: closed or deleted since it was cached", .stale)
+        case .titleDiffers?: diffText = ("title differs: the cache has an older title", .stale)
         case .onlyLive?: diffText = ("only live: new since the cache was written", .stale)
         }
         lines.append([("diff    ", CellStyle(.dim)), (diffText.0, CellStyle(diffText.1))])
+        if let consequence = row.consequence {
+            // What it would cause and why it is stale come first: they are why the row is listed.
+            lines += consequenceLines(consequence, repo: repo, row: row, cached: cached, live: live, width: width)
+            lines += sightingLines(repo: repo, live: live, width: width)
+        }
         let cachedLabels = cached?.labels
         let liveLabels = live?.labels
         lines.append([("cached  ", CellStyle(.dim)), (labelList(cachedLabels, missing: "not in cache"), .normal)])

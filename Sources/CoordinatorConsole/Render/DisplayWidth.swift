@@ -122,4 +122,25 @@ public enum DisplayWidth {
         lines.append(line)
         return lines
     }
+
+    /// `text` broken at spaces into lines of at most `width` columns (sentences in the detail
+    /// pane); a word longer than a line is broken hard.
+    public static func wrapWords(_ text: String, to width: Int) -> [String] {
+        guard width > 0 else { return [] }
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            let candidate = line.isEmpty ? String(word) : line + " " + word
+            if of(candidate) <= width {
+                line = candidate
+                continue
+            }
+            if !line.isEmpty { lines.append(line) }
+            var pieces = wrap(String(word), to: width)
+            line = pieces.removeLast()
+            lines += pieces
+        }
+        lines.append(line)
+        return lines
+    }
 }

@@ -20,6 +20,10 @@ extension ScreenPainter {
 
     mutating func paintIssues() {
         let rect = layout.issues
+        if state.view == .stale {
+            paintStaleIssues()
+            return
+        }
         guard let repo = state.currentRepo else {
             box(rect, title: "Issues", focused: state.focus == .issues)
             return

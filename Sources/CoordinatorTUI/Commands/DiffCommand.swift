@@ -6,7 +6,12 @@ import Foundation
 struct DiffCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
-        abstract: "Compare the cache with live GitHub (exit 0 in sync, 3 stale, 1 error). Writes nothing.")
+        abstract: "Compare the cache with live GitHub (exit 0 in sync, 3 stale, 1 error). Writes nothing.",
+        discussion: """
+            Per repository, the stale entries most harmful first: "would dispatch again" (the cache \
+            says eligible, live does not), "would miss" (live eligible, the cache not), "harmless"; \
+            then by issue number.
+            """)
 
     @OptionGroup var global: GlobalOptions
 
@@ -18,11 +23,15 @@ struct DiffCommand: AsyncParsableCommand {
         struct Entry: Encodable {
             var number: Int
             var title: String
+            /// `would_dispatch_again`, `would_miss` or `harmless`.
+            var consequence: String
             var kind: String
             var onlyCached: [String]?
             var onlyLive: [String]?
             var cachedState: String?
             var liveState: String?
+            var cachedTitle: String?
+            var liveTitle: String?
         }
         var name: String
         var inSync: Bool
@@ -34,7 +43,8 @@ struct DiffCommand: AsyncParsableCommand {
             var diffs: [RepoDiff] = []
             for service in try workspace.services(named: selection.names) {
                 let diff = try await service.diff()
-                diffs.append(RepoDiff(name: service.repo.name, inSync: diff.isInSync, stale: diff.stale.map(Self.entry)))
+                let ranked = diff.ranked(by: service.rules)
+                diffs.append(RepoDiff(name: service.repo.name, inSync: diff.isInSync, stale: ranked.map(Self.entry)))
             }
             return diffs
         }
@@ -49,8 +59,9 @@ struct DiffCommand: AsyncParsableCommand {
         if diffs.contains(where: { !$0.inSync }) { throw ExitCode(3) }
     }
 
-    static func entry(_ e: CacheDiff.Entry) -> RepoDiff.Entry {
-        var out = RepoDiff.Entry(number: e.number, title: e.title, kind: "in sync")
+    static func entry(_ ranked: CacheDiff.RankedEntry) -> RepoDiff.Entry {
+        let e = ranked.entry
+        var out = RepoDiff.Entry(number: e.number, title: e.title, consequence: ranked.consequence.code, kind: "in sync")
         switch e.kind {
         case .inSync: break
         case let .labelsDiffer(onlyCached, onlyLive):
@@ -61,17 +72,26 @@ struct DiffCommand: AsyncParsableCommand {
             out.kind = "state differs"
             out.cachedState = cached.rawValue
             out.liveState = live.rawValue
+        case let .titleDiffers(cached, live):
+            out.kind = "title differs"
+            out.cachedTitle = cached
+            out.liveTitle = live
         case .onlyInCache: out.kind = "only in cache"
         case .onlyLive: out.kind = "only live"
         }
         return out
     }
 
+    /// `would miss            #8 labels differ −cached: … +live: …  Title`: the consequence first,
+    /// padded so the issue numbers line up.
     static func line(_ e: RepoDiff.Entry) -> String {
-        var text = "#\(e.number) \(e.kind)"
+        let consequence = StaleConsequence.allCases.first { $0.code == e.consequence }?.description ?? e.consequence
+        let width = StaleConsequence.allCases.map(\.description.count).max() ?? 0
+        var text = consequence.padding(toLength: width, withPad: " ", startingAt: 0) + "  #\(e.number) \(e.kind)"
         if let cached = e.onlyCached, !cached.isEmpty { text += " −cached: \(cached.joined(separator: ", "))" }
         if let live = e.onlyLive, !live.isEmpty { text += " +live: \(live.joined(separator: ", "))" }
         if let c = e.cachedState, let l = e.liveState { text += " (\(c) → \(l))" }
+        if let c = e.cachedTitle, e.liveTitle != nil { text += " (cached title: \(c))" }
         return text + "  \(e.title)"
     }
 }

@@ -14,7 +14,7 @@ public final class WorkspaceBackend: ConsoleBackend {
         repos = workspace.repos.map { service in
             ConsoleRepo(
                 name: service.repo.name, fullName: service.repo.repo.fullName,
-                jobPath: service.repo.executorJobPath, rules: service.rules)
+                jobPath: service.repo.executorJobPath, rules: service.rules, refreshPolicy: service.refresher.policy)
         }
         self.actor = actor
     }
@@ -28,7 +28,7 @@ public final class WorkspaceBackend: ConsoleBackend {
         let service = try service(repo)
         let state = try await service.readCache()
         return CacheSnapshot(
-            issues: state.cache.issues, lastChecked: state.cache.lastChecked, notice: state.notice,
+            issues: state.cache.issues, times: CacheTimes(state.cache), notice: state.notice,
             lastDispatches: Self.lastDispatches(service))
     }
 
@@ -55,7 +55,7 @@ public final class WorkspaceBackend: ConsoleBackend {
     public func sync(repo: String, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async throws -> CacheSnapshot {
         let service = try service(repo)
         let cache = try await service.sync(waiting: waiting)
-        return CacheSnapshot(issues: cache.issues, lastChecked: cache.lastChecked, lastDispatches: Self.lastDispatches(service))
+        return CacheSnapshot(issues: cache.issues, times: CacheTimes(cache), lastDispatches: Self.lastDispatches(service))
     }
 
     public func rateLimit() async -> RateLimitSnapshot? {

@@ -74,4 +74,60 @@ enum Fixtures {
         let route = WorkflowRules().classify(issue).route!
         return DispatchPlanner().plan(issue: issue, route: route, repo: demoConfig, linkedBranches: ["109-lock-handling"]).plan!
     }()
+
+    // MARK: The stale view across repositories
+
+    /// demo's cache: last full refresh an hour before t0, cursor ten minutes before, last checked
+    /// 30 s before (so at t0 + 10 the 60 s reuse window is open for 20 s more).
+    static let demoTimes = CacheTimes(
+        lastChecked: t0.addingTimeInterval(-30), lastFullRefresh: t0.addingTimeInterval(-3600), cursor: t0.addingTimeInterval(-600))
+    /// tools' cache: checked five minutes before t0 (window closed), cursor ten minutes before.
+    static let toolsTimes = CacheTimes(
+        lastChecked: t0.addingTimeInterval(-300), lastFullRefresh: t0.addingTimeInterval(-7200), cursor: t0.addingTimeInterval(-600))
+
+    /// tools: #7 was eligible and is busy now (would dispatch again), #9 renamed (harmless), #12
+    /// gained a label long ago, before the cursor (harmless; only a full refresh sees it).
+    static let toolsCached: [Issue] = [
+        issue(5, "Lint the shell scripts", ["status-04:plan-review"]),
+        issue(7, "Pin the toolchain", ["status-02:awaiting-planning"]),
+        issue(9, "Old title", ["status-01:created"]),
+        issue(12, "Document the release", ["status-04:plan-review"]),
+    ]
+
+    static let toolsLive: [Issue] = [
+        issue(5, "Lint the shell scripts", ["status-04:plan-review"]),
+        updated(issue(7, "Pin the toolchain", ["status-03:planning"]), t0.addingTimeInterval(-90)),
+        updated(issue(9, "Release notes from the ledger", ["status-01:created"]), t0.addingTimeInterval(-45)),
+        updated(issue(12, "Document the release", ["status-04:plan-review", "documentation"]), t0.addingTimeInterval(-7000)),
+    ]
+
+    static func updated(_ issue: Issue, _ at: Date) -> Issue {
+        var issue = issue
+        issue.updatedAt = at
+        return issue
+    }
+
+    /// demo's live issues with update times: #104 approved after the last check, #130 filed
+    /// after the cursor.
+    static var demoLiveWithTimes: [Issue] {
+        live.map { issue in
+            switch issue.number {
+            case 104: return updated(issue, t0.addingTimeInterval(-20))
+            case 130: return updated(issue, t0.addingTimeInterval(-60))
+            default: return updated(issue, t0.addingTimeInterval(-86_400))
+            }
+        }
+    }
+
+    /// Both repos stale, with the caches' clocks; ten seconds after t0, in the eligible view.
+    static func staleState(size: ScreenSize = ScreenSize(rows: 40, columns: 120), readOnly: Bool = false) -> ConsoleState {
+        var state = ConsoleState(repos: [demo, tools], now: t0, size: size, readOnly: readOnly)
+        _ = reduce(&state, .cacheLoaded(repo: "demo", .success(CacheSnapshot(issues: byNumber(cached), times: demoTimes))))
+        _ = reduce(&state, .cacheLoaded(repo: "tools", .success(CacheSnapshot(issues: byNumber(toolsCached), times: toolsTimes))))
+        _ = reduce(&state, .liveLoaded(repo: "demo", .success(demoLiveWithTimes), at: t0))
+        _ = reduce(&state, .liveLoaded(repo: "tools", .success(toolsLive), at: t0))
+        _ = reduce(&state, .tick(t0.addingTimeInterval(10)))
+        state.result = nil
+        return state
+    }
 }

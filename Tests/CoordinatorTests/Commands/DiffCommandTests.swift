@@ -57,4 +57,47 @@ final class DiffCommandTests: CommandTestCase {
         assertExit(failed, 1)
         XCTAssertTrue(failed.output.contains("GitHub could not be reached"), "\(failed)")
     }
+
+    func testStaleEntriesAreListedMostHarmfulFirstWithinEachRepo() async throws {
+        let h = try await start()
+        let config = try writeStandardConfig(h)
+        assertExit(try await h.run(["sync", "--all", "--config", config]), 0)
+
+        // alpha: #1 and #3 were eligible in the cache and are not live (would dispatch again), #8 is
+        // eligible live only (would miss), #2's title and the blocked #7's closing change nothing.
+        await h.server.setLabels(owner: "acme", repo: "alpha", number: 1, labels: [Self.b03])
+        await h.server.close(owner: "acme", repo: "alpha", number: 3)
+        await h.server.setLabels(owner: "acme", repo: "alpha", number: 8, labels: [Self.p05])
+        await h.server.editIssue(owner: "acme", repo: "alpha", number: 2, title: "Renamed ✨")
+        await h.server.close(owner: "acme", repo: "alpha", number: 7)
+        let created = await h.server.createIssue(owner: "acme", repo: "beta.tools", title: "New one", labels: [Self.p02])
+        let newNumber = try XCTUnwrap(created?.number)
+
+        let text = try await h.run(["diff", "--all", "--config", config])
+        assertExit(text, 3)
+        let lines = text.stdout.split(separator: "\n").map(String.init)
+        let alpha = try XCTUnwrap(lines.firstIndex(of: "alpha: 5 stale"), text.description)
+        XCTAssertEqual(Array(lines[(alpha + 1)...(alpha + 5)]), [
+            "  would dispatch again  #1 labels differ −cached: \(Self.p02), enhancement +live: \(Self.b03)  Issue 1 ✨ \"quoted\"",
+            "  would dispatch again  #3 only in cache  Issue 3 ✨ \"quoted\"",
+            "  would miss            #8 labels differ −cached: \(Self.h04) +live: \(Self.p05)  Issue 8 ✨ \"quoted\"",
+            "  harmless              #2 title differs (cached title: Issue 2 ✨ \"quoted\")  Renamed ✨",
+            "  harmless              #7 only in cache  Issue 7 ✨ \"quoted\"",
+        ], text.description)
+        let beta = try XCTUnwrap(lines.firstIndex(of: "beta.tools: 1 stale"), text.description)
+        XCTAssertGreaterThan(beta, alpha + 5, "grouped per repo, in file order")
+        XCTAssertEqual(lines[beta + 1], "  would miss            #\(newNumber) only live  New one")
+
+        let json = try await h.run(["diff", "--all", "--json", "--config", config])
+        assertExit(json, 3)
+        let parsed = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]], json.description)
+        let entries = try XCTUnwrap(parsed.first { $0["name"] as? String == "alpha" }?["stale"] as? [[String: Any]])
+        XCTAssertEqual(entries.map { $0["number"] as? Int }, [1, 3, 8, 2, 7])
+        XCTAssertEqual(entries.map { $0["consequence"] as? String }, [
+            "would_dispatch_again", "would_dispatch_again", "would_miss", "harmless", "harmless",
+        ])
+        let renamed = try XCTUnwrap(entries.first { $0["number"] as? Int == 2 })
+        XCTAssertEqual(renamed["kind"] as? String, "title differs")
+        XCTAssertEqual(renamed["live_title"] as? String, "Renamed ✨")
+    }
 }

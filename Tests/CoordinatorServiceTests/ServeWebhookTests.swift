@@ -85,6 +85,24 @@ final class ServeWebhookTests: XCTestCase {
         }
     }
 
+    func testEachPollCountsTheStuckIssuesForTheMetric() async throws {
+        // #1 has been implementing since it was created (GitHub's issue events), far past 120
+        // minutes; #2 was labelled busy a moment ago; #3 is not busy.
+        let recent = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-60))
+        let h = try await DaemonHarness.start(issues: [
+            Scenario.Issue(number: 1, title: "Stuck", labels: ["status-06:implementing"], createdAt: "2026-11-20T08:00:00Z"),
+            Scenario.Issue(number: 2, title: "Busy", labels: ["status-03:planning"], createdAt: recent),
+            Scenario.Issue(number: 3, title: "Idle", labels: ["status-04:plan-review"], createdAt: "2026-11-20T08:00:00Z"),
+        ])
+        harness = h
+        try await waitUntil("the stuck-issues gauge", timeout: .seconds(20)) {
+            h.metric("coordinator_stuck_issues", "repo=\"demo\"") != nil
+        }
+        XCTAssertEqual(h.metric("coordinator_stuck_issues", "repo=\"demo\""), 1, h.daemon.metrics.render())
+        let eventReads = await h.server.requests().filter { $0.path.hasSuffix("/events") }.map(\.path).sorted()
+        XCTAssertEqual(eventReads, ["/repos/acme/demo/issues/1/events", "/repos/acme/demo/issues/2/events"], "only busy issues, once each")
+    }
+
     func testHealthMetricsAndStatusOverHTTP() async throws {
         let h = try await DaemonHarness.start(issues: Self.unlabelled(1), apiToken: "api-token-for-test")
         harness = h

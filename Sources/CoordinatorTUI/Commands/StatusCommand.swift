@@ -2,7 +2,7 @@ import ArgumentParser
 import Coordinator
 import Foundation
 
-/// `coordinator status`: what the caches say, without any network request.
+/// `coordinator status`: what the caches say, and how the busy issues' builds went.
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",

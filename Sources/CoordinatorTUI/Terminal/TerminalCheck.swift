@@ -33,8 +33,9 @@ public enum TerminalCheck {
 
     /// What the refusal offers: each works without a terminal and without further arguments.
     static let headlessCommands: [(arguments: String, purpose: String)] = [
-        ("status", "what is cached and eligible, no network"),
+        ("status", "what is cached and eligible, and how the busy issues' builds went"),
         ("diff", "the cache compared with live GitHub"),
+        ("stuck", "issues left with a busy label (exit 3 when there are some)"),
         ("run --all --dry-run", "what a run would dispatch; changes nothing"),
         ("run --all", "dispatch the eligible issues"),
     ]

@@ -101,6 +101,14 @@ final class ServeWebhookTests: XCTestCase {
         XCTAssertEqual(h.metric("coordinator_stuck_issues", "repo=\"demo\""), 1, h.daemon.metrics.render())
         let eventReads = await h.server.requests().filter { $0.path.hasSuffix("/events") }.map(\.path).sorted()
         XCTAssertEqual(eventReads, ["/repos/acme/demo/issues/1/events", "/repos/acme/demo/issues/2/events"], "only busy issues, once each")
+
+        // /api/status carries the same survey.
+        let statusData = await h.daemon.engine.statusJSON()
+        let status = try XCTUnwrap(JSONSerialization.jsonObject(with: statusData) as? [[String: Any]])
+        let busy = try XCTUnwrap(status.first?["busy"] as? [[String: Any]])
+        XCTAssertEqual(busy.compactMap { $0["number"] as? Int }, [1, 2])
+        XCTAssertEqual(busy.compactMap { $0["stuck"] as? Bool }, [true, false])
+        XCTAssertEqual(busy.first?["busy_since_source"] as? String, "events")
     }
 
     func testHealthMetricsAndStatusOverHTTP() async throws {

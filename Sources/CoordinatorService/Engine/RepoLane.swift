@@ -24,6 +24,8 @@ final class RepoLane: Sendable {
         var pollWanted = false
         var lastPoll: Date?
         var lastError: String?
+        /// The busy issues as the last poll's survey found them.
+        var lastSurvey: [BusyIssue]?
         var stopping = false
         /// Set while a batch is being handled.
         var busySince: ContinuousClock.Instant?
@@ -71,6 +73,8 @@ final class RepoLane: Sendable {
     var isStopping: Bool { state.withLock { $0.stopping } }
     var lastPoll: Date? { state.withLock { $0.lastPoll } }
     var lastError: String? { state.withLock { $0.lastError } }
+    /// The busy issues as the last poll found them (nil before the first survey).
+    var lastSurvey: [BusyIssue]? { state.withLock { $0.lastSurvey } }
     var queued: Int { state.withLock { $0.order.count } }
     var busySince: ContinuousClock.Instant? { state.withLock { $0.busySince } }
     /// Nothing queued, no poll asked for, no batch in hand.
@@ -141,7 +145,9 @@ final class RepoLane: Sendable {
             }
             // After the lock is released: the survey records build notes under it.
             if let polled, !isStopping {
-                monitor?.surveyed(repo: repo, busy: await watch.survey(polled))
+                let busy = await watch.survey(polled)
+                state.withLock { $0.lastSurvey = busy }
+                monitor?.surveyed(repo: repo, busy: busy)
             }
         } catch {
             // The lock or the cache could not be had: the events are lost to this process, and the

@@ -121,7 +121,8 @@ public final class ServeEngine: Service, WebhookSink, ServiceStatus {
 
     public func statusJSON() async -> Data {
         do {
-            return try JSONText.data(try await StatusReport.of(services))
+            let surveys = lanes.compactMap { lane in lane.lastSurvey.map { (lane.service.repo.name, $0) } }
+            return try JSONText.data(try await StatusReport.of(services, busy: Dictionary(surveys, uniquingKeysWith: { _, last in last })))
         } catch {
             return (try? JSONText.data(["error": "\(error)"])) ?? Data()
         }

@@ -3,9 +3,9 @@
 
 PyGithub and python-jenkins encode their own expectations of GitHub and Jenkins (URL shapes,
 pagination, label encoding, crumbs, queue locations). If they work against the Sandbox and
-see the scenario's data, the Sandbox speaks the same protocol as the real services. With
---control, githubkit parses the Sandbox's webhook deliveries against GitHub's webhook schema
-(webhooks.py).
+see the scenario's data, the Sandbox speaks the same protocol as the real services. githubkit
+checks issue events against GitHub's published REST schema and, with --control, the Sandbox's
+webhook deliveries against GitHub's webhook schema (webhooks.py).
 
 Run against a fresh Sandbox started from the scenario given with --scenario (default: the
 example shipped in Sources/Sandbox/Scenarios): the checks change labels and start builds.
@@ -121,6 +121,62 @@ def control(control_url, method, path, body=None):
     with urllib.request.urlopen(request, timeout=10) as response:
         text = response.read()
     return json.loads(text) if text else None
+
+
+def check_issue_events(base_url, scenario):
+    """GET /repos/{o}/{r}/issues/{n}/events after check_github's label moves: PyGithub's
+    get_events() over pages of 3, and githubkit, which validates the answer against GitHub's
+    published schema for the endpoint (issue-event-for-issue)."""
+    account = scenario["github"]["tokens"][0]
+    login = account.get("login", "sandbox-bot")
+    gh = Github(base_url=base_url, auth=Auth.Token(account["token"]), per_page=3, retry=None, timeout=15,
+                seconds_between_requests=None, seconds_between_writes=None)
+    repo = gh.get_repo("acme/mcp_coder")
+
+    def summary(events):
+        return [(e.event, e.label.name if e.label else None, e.actor.login) for e in events]
+
+    declared = next(i for i in scenario_repo(scenario, "acme", "mcp_coder")["issues"] if i["number"] == 107)["events"]
+    history = list(repo.get_issue(107).get_events())
+    expect("events: #107's declared history", summary(history),
+           [(e["event"], e.get("label"), e.get("actor", "alice")) for e in declared])
+    expect("events: #107's times", [e.created_at for e in history],
+           [datetime.datetime.fromisoformat(e["created_at"].replace("Z", "+00:00")) for e in declared])
+
+    moved = list(repo.get_issue(105).get_events())
+    expect("events: #105's label move by the token's user", summary(moved)[-2:],
+           [("labeled", "status-06:implementing", login), ("unlabeled", "status-05:plan-ready", login)])
+    age = datetime.datetime.now(datetime.timezone.utc) - moved[-1].created_at
+    if not datetime.timedelta(seconds=-5) <= age <= datetime.timedelta(minutes=10):
+        raise Mismatch(f"events: the move's created_at is not about now: {moved[-1].created_at}")
+    print("ok   events: the move is dated now, in UTC")
+
+    site = scenario_repo(scenario, "acme", "web.site")
+    two = next(i for i in site["issues"] if i["number"] == 2)
+    paged = list(gh.get_repo("acme/web.site").get_issue(2).get_events())
+    expect("events: web.site #2 over 2 pages of 3", summary(paged),
+           [("labeled", name, two.get("user", "octocat")) for name in two["labels"]]
+           + [("unlabeled", "🚀 launch", login), ("labeled", "🚀 launch", login)])
+
+    try:
+        gh.requester.requestJsonAndCheck("GET", "/repos/acme/mcp_coder/issues/9999/events")
+        raise Mismatch("events of a missing issue should be 404")
+    except GithubException as error:
+        expect("events: missing issue status", error.status, 404)
+
+    try:
+        from githubkit import GitHub
+    except ImportError as error:
+        raise Mismatch(f"githubkit is not installed ({error}): pip install -r Tests/Fidelity/requirements.txt")
+    kit = GitHub(account["token"], base_url=base_url, auto_retry=False, http_cache=False, timeout=15)
+    # GitHub's published schema for this endpoint lists label, rename and other events but no
+    # closed/reopened ones, so githubkit is asked only about issues whose history has none.
+    for number in (105, 107):
+        parsed = kit.rest.issues.list_events("acme", "mcp_coder", number, per_page=100).parsed_data
+        expect(f"events: githubkit parses #{number}'s against the schema",
+               [(type(e).__name__, e.label.name) for e in parsed],
+               [(("Labeled" if e.event == "labeled" else "Unlabeled") + "IssueEvent", e.label.name)
+                for e in repo.get_issue(number).get_events()])
 
 
 def check_jenkins(url, scenario, control_url):
@@ -241,6 +297,7 @@ def main():
         if args.github_enterprise:
             check_github(args.github_enterprise, scenario, mutate=False)
         check_github(args.github, scenario, mutate=True)
+        check_issue_events(args.github, scenario)
         check_jenkins(args.jenkins, scenario, args.control)
         check_doctor_endpoints(args.github, args.jenkins, scenario)
         if args.control:

@@ -12,11 +12,12 @@ struct ControlAPI {
         "GET    /_sandbox/repos/{owner}/{repo}/issues",
         "POST   /_sandbox/repos/{owner}/{repo}/issues            {\"title\",\"body\",\"labels\",\"assignees\",\"user\",\"pull_request\",\"linked_branches\"}",
         "GET    /_sandbox/repos/{owner}/{repo}/issues/{n}",
-        "PATCH  /_sandbox/repos/{owner}/{repo}/issues/{n}        {\"title\",\"body\"}",
-        "PUT    /_sandbox/repos/{owner}/{repo}/issues/{n}/labels  {\"labels\":[...]} or [...]",
+        "PATCH  /_sandbox/repos/{owner}/{repo}/issues/{n}        {\"title\",\"body\",\"actor\"}",
+        "GET    /_sandbox/repos/{owner}/{repo}/issues/{n}/events",
+        "PUT    /_sandbox/repos/{owner}/{repo}/issues/{n}/labels  {\"labels\":[...],\"actor\"} or [...]",
         "PUT    /_sandbox/repos/{owner}/{repo}/issues/{n}/linked_branches  {\"branches\":[...]} or [...]",
-        "POST   /_sandbox/repos/{owner}/{repo}/issues/{n}/close",
-        "POST   /_sandbox/repos/{owner}/{repo}/issues/{n}/reopen",
+        "POST   /_sandbox/repos/{owner}/{repo}/issues/{n}/close   {\"actor\"} (optional)",
+        "POST   /_sandbox/repos/{owner}/{repo}/issues/{n}/reopen  {\"actor\"} (optional)",
         "POST   /_sandbox/jenkins/queue/{id}/cancel",
         "POST   /_sandbox/jenkins/queue/{id}/result               {\"result\":\"SUCCESS\"|\"UNSTABLE\"|\"FAILURE\"|\"NOT_BUILT\"|\"ABORTED\", \"finish\":true}",
         "GET    /_sandbox/faults",
@@ -114,30 +115,45 @@ struct ControlAPI {
             break
         }
         guard let number = rest.first.flatMap(Int.init) else { return Self.error(404, "expected an issue number") }
+        // Who a human edit is by, in its issue events and webhooks: `"actor"` in the body, else octocat.
+        let actor: String
+        switch body?["actor"] {
+        case nil:
+            actor = SandboxWorld.humanLogin
+        case .string(let login)? where Self.isLogin(login):
+            actor = login
+        default:
+            return Self.error(400, "\"actor\" must be a login: 1 to 39 letters, digits or hyphens")
+        }
         let result: SandboxIssue?
         switch (request.method, Array(rest.dropFirst())) {
         case ("GET", []):
             result = await world.issue(owner: owner, repo: repo, number: number)
+        case ("GET", ["events"]):
+            guard let events = await world.issueEvents(owner: owner, repo: repo, number: number) else {
+                return Self.error(404, "no issue #\(number) in \(owner)/\(repo)")
+            }
+            return .json(200, .array(events.map(Self.json)))
         case ("PATCH", []):
             let title = body?["title"]?.stringValue, text = body?["body"]?.stringValue
             guard title != nil || text != nil, title.map({ !$0.isEmpty }) ?? true else {
                 return Self.error(400, "body must be {\"title\":…} and/or {\"body\":…}; a title must not be empty")
             }
-            result = await world.editIssue(owner: owner, repo: repo, number: number, title: title, body: text)
+            result = await world.editIssue(owner: owner, repo: repo, number: number, title: title, body: text, actor: actor)
         case ("PUT", ["labels"]):
             guard let labels = Self.strings(body) ?? Self.strings(body?["labels"]) else {
                 return Self.error(400, "body must be {\"labels\":[...]} or a JSON array of names")
             }
-            result = await world.setLabels(owner: owner, repo: repo, number: number, labels: labels)
+            result = await world.setLabels(owner: owner, repo: repo, number: number, labels: labels, actor: actor)
         case ("PUT", ["linked_branches"]):
             guard let branches = Self.strings(body) ?? Self.strings(body?["branches"]) else {
                 return Self.error(400, "body must be {\"branches\":[...]} or a JSON array of names")
             }
             result = await world.setLinkedBranches(owner: owner, repo: repo, number: number, branches: branches)
         case ("POST", ["close"]):
-            result = await world.setState(owner: owner, repo: repo, number: number, open: false)
+            result = await world.setState(owner: owner, repo: repo, number: number, open: false, actor: actor)
         case ("POST", ["reopen"]):
-            result = await world.setState(owner: owner, repo: repo, number: number, open: true)
+            result = await world.setState(owner: owner, repo: repo, number: number, open: true, actor: actor)
         default:
             return Self.error(404, "unknown control endpoint \(request.method) \(request.path)")
         }
@@ -197,6 +213,23 @@ struct ControlAPI {
             ("pull_request", .bool(issue.isPullRequest)),
             ("linked_branches", .array(issue.linkedBranches.map(JSONValue.string))),
             ("locked", .bool(issue.locked)),
+        ])
+    }
+
+    /// GitHub's rule for a user name: letters, digits and single hyphens inside, at most 39 long.
+    /// Bots' `name[bot]` logins are accepted too.
+    static func isLogin(_ text: String) -> Bool {
+        let name = text.hasSuffix("[bot]") ? String(text.dropLast(5)) : text
+        guard (1...39).contains(name.count), !name.hasPrefix("-"), !name.hasSuffix("-"), !name.contains("--") else { return false }
+        return name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-") }
+    }
+
+    static func json(_ event: SandboxIssueEvent) -> JSONValue {
+        .object([
+            ("id", .int(event.id)), ("event", .string(event.kind.rawValue)), ("actor", .string(event.actor)),
+            ("created_at", .string(Timestamp.format(event.createdAt))),
+            ("label", event.label.map { .object([("name", .string($0.name)), ("color", .string($0.color))]) } ?? .null),
+            ("rename", event.rename.map { .object([("from", .string($0.from)), ("to", .string($0.to))]) } ?? .null),
         ])
     }
 

@@ -20,6 +20,8 @@ struct GitHubRepository: Sendable {
     var createdAt: Date
     var labels: [LabelDefinition]
     var issues: [Int: SandboxIssue]
+    /// Issue number -> its events, oldest first.
+    var events: [Int: [SandboxIssueEvent]] = [:]
 
     var fullName: String { "\(owner)/\(name)" }
     var key: String { Self.key(owner: owner, name: name) }

@@ -124,6 +124,37 @@ struct GitHubRepresentation {
         ])
     }
 
+    /// The REST user plus every field of GitHub's `simple-user` schema: what webhook payloads
+    /// carry as `sender` and `repository.owner`, and issue events as `actor`.
+    func simpleUser(_ login: String) -> JSONValue {
+        let url = "\(apiBase)/users/\(login)"
+        let id = Self.userID(login)
+        return Self.adding([
+            ("avatar_url", .string("https://avatars.githubusercontent.com/u/\(id)?v=4")),
+            ("gravatar_id", .string("")),
+            ("followers_url", .string("\(url)/followers")),
+            ("following_url", .string("\(url)/following{/other_user}")),
+            ("gists_url", .string("\(url)/gists{/gist_id}")),
+            ("starred_url", .string("\(url)/starred{/owner}{/repo}")),
+            ("subscriptions_url", .string("\(url)/subscriptions")),
+            ("organizations_url", .string("\(url)/orgs")),
+            ("repos_url", .string("\(url)/repos")),
+            ("events_url", .string("\(url)/events{/privacy}")),
+            ("received_events_url", .string("\(url)/received_events")),
+            ("user_view_type", .string("public")),
+        ], to: user(login))
+    }
+
+    /// Appends the fields `object` does not have yet, so a representation that grows never ends
+    /// up with a key twice.
+    static func adding(_ extra: [(String, JSONValue)], to object: JSONValue) -> JSONValue {
+        guard case .object(var pairs) = object else { return object }
+        for (key, value) in extra where !pairs.contains(where: { $0.0 == key }) {
+            pairs.append((key, value))
+        }
+        return .object(pairs)
+    }
+
     static func issueID(repo: GitHubRepository, number: Int) -> Int {
         repo.id * 100_000 + number
     }
@@ -133,7 +164,7 @@ struct GitHubRepresentation {
         login.unicodeScalars.reduce(7) { ($0 &* 31 &+ Int($1.value)) % 90_000_000 } + 10_000_000
     }
 
-    private func nodeID(_ prefix: String, _ id: Int) -> String {
+    func nodeID(_ prefix: String, _ id: Int) -> String {
         prefix + Data("sandbox:\(id)".utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
     }
 }

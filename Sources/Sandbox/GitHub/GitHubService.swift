@@ -9,6 +9,7 @@ struct GitHubService: Sendable {
     var tokens: [String: Scenario.Token] = [:]
     var rateLimits = RateLimitBook()
     var nextLabelID = 9_000_001
+    var nextEventID = GitHubService.firstEventID
     /// The latest `updated_at` handed out by an edit; later edits never go below it.
     var lastEdit = Date(timeIntervalSince1970: 0)
     /// Issue changes not yet handed to the webhook sender; the world takes them after each call.
@@ -32,12 +33,14 @@ struct GitHubService: Sendable {
                 let updated = issue.updatedAt.flatMap(Timestamp.parse) ?? created
                 let closed = issue.state == "closed" ? (issue.closedAt.flatMap(Timestamp.parse) ?? updated) : nil
                 let labelNames = issue.labels.map { state.resolveLabel($0, nextID: &nextLabelID).name }
-                state.issues[issue.number] = SandboxIssue(
+                let live = SandboxIssue(
                     owner: repo.owner, repo: repo.name, number: issue.number, title: issue.title, body: issue.body,
                     state: issue.state, labels: labelNames, assignees: issue.assignees, user: issue.user,
                     createdAt: created, updatedAt: updated, closedAt: closed, isPullRequest: issue.pullRequest,
                     linkedBranches: issue.linkedBranches, locked: issue.locked, comments: issue.comments
                 )
+                state.issues[issue.number] = live
+                state.events[issue.number] = scenarioHistory(of: issue, as: live, in: &state)
                 state.createdAt = min(state.createdAt, created)
             }
             repositories[state.key] = state
@@ -151,9 +154,11 @@ struct GitHubService: Sendable {
         switch (method, rest.count) {
         case ("GET", 0):
             return .json(200, representation.repository(repo))
+        case ("GET", 3) where rest[0] == "issues" && rest[1] == "events":
+            return event(rest[2], in: repo, representation: representation)
         case ("GET", 1) where rest[0] == "labels":
             // Paged like every GitHub listing: `per_page` (30, at most 100), `page`, a `Link` header.
-            let paging = (try? IssueListing.parse(request).get()) ?? IssueListing()
+            let paging = IssueListing.paging(request)
             var response = OutgoingResponse.json(200, .array(paging.page(of: repo.labels).map { representation.label($0, name: $0.name, repo: repo) }))
             if let link = paging.linkHeader(total: repo.labels.count, request: request) { response.headers.append(("Link", link)) }
             return response
@@ -182,6 +187,8 @@ struct GitHubService: Sendable {
             return .json(200, representation.issue(issue, in: repo))
         case ("GET", ["labels"]):
             return .json(200, representation.labels(issue.labels, in: repo))
+        case ("GET", ["events"]):
+            return listEvents(of: number, in: repo, request: request, representation: representation)
         case ("POST", ["labels"]), ("PUT", ["labels"]):
             guard let body = JSONValue.parse(request.body) else {
                 return GitHubError.response(400, "Problems parsing JSON")

@@ -15,7 +15,7 @@ struct IssueListing {
 
     /// Parses the query; a `422` response when a parameter has a value GitHub would reject.
     static func parse(_ request: IncomingRequest) -> Result<IssueListing, ResponseError> {
-        var listing = IssueListing()
+        var listing = paging(request)
         for (name, value) in request.queryPairs {
             switch name {
             case "state":
@@ -32,16 +32,25 @@ struct IssueListing {
             case "direction":
                 guard value == "asc" || value == "desc" else { return .failure(.invalid("direction")) }
                 listing.ascending = value == "asc"
-            case "per_page":
-                // GitHub silently caps per_page at 100 and falls back to 30 for nonsense.
-                if let n = Int(value), n > 0 { listing.perPage = min(n, 100) }
-            case "page":
-                if let n = Int(value), n > 0 { listing.page = n }
             default:
                 break
             }
         }
         return .success(listing)
+    }
+
+    /// Only `per_page` and `page`, for the listings that take nothing else (labels, events).
+    /// GitHub silently caps `per_page` at 100 and falls back to 30 (and page 1) for nonsense.
+    static func paging(_ request: IncomingRequest) -> IssueListing {
+        var listing = IssueListing()
+        for (name, value) in request.queryPairs {
+            switch name {
+            case "per_page": if let n = Int(value), n > 0 { listing.perPage = min(n, 100) }
+            case "page": if let n = Int(value), n > 0 { listing.page = n }
+            default: break
+            }
+        }
+        return listing
     }
 
     struct ResponseError: Error {

@@ -73,6 +73,7 @@ extension Scenario {
                 for case let (key, value?) in stamps where Timestamp.parse(value) == nil {
                     throw fail("\(at).\(key)", "\"\(value)\" is not a UTC timestamp like 2026-11-24T10:00:00Z")
                 }
+                try validate(events: issue.events ?? [], of: issue, at: at, file: file)
             }
         }
         try Webhook.validate(github.webhooks, file: file)
@@ -99,6 +100,36 @@ extension Scenario {
         }
         if SandboxBuildResult(rawValue: jenkins.buildResult) == nil {
             throw fail("jenkins.build_result", "\"\(jenkins.buildResult)\" is not one of \(SandboxBuildResult.spellings)")
+        }
+    }
+
+    /// A declared history must be one GitHub could have recorded: known kinds, a label exactly on
+    /// the label events, and times within the issue's life so far (`created_at` … `updated_at`,
+    /// which every event bumps on GitHub).
+    private func validate(events: [Issue.Event], of issue: Issue, at: String, file: String?) throws {
+        let created = Timestamp.parse(issue.createdAt)
+        let updated = issue.updatedAt.flatMap(Timestamp.parse) ?? created
+        for (e, event) in events.enumerated() {
+            let at = "\(at).events[\(e)]"
+            func fail(_ key: String, _ problem: String) -> ScenarioError {
+                ScenarioError(file: file, location: key.isEmpty ? at : "\(at).\(key)", problem: problem)
+            }
+            guard Issue.Event.kinds.contains(event.event) else {
+                throw fail("event", "must be one of \(Issue.Event.kinds.joined(separator: ", ")), found \"\(event.event)\"")
+            }
+            let needsLabel = event.event == "labeled" || event.event == "unlabeled"
+            if needsLabel, (event.label ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                throw fail("label", "a \(event.event) event needs the label's name")
+            }
+            if !needsLabel, event.label != nil { throw fail("label", "only labeled and unlabeled events carry a label") }
+            if let actor = event.actor, actor.isEmpty { throw fail("actor", "must not be empty") }
+            guard let time = Timestamp.parse(event.createdAt) else {
+                throw fail("created_at", "\"\(event.createdAt)\" is not a UTC timestamp like 2026-11-24T10:00:00Z")
+            }
+            if let created, time < created { throw fail("created_at", "is before the issue's created_at \(issue.createdAt)") }
+            if let updated, time > updated {
+                throw fail("created_at", "is after the issue's updated_at \(Timestamp.format(updated)); every event updates the issue")
+            }
         }
     }
 

@@ -156,12 +156,16 @@ public struct Scenario: Codable, Sendable, Equatable {
         public var linkedBranches: [String]
         public var locked: Bool
         public var comments: Int
+        /// The issue's history before the scenario starts (`GET …/issues/{n}/events`), e.g. when
+        /// its busy label was added. Nil: each of `labels` `labeled` at `created_at` by `user`, and
+        /// a closed issue `closed` at `closed_at`; `[]`: no history.
+        public var events: [Event]?
 
         public init(
             number: Int, title: String, body: String? = nil, state: String = "open", labels: [String] = [],
             assignees: [String] = [], user: String = "octocat", createdAt: String, updatedAt: String? = nil,
             closedAt: String? = nil, pullRequest: Bool = false, linkedBranches: [String] = [],
-            locked: Bool = false, comments: Int = 0
+            locked: Bool = false, comments: Int = 0, events: [Event]? = nil
         ) {
             self.number = number
             self.title = title
@@ -177,10 +181,34 @@ public struct Scenario: Codable, Sendable, Equatable {
             self.linkedBranches = linkedBranches
             self.locked = locked
             self.comments = comments
+            self.events = events
+        }
+
+        /// One past event of an issue: `labeled`/`unlabeled` (with `label`), `closed` or `reopened`.
+        public struct Event: Codable, Sendable, Equatable {
+            public var event: String
+            public var label: String?
+            /// `YYYY-MM-DDTHH:MM:SSZ`, from the issue's `created_at` to its `updated_at`.
+            public var createdAt: String
+            /// Who did it; defaults to the issue's `user`.
+            public var actor: String?
+
+            public init(event: String, label: String? = nil, createdAt: String, actor: String? = nil) {
+                self.event = event
+                self.label = label
+                self.createdAt = createdAt
+                self.actor = actor
+            }
+
+            /// What a scenario may declare (GitHub records `renamed` and others too; the Sandbox
+            /// makes those only from edits).
+            public static let kinds = ["labeled", "unlabeled", "closed", "reopened"]
+
+            enum CodingKeys: String, CodingKey { case event, label, actor, createdAt = "created_at" }
         }
 
         enum CodingKeys: String, CodingKey {
-            case number, title, body, state, labels, assignees, user, locked, comments
+            case number, title, body, state, labels, assignees, user, locked, comments, events
             case createdAt = "created_at", updatedAt = "updated_at", closedAt = "closed_at"
             case pullRequest = "pull_request", linkedBranches = "linked_branches"
         }
@@ -201,6 +229,7 @@ public struct Scenario: Codable, Sendable, Equatable {
             linkedBranches = try c.decodeIfPresent([String].self, forKey: .linkedBranches) ?? []
             locked = try c.decodeIfPresent(Bool.self, forKey: .locked) ?? false
             comments = try c.decodeIfPresent(Int.self, forKey: .comments) ?? 0
+            events = try c.decodeIfPresent([Event].self, forKey: .events)
         }
     }
 

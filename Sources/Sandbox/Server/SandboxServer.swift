@@ -108,31 +108,41 @@ public final class SandboxServer: Sendable {
         await world.issues(owner: owner, repo: repo)
     }
 
+    /// What `GET /repos/{o}/{r}/issues/{n}/events` lists: the issue's label, state and title
+    /// changes, oldest first; nil for an unknown repository or issue.
+    public func issueEvents(owner: String, repo: String, number: Int) async -> [SandboxIssueEvent]? {
+        await world.issueEvents(owner: owner, repo: repo, number: number)
+    }
+
     /// GitHub and Jenkins requests received so far (control requests excluded).
     public func requests() async -> [SandboxRequestRecord] { await world.requests() }
 
     // MARK: Acting as a human
 
-    /// Replaces the labels, as someone editing the issue on github.com would.
+    /// Replaces the labels, as someone editing the issue on github.com would. `actor` is who the
+    /// issue events and webhooks name (`octocat` unless given).
     @discardableResult
-    public func setLabels(owner: String, repo: String, number: Int, labels: [String]) async -> SandboxIssue? {
-        await world.setLabels(owner: owner, repo: repo, number: number, labels: labels)
+    public func setLabels(owner: String, repo: String, number: Int, labels: [String], actor: String = "octocat") async -> SandboxIssue? {
+        await world.setLabels(owner: owner, repo: repo, number: number, labels: labels, actor: actor)
     }
 
     @discardableResult
-    public func close(owner: String, repo: String, number: Int) async -> SandboxIssue? {
-        await world.setState(owner: owner, repo: repo, number: number, open: false)
+    public func close(owner: String, repo: String, number: Int, actor: String = "octocat") async -> SandboxIssue? {
+        await world.setState(owner: owner, repo: repo, number: number, open: false, actor: actor)
     }
 
     @discardableResult
-    public func reopen(owner: String, repo: String, number: Int) async -> SandboxIssue? {
-        await world.setState(owner: owner, repo: repo, number: number, open: true)
+    public func reopen(owner: String, repo: String, number: Int, actor: String = "octocat") async -> SandboxIssue? {
+        await world.setState(owner: owner, repo: repo, number: number, open: true, actor: actor)
     }
 
-    /// Changes the title and/or the body (nil leaves it), as a human would: an `edited` webhook.
+    /// Changes the title and/or the body (nil leaves it), as a human would: an `edited` webhook,
+    /// and a `renamed` issue event for a new title.
     @discardableResult
-    public func editIssue(owner: String, repo: String, number: Int, title: String? = nil, body: String? = nil) async -> SandboxIssue? {
-        await world.editIssue(owner: owner, repo: repo, number: number, title: title, body: body)
+    public func editIssue(
+        owner: String, repo: String, number: Int, title: String? = nil, body: String? = nil, actor: String = "octocat"
+    ) async -> SandboxIssue? {
+        await world.editIssue(owner: owner, repo: repo, number: number, title: title, body: body, actor: actor)
     }
 
     @discardableResult

@@ -88,13 +88,19 @@ actor SandboxWorld {
         github.repository(owner: owner, name: repo).map { $0.issues.values.sorted { $0.number < $1.number } }
     }
 
-    func setLabels(owner: String, repo: String, number: Int, labels: [String]) -> SandboxIssue? {
-        defer { publishChanges(sender: Self.humanLogin) }
+    /// The issue's events, oldest first; nil for an unknown repository or issue.
+    func issueEvents(owner: String, repo: String, number: Int) -> [SandboxIssueEvent]? {
+        guard let repository = github.repository(owner: owner, name: repo), repository.issues[number] != nil else { return nil }
+        return repository.events[number] ?? []
+    }
+
+    func setLabels(owner: String, repo: String, number: Int, labels: [String], actor: String = SandboxWorld.humanLogin) -> SandboxIssue? {
+        defer { publishChanges(sender: actor) }
         return github.setLabels(owner: owner, repo: repo, number: number, labels: labels, now: now())
     }
 
-    func setState(owner: String, repo: String, number: Int, open: Bool) -> SandboxIssue? {
-        defer { publishChanges(sender: Self.humanLogin) }
+    func setState(owner: String, repo: String, number: Int, open: Bool, actor: String = SandboxWorld.humanLogin) -> SandboxIssue? {
+        defer { publishChanges(sender: actor) }
         return github.setState(owner: owner, repo: repo, number: number, open: open, now: now())
     }
 
@@ -108,17 +114,18 @@ actor SandboxWorld {
         return github.createIssue(owner: owner, repo: repo, new, now: now())
     }
 
-    func editIssue(owner: String, repo: String, number: Int, title: String?, body: String?) -> SandboxIssue? {
-        defer { publishChanges(sender: Self.humanLogin) }
+    func editIssue(owner: String, repo: String, number: Int, title: String?, body: String?, actor: String = SandboxWorld.humanLogin) -> SandboxIssue? {
+        defer { publishChanges(sender: actor) }
         return github.editText(owner: owner, repo: repo, number: number, title: title, body: body, now: now())
     }
 
-    /// Hands the issue changes the last call made to the webhook sender, which queues their
-    /// deliveries and returns at once.
+    /// Records the issue changes the last call made as issue events by `sender`, and hands them
+    /// to the webhook sender, which queues their deliveries and returns at once.
     private func publishChanges(sender: String) {
         guard !github.changes.isEmpty else { return }
         let changes = github.changes
         github.changes.removeAll()
+        for change in changes { github.recordEvents(change, actor: sender) }
         webhooks.publish(changes, github: github, sender: sender, now: now())
     }
 

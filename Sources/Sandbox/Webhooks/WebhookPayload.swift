@@ -24,7 +24,7 @@ struct WebhookPayload {
             fields.append(("changes", .object(action.changes.map { ($0.field, .object([("from", .optional($0.from))])) })))
         }
         fields.append(("repository", repository(repo, representation: representation)))
-        fields.append(("sender", user(sender, representation: representation)))
+        fields.append(("sender", representation.simpleUser(sender)))
         return JSONValue.object(fields).data
     }
 
@@ -35,7 +35,7 @@ struct WebhookPayload {
         let open = repo.issues.values.filter { $0.state == "open" }.count
         var rest = representation.repository(repo)
         if case .object(var pairs) = rest, let owner = pairs.firstIndex(where: { $0.0 == "owner" }) {
-            pairs[owner].1 = user(repo.owner, representation: representation)
+            pairs[owner].1 = representation.simpleUser(repo.owner)
             rest = .object(pairs)
         }
         let templates = [
@@ -66,38 +66,7 @@ struct WebhookPayload {
             ("allow_forking", .bool(true)), ("is_template", .bool(false)), ("web_commit_signoff_required", .bool(false)),
             ("topics", .array([])),
         ]
-        return Self.adding(extra, to: rest)
-    }
-
-    /// The REST user plus the simple-user fields webhook payloads require of `sender` and
-    /// `repository.owner`.
-    private func user(_ login: String, representation: GitHubRepresentation) -> JSONValue {
-        let url = "\(apiBase)/users/\(login)"
-        let id = GitHubRepresentation.userID(login)
-        return Self.adding([
-            ("avatar_url", .string("https://avatars.githubusercontent.com/u/\(id)?v=4")),
-            ("gravatar_id", .string("")),
-            ("followers_url", .string("\(url)/followers")),
-            ("following_url", .string("\(url)/following{/other_user}")),
-            ("gists_url", .string("\(url)/gists{/gist_id}")),
-            ("starred_url", .string("\(url)/starred{/owner}{/repo}")),
-            ("subscriptions_url", .string("\(url)/subscriptions")),
-            ("organizations_url", .string("\(url)/orgs")),
-            ("repos_url", .string("\(url)/repos")),
-            ("events_url", .string("\(url)/events{/privacy}")),
-            ("received_events_url", .string("\(url)/received_events")),
-            ("user_view_type", .string("public")),
-        ], to: representation.user(login))
-    }
-
-    /// Appends the fields `object` does not have yet, so a REST representation that grows never
-    /// ends up with a key twice.
-    private static func adding(_ extra: [(String, JSONValue)], to object: JSONValue) -> JSONValue {
-        guard case .object(var pairs) = object else { return object }
-        for (key, value) in extra where !pairs.contains(where: { $0.0 == key }) {
-            pairs.append((key, value))
-        }
-        return .object(pairs)
+        return GitHubRepresentation.adding(extra, to: rest)
     }
 
     // MARK: Signing

@@ -54,4 +54,29 @@ final class BuildStatusClientTests: XCTestCase {
         let reads = await sandbox.requests(containing: "/executor/\(number)/api/json")
         XCTAssertEqual(reads.map(\.path), Array(repeating: "/jenkins/job/Coordinator/job/demo/job/executor/\(number)/api/json", count: 2))
     }
+
+    func testLabelEventsFollowEveryPageOldestFirst() async throws {
+        // 150 label events over two and a half hours, then the busy label: two pages of 100.
+        var events: [Scenario.Issue.Event] = []
+        for minute in 0..<150 {
+            let time = String(format: "2026-11-20T%02d:%02d:00Z", 9 + minute / 60, minute % 60)
+            events.append(.init(event: minute.isMultiple(of: 2) ? "labeled" : "unlabeled", label: "bug", createdAt: time, actor: "alice"))
+        }
+        events.append(.init(event: "labeled", label: "status-06:implementing", createdAt: "2026-11-20T11:40:00Z", actor: "bot"))
+        var issue = SandboxHarness.issue(1, labels: ["status-06:implementing"], updatedAt: "2026-11-20T12:00:00Z")
+        issue.events = events
+        let sandbox = try await SandboxHarness.start(SandboxHarness.scenario(issues: [issue]))
+        harness = sandbox
+
+        let read = try await sandbox.github().labelEvents(issue: 1)
+        XCTAssertEqual(read.count, 151)
+        XCTAssertEqual(read.first, IssueLabelEvent(action: .labeled, label: "bug", at: Timestamp.parse("2026-11-20T09:00:00Z")!, actor: "alice"))
+        XCTAssertEqual(read.last, IssueLabelEvent(action: .labeled, label: "status-06:implementing", at: Timestamp.parse("2026-11-20T11:40:00Z")!, actor: "bot"))
+        let pages = await sandbox.requests(containing: "/issues/1/events")
+        XCTAssertEqual(pages.count, 2, "per_page=100, then the Link header's next page")
+
+        await assertThrows(GitHubError.self, { try await sandbox.github().labelEvents(issue: 99) }) { error in
+            XCTAssertTrue("\(error)".contains("404"), "\(error)")
+        }
+    }
 }

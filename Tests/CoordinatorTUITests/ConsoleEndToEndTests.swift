@@ -56,7 +56,7 @@ final class ConsoleEndToEndTests: XCTestCase {
         XCTAssertLessThan(closed, approved)
         XCTAssertTrue(rows[closed].contains("(gone)"), rows[closed])
         XCTAssertTrue(screen.contains("impact  would dispatch again"), screen)
-        try keys("v", "v", "g")
+        try keys("v", "v", "v", "g")
         _ = try await waitFor("eligible view") { $0.contains("view: eligible") }
 
         // The dry-run plan of the first eligible issue.
@@ -128,7 +128,7 @@ final class ConsoleEndToEndTests: XCTestCase {
         let moved = try await sandboxJSON(port, "/_sandbox/relabel", method: "POST", body: #"{"repo":"acme/mcp_coder","number":112}"#)
         let number = try XCTUnwrap((moved as? [String: Any])?["number"] as? Int)
         XCTAssertEqual(number, 112)
-        try keys("v", "v")
+        try keys("v", "v", "v")
         screen = try await waitFor("#112 busy, in the cache and live, without a key pressed") { screen in
             screen.contains("view: all") && screen.split(separator: "\n").contains { line in
                 line.contains("#112") && line.components(separatedBy: "03:planning").count == 3
@@ -139,6 +139,73 @@ final class ConsoleEndToEndTests: XCTestCase {
         XCTAssertEqual(for112.count, 1, "\(builds)")
         let deliveries = try await sandboxJSON(port, "/_sandbox/webhooks/deliveries") as? [[String: Any]] ?? []
         XCTAssertTrue(deliveries.contains { $0["issue"] as? Int == 112 && $0["http_status"] as? Int == 202 }, "\(deliveries)")
+
+        try keys("q")
+        screen = try await waitFor("the exit message") { $0.contains("demo exit status") }
+        XCTAssertTrue(screen.contains("demo exit status 0"), screen)
+    }
+
+    func testABuildThatFailedShowsStuckInTheBusyViewAndUnstickGivesThePickupLabelBack() async throws {
+        let binary = Self.packageRoot.appendingPathComponent(".build/debug/coordinator").path
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: binary), "build the package first: \(binary)")
+        let port = try Self.freePort()
+        let command = "env LANG=C.UTF-8 TERM=xterm-256color \(binary) demo --port \(port) --workdir \(workdir); echo \"demo exit status $?\"; sleep 600"
+        try tmux("new-session", "-d", "-x", "120", "-y", "40", command)
+        _ = try await waitFor("live data for every repo") { $0.components(separatedBy: "updated ").count > 3 }
+
+        // Dispatch #109, and make its build fail the moment Jenkins has it (the demo's builds
+        // succeed after 2.5 s unless told otherwise).
+        try keys("d")
+        _ = try await waitFor("the confirmation") { $0.contains("Dispatch #109") }
+        try keys("y")
+        var queueID: Int?
+        try await waitUntil("the build of #109 in Jenkins", timeout: .seconds(60), interval: .milliseconds(20)) {
+            let builds = (try? await self.sandboxJSON(port, "/_sandbox/builds")) as? [[String: Any]] ?? []
+            queueID = builds.first { (($0["parameters"] as? [String: String])?["COMMAND"] ?? "").contains("create-pr 109 ") }?["queue_id"] as? Int
+            return queueID != nil
+        }
+        let failed = try await sandboxJSON(
+            port, "/_sandbox/jenkins/queue/\(try XCTUnwrap(queueID))/result", method: "POST", body: #"{"result":"FAILURE","finish":true}"#)
+        XCTAssertEqual((failed as? [String: Any])?["result"] as? String, "FAILURE", "\(failed)")
+        _ = try await waitFor("the dispatch result") { $0.contains("dispatched #109") }
+
+        // The busy view: #109 holds status-09:pr-creating, its build failed, so it is stuck.
+        try keys("v", "v", "/")
+        try keys("1", "0", "9", "Enter")
+        var screen = try await waitFor("#109 stuck after its failed build") { screen in
+            screen.contains("view: busy") && screen.split(separator: "\n").contains { $0.contains("✗ failure") && $0.contains("#109") }
+        }
+        XCTAssertTrue(screen.contains("stuck   ✗ build ended (failure)"), screen)
+
+        // u, the pickup label, then y on the confirmation naming the exact move.
+        try keys("u")
+        screen = try await waitFor("the unstick choice") { $0.contains("Unstick #109") && $0.contains("give the pickup label back") }
+        XCTAssertTrue(screen.contains("status-09:pr-creating → status-09f:pr-creating-failed"), screen)
+        try keys("p")
+        screen = try await waitFor("the confirmation") { $0.contains("Confirm unstick") }
+        XCTAssertTrue(screen.contains("#109 status-09:pr-creating → status-08:ready-pr"), screen)
+        try keys("y")
+        _ = try await waitFor("the unstick result") { $0.contains("#109 unstuck: status-09:pr-creating → status-08:ready-pr") }
+
+        // GitHub, the cache and the ledger agree; one build only.
+        let issue = try await sandboxJSON(port, "/_sandbox/repos/acme/mcp_coder/issues/109") as? [String: Any]
+        XCTAssertEqual(issue?["labels"] as? [String], ["status-08:ready-pr"])
+        let cacheDirectory = URL(fileURLWithPath: workdir).appendingPathComponent("cache")
+        let cache = try JSONSerialization.jsonObject(with: Data(contentsOf: cacheDirectory.appendingPathComponent("github_com_acme_mcp_coder.issues.json"))) as? [String: Any]
+        XCTAssertEqual(((cache?["issues"] as? [String: Any])?["109"] as? [String: Any])?["labels"] as? [String], ["status-08:ready-pr"])
+        let ledger = try String(contentsOf: cacheDirectory.appendingPathComponent("github_com_acme_mcp_coder.dispatches.jsonl"), encoding: .utf8)
+        XCTAssertTrue(ledger.contains(#""event":"reset""#), ledger)
+        let builds = try await sandboxJSON(port, "/_sandbox/builds") as? [[String: Any]] ?? []
+        XCTAssertEqual(builds.count, 1)
+
+        // It is eligible again: gone from the busy view, listed eligible with its pickup label live.
+        screen = try await waitFor("#109 gone from the busy view") { $0.contains("view: busy") && $0.contains("no busy issue matches the filter") }
+        try keys("v", "v")
+        screen = try await waitFor("#109 eligible again") { screen in
+            screen.contains("view: eligible") && screen.contains("rule    eligible → create-pr")
+                && screen.split(separator: "\n").contains { $0.contains("#109") && $0.components(separatedBy: "08:ready-pr").count == 3 }
+        }
+        XCTAssertTrue(screen.contains("#109 detail"), screen)
 
         try keys("q")
         screen = try await waitFor("the exit message") { $0.contains("demo exit status") }

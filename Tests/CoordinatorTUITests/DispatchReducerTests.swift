@@ -53,7 +53,7 @@ final class DispatchReducerTests: XCTestCase {
 
     func testAConflictIsNotOfferedForDispatch() {
         var state = Fixtures.loadedState()
-        press(&state, .char("v"), .char("v"), .char("/"))
+        press(&state, .char("v"), .char("v"), .char("v"), .char("/"))
         type(&state, "Half-moved")
         press(&state, .enter)
         XCTAssertEqual(state.selectedNumber, 113)

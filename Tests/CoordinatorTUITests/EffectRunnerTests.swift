@@ -55,6 +55,24 @@ final class EffectRunnerTests: XCTestCase {
         XCTAssertEqual(actions, [.syncFinished(repo: "demo", .failure(ConsoleFailure("sync refused")), at: at)])
     }
 
+    func testSurveyBusyPostsTheSurvey() async {
+        let backend = FakeBackend(busy: Fixtures.busySurvey)
+        let actions = await run(.surveyBusy(repo: "demo", issues: Fixtures.busyIssues), backend: backend)
+        XCTAssertEqual(actions, [.busySurveyed(repo: "demo", Fixtures.busySurvey, at: at)])
+        XCTAssertEqual(backend.calls.withLock { $0 }, ["surveyBusy demo #103 #107 #111"])
+    }
+
+    func testUnstickPostsItsResultOrItsFailure() async {
+        let backend = FakeBackend()
+        let done = await run(.unstick(repo: "demo", issue: 111, to: .pickup), backend: backend)
+        XCTAssertEqual(done, [.unstickFinished(repo: "demo", issue: 111, .success(Fixtures.unstuck111), at: at)])
+        let refused = await run(.unstick(repo: "demo", issue: 109, to: .failure), backend: backend)
+        XCTAssertEqual(refused, [
+            .unstickFinished(repo: "demo", issue: 109, .failure(ConsoleFailure("#109 carries no busy label on GitHub")), at: at),
+        ])
+        XCTAssertEqual(backend.calls.withLock { $0 }, ["unstick demo #111 pickup", "unstick demo #109 failure"])
+    }
+
     func testRateLimitIsPosted() async {
         let actions = await run(.fetchRateLimit)
         XCTAssertEqual(actions, [.rateLimitLoaded(RateLimitSnapshot(limit: 5000, remaining: 4999, reset: nil))])

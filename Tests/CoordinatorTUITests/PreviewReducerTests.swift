@@ -34,7 +34,7 @@ final class PreviewReducerTests: XCTestCase {
 
     func testIneligibleIssuesNeedNoPlanCall() {
         var state = Fixtures.loadedState()
-        press(&state, .char("v"), .char("v"), .char("g"))
+        press(&state, .char("v"), .char("v"), .char("v"), .char("g"))
         XCTAssertEqual(state.selectedNumber, 1)
         XCTAssertEqual(press(&state, .char("p")), [])
         XCTAssertNil(state.currentRepo?.previews[1])

@@ -20,7 +20,7 @@ final class RenderBenchmarkTests: XCTestCase {
         _ = reduce(&state, .cacheLoaded(repo: "demo", .success(CacheSnapshot(issues: Fixtures.byNumber(cached)))))
         _ = reduce(&state, .liveLoaded(repo: "demo", .success(live), at: Fixtures.t0))
         let rebuildMs = Double(DispatchTime.now().uptimeNanoseconds - rebuildStart.uptimeNanoseconds) / 1e6
-        press(&state, .char("v"), .char("v"))
+        press(&state, .char("v"), .char("v"), .char("v"))
         XCTAssertEqual(state.currentRepo?.rows.count, count)
 
         let iterations = 200

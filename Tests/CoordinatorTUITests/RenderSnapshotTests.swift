@@ -29,7 +29,7 @@ final class RenderSnapshotTests: XCTestCase {
 
     func testAllCachedViewWithWideTitlesAt120x40() {
         var state = Fixtures.loadedState(size: large)
-        press(&state, .char("v"), .char("v"), .char("G"))
+        press(&state, .char("v"), .char("v"), .char("v"), .char("G"))
         let grid = render(state, size: large)
         assertRowsFill(grid)
         assertSnapshot(grid.plainText, named: "all-cached-wide-120x40")
@@ -133,7 +133,7 @@ final class RenderSnapshotTests: XCTestCase {
 
     func testASCIIFallbackWithoutAUTF8Locale() {
         var state = Fixtures.loadedState(size: large)
-        press(&state, .char("v"), .char("v"))
+        press(&state, .char("v"), .char("v"), .char("v"))
         let grid = render(state, size: large, options: RenderOptions(unicode: false))
         assertSnapshot(grid.plainText, named: "ascii-120x40")
         XCTAssertTrue(grid.plainText.unicodeScalars.allSatisfy(\.isASCII))

@@ -48,7 +48,7 @@ final class RowDerivationReducerTests: XCTestCase {
 
     func testAFilterKeystrokeListsWhatAConsoleFilteredFromTheStartLists() {
         var state = Fixtures.loadedState()
-        press(&state, .char("v"), .char("v"), .char("/"))
+        press(&state, .char("v"), .char("v"), .char("v"), .char("/"))
         type(&state, "plan")
         var expected = loadedFromScratch { state in
             state.view = .all
@@ -57,15 +57,18 @@ final class RowDerivationReducerTests: XCTestCase {
         }
         // The title or a label ("…awaiting-planning") holds it.
         XCTAssertEqual(state.listed, [101, 102, 104, 113, 118, 130])
-        // #118, selected before (the stale view's first entry: it would be dispatched again), stays selected.
-        XCTAssertEqual(state.selectedNumber, 118)
-        expected.repos[0].cursor = 4
+        // #113, selected before (the busy view's one row: the conflict), stays selected.
+        XCTAssertEqual(state.selectedNumber, 113)
+        expected.repos[0].cursor = 3
+        // Passing through the busy view asked for a survey of every repo.
+        for index in expected.repos.indices { expected.repos[index].surveying = true }
+        expected.lastBusySurvey = expected.now
         assertSameState(state, expected)
     }
 
     func testBackspacingTheFilterAwayRestoresTheUnfilteredState() {
         var state = Fixtures.loadedState()
-        press(&state, .char("v"), .char("v"), .char("g"), .char("j"), .char("j"), .char("j"))
+        press(&state, .char("v"), .char("v"), .char("v"), .char("g"), .char("j"), .char("j"), .char("j"))
         XCTAssertEqual(state.selectedNumber, 104, "the one issue the filter keeps")
         let unfiltered = state
         press(&state, .char("/"))

@@ -38,14 +38,21 @@ final class StaleViewReducerTests: XCTestCase {
         XCTAssertEqual(state.selectedNumber, 118)
     }
 
-    func testEnteringTheStaleViewFromARepoWithoutEntriesStartsOnTheFirst() {
+    func testEnteringTheStaleViewKeepsTheRepoAndTheFirstMoveSelectsTheFirstEntry() {
         var state = Fixtures.loadedState()
-        press(&state, .char("h"), .char("j"))
+        press(&state, .char("h"), .char("j"), .char("l"))
         XCTAssertEqual(state.selectedRepo, 1, "tools: nothing stale")
         press(&state, .char("v"))
         XCTAssertEqual(state.stale.cursor, 0)
+        XCTAssertEqual(state.selectedRepo, 1, "looking at the list does not switch the repo")
+        XCTAssertNil(state.selectedNumber)
+        XCTAssertFalse(render(state, size: state.size).plainText.contains("#118 detail"))
+        press(&state, .char("j"))
+        XCTAssertEqual(state.stale.cursor, 0, "the first move selects the entry under the cursor")
         XCTAssertEqual(state.selectedRepo, 0)
         XCTAssertEqual(state.selectedNumber, 118)
+        press(&state, .char("j"))
+        XCTAssertEqual(state.selectedNumber, 104)
     }
 
     func testEnteringTheStaleViewKeepsAStaleSelection() {

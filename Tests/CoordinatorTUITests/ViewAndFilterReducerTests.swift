@@ -17,13 +17,16 @@ final class ViewAndFilterReducerTests: XCTestCase {
         XCTAssertTrue(state.currentRepo!.rows.allSatisfy { $0.diff == nil && $0.marker == .none })
     }
 
-    func testVCyclesEligibleStaleAndAllCached() {
+    func testVCyclesEligibleStaleBusyAndAllCached() {
         var state = Fixtures.loadedState()
         press(&state, .char("v"))
         XCTAssertEqual(state.view, .stale)
         // Most harmful first: #118 would be dispatched again (eligible in the cache, closed live),
         // #104 and #130 would be missed.
         XCTAssertEqual(state.listed, [118, 104, 130])
+        press(&state, .char("v"))
+        XCTAssertEqual(state.view, .busy)
+        XCTAssertEqual(state.listed, [113], "the conflict carries a busy label")
         press(&state, .char("v"))
         XCTAssertEqual(state.view, .all)
         XCTAssertEqual(state.listed, [1, 101, 102, 104, 109, 113, 118, 130])
@@ -33,7 +36,7 @@ final class ViewAndFilterReducerTests: XCTestCase {
 
     func testRowsCarryCachedAndLiveStatusAndTheDifference() {
         var state = Fixtures.loadedState()
-        press(&state, .char("v"), .char("v"))
+        press(&state, .char("v"), .char("v"), .char("v"))
         let rows = Dictionary(uniqueKeysWithValues: state.currentRepo!.rows.map { ($0.number, $0) })
         XCTAssertEqual(rows[104]?.cachedStatus, "status-04:plan-review")
         XCTAssertEqual(rows[104]?.liveStatus, "status-05:plan-ready")
@@ -48,7 +51,7 @@ final class ViewAndFilterReducerTests: XCTestCase {
 
     func testFilterMatchesNumberTitleAndLabel() {
         var state = Fixtures.loadedState()
-        press(&state, .char("v"), .char("v"), .char("/"))
+        press(&state, .char("v"), .char("v"), .char("v"), .char("/"))
         XCTAssertTrue(state.isEditingFilter)
         type(&state, "#10")
         XCTAssertEqual(state.listed, [101, 102, 104, 109])

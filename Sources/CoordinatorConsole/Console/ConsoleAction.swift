@@ -12,8 +12,10 @@ public enum ConsoleAction: Sendable, Equatable {
     case liveLoaded(repo: String, Result<[Issue], ConsoleFailure>, at: Date)
     case previewLoaded(repo: String, issue: Int, Result<PlanOutcome, ConsoleFailure>)
     case dispatchFinished(repo: String, DispatchOutcome, at: Date)
-    /// A dispatch or sync of `repo` has waited a second for the repository's lock, held by `holder`.
+    /// A dispatch, sync or unstick of `repo` has waited a second for the repository's lock, held by `holder`.
     case lockWaiting(repo: String, holder: RepoLock.Holder?)
     case syncFinished(repo: String, Result<CacheSnapshot, ConsoleFailure>, at: Date)
     case rateLimitLoaded(RateLimitSnapshot?)
+    case busySurveyed(repo: String, [BusyIssue], at: Date)
+    case unstickFinished(repo: String, issue: Int, Result<UnstickResult, ConsoleFailure>, at: Date)
 }

@@ -11,16 +11,21 @@ public struct ConsoleRepo: Sendable, Equatable {
     /// The reuse window and full-refresh interval a run of this repository uses: what the stale
     /// view says about when a run will see a change.
     public var refreshPolicy: RefreshPolicy
+    /// Per busy label, where an unstick to each target moves it (or why it cannot), as the core
+    /// works it out: fixed for the session, so `u` can name the exact move at once.
+    public var unstickMoves: [String: [UnstickTarget: UnstickOption]]
 
     public init(
         name: String, fullName: String, jobPath: String, rules: WorkflowRules = WorkflowRules(),
-        refreshPolicy: RefreshPolicy = RefreshPolicy(duplicateWindow: 60, fullRefreshInterval: 1440 * 60)
+        refreshPolicy: RefreshPolicy = RefreshPolicy(duplicateWindow: 60, fullRefreshInterval: 1440 * 60),
+        unstickMoves: [String: [UnstickTarget: UnstickOption]] = [:]
     ) {
         self.name = name
         self.fullName = fullName
         self.jobPath = jobPath
         self.rules = rules
         self.refreshPolicy = refreshPolicy
+        self.unstickMoves = unstickMoves
     }
 }
 
@@ -74,4 +79,12 @@ public protocol ConsoleBackend: Sendable {
     /// A forced full refresh written to the cache.
     func sync(repo: String, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async throws -> CacheSnapshot
     func rateLimit() async -> RateLimitSnapshot?
+    /// The open issues of `issues` that carry a busy label, with their builds, how long they have
+    /// been busy and whether they are stuck; stuck first. Asks Jenkins and GitHub's issue events
+    /// only as often as the repository's `BusyWatch` allows.
+    func surveyBusy(repo: String, issues: [Issue], now: Date) async -> [BusyIssue]
+    /// The core's unstick: lock, live re-read, label move on GitHub, cache update, ledger `reset`.
+    func unstick(
+        repo: String, issueNumber: Int, to target: UnstickTarget, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void
+    ) async throws -> UnstickResult
 }

@@ -10,6 +10,10 @@ public enum ConsoleEffect: Sendable, Equatable {
     /// Dispatches `issues` one after another, in order.
     case dispatch(repo: String, issues: [Int])
     case sync(repo: String)
+    /// Surveys the busy issues among `issues`: builds, busy-since, stuck.
+    case surveyBusy(repo: String, issues: [Issue])
+    /// Moves issue `issue`'s busy label back to its pickup label or on to its failure label.
+    case unstick(repo: String, issue: Int, to: UnstickTarget)
     case fetchRateLimit
     case redraw
     case quit

@@ -13,5 +13,9 @@ public struct DispatchCandidate: Sendable, Equatable {
 public enum ConsoleModal: Sendable, Equatable {
     case confirmDispatch(repo: String, jobPath: String, issues: [DispatchCandidate])
     case confirmSync(repo: String)
+    /// `u` on a busy issue: `p` back to the pickup label, `f` on to the failure label.
+    case chooseUnstick(UnstickRequest)
+    /// The exact label move of the chosen unstick, confirmed with `y` like a dispatch.
+    case confirmUnstick(UnstickRequest, target: UnstickTarget, move: LabelMove)
     case help
 }

@@ -31,6 +31,31 @@ extension ConsoleState {
             }
             rebuild(index)
             return [.dispatch(repo: repo, issues: issues.map(\.number))]
+        case let .chooseUnstick(request):
+            let target: UnstickTarget
+            switch key {
+            case .char("p"): target = .pickup
+            case .char("f"): target = .failure
+            default:
+                report(.notice, "unstick cancelled")
+                return []
+            }
+            switch request.option(target) {
+            case let .move(move):
+                self.modal = .confirmUnstick(request, target: target, move: move)
+            case let .unavailable(reason):
+                report(.notice, "#\(request.number) cannot be unstuck that way: \(reason)")
+            }
+            return []
+        case let .confirmUnstick(request, target, _):
+            guard key == .char("y"), let index = repoIndex(request.repo) else {
+                report(.notice, "unstick cancelled")
+                return []
+            }
+            repos[index].busy += 1
+            let to = target == .pickup ? "back to pickup" : "to failure"
+            beginTask(TaskKey(.unstick, repo: request.repo, issue: request.number), "unsticking #\(request.number) (\(to))")
+            return [.unstick(repo: request.repo, issue: request.number, to: target)]
         case let .confirmSync(repo):
             guard key == .char("y"), let index = repoIndex(repo) else {
                 report(.notice, "sync cancelled")
@@ -101,6 +126,8 @@ extension ConsoleState {
             if readOnly { return refuseWrite("sync") }
             modal = .confirmSync(repo: repo.name)
             return []
+        case .unstickIssue:
+            return askToUnstick()
         case .togglePreview:
             showPreview.toggle()
             keepCursorVisible()
@@ -113,7 +140,9 @@ extension ConsoleState {
             view = view.next
             detailScroll = 0
             relistAll()
-            return requestPreviewIfNeeded()
+            // The busy view shows builds and stuck markers: every repo is surveyed as it opens.
+            let surveys = view == .busy ? surveyAll() : []
+            return surveys + requestPreviewIfNeeded()
         case .showHelp:
             modal = .help
             return []
@@ -140,7 +169,12 @@ extension ConsoleState {
         case .repos:
             return selectRepo(selectedRepo + delta)
         case .issues:
-            return moveCursor(to: (view == .stale ? stale.cursor : currentRepo?.cursor ?? 0) + delta)
+            if view == .stale {
+                // Off the list (its repo has no stale entry), the first move selects the entry
+                // under the cursor.
+                return moveCursor(to: stale.cursor + (isOnStaleList ? delta : 0))
+            }
+            return moveCursor(to: (currentRepo?.cursor ?? 0) + delta)
         case .detail:
             detailScroll = max(0, detailScroll + delta)
             return []
@@ -178,7 +212,7 @@ extension ConsoleState {
         if view == .stale {
             guard !stale.rows.isEmpty else { return [] }
             let clamped = min(max(position, 0), stale.rows.count - 1)
-            guard clamped != stale.cursor || stale.selected?.repo != selectedRepo else { return [] }
+            guard clamped != stale.cursor || !isOnStaleList else { return [] }
             stale.cursor = clamped
             detailScroll = 0
             followStaleCursor()
@@ -232,6 +266,31 @@ extension ConsoleState {
             return []
         }
         modal = .confirmDispatch(repo: repo.name, jobPath: repo.repo.jobPath, issues: candidates)
+        return []
+    }
+
+    /// `u`: a busy issue (stuck or not) may be moved back to its pickup label or on to its failure
+    /// label; the modal offers both with the exact moves the core named for its busy label.
+    private mutating func askToUnstick() -> [ConsoleEffect] {
+        if readOnly { return refuseWrite("unstick") }
+        guard let repo = currentRepo, let row = repo.selectedRow else {
+            report(.notice, "no issue selected")
+            return []
+        }
+        guard let busyLabel = row.busyLabel else {
+            report(.notice, "#\(row.number) carries no busy label: nothing to unstick")
+            return []
+        }
+        if running[TaskKey(.unstick, repo: repo.name, issue: row.number)] != nil {
+            report(.notice, "#\(row.number) is being unstuck")
+            return []
+        }
+        let moves = repo.repo.unstickMoves[busyLabel] ?? [:]
+        let unknown = UnstickOption.unavailable("no configured workflow sets '\(busyLabel)'")
+        modal = .chooseUnstick(UnstickRequest(
+            repo: repo.name, number: row.number, title: row.title, busyLabel: busyLabel,
+            stuck: repo.busySurvey?.issue(row.number)?.stuck,
+            pickup: moves[.pickup] ?? unknown, failure: moves[.failure] ?? unknown))
         return []
     }
 

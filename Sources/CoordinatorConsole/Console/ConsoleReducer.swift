@@ -25,13 +25,18 @@ public func reduce(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
     case let .tick(now):
         state.now = now
         if let result = state.result, result.isExpired(at: now) { state.result = nil }
+        var effects: [ConsoleEffect] = []
+        // While the busy view is shown its builds and stuck markers stay current.
+        if state.view == .busy, now.timeIntervalSince(state.lastBusySurvey) >= ConsoleState.busySurveySeconds {
+            effects += state.surveyAll()
+        }
         guard state.refreshSeconds > 0, now.timeIntervalSince(state.lastAutoRefresh) >= Double(state.refreshSeconds) else {
-            return []
+            return effects
         }
         state.lastAutoRefresh = now
         // The cache is read again too: a `serve` or a cron run sharing the cache directory may have
         // written it since (reading it writes nothing).
-        return state.repos.map(\.name).flatMap { repo -> [ConsoleEffect] in
+        return effects + state.repos.map(\.name).flatMap { repo -> [ConsoleEffect] in
             let refresh = state.startRefresh(repo)
             guard !refresh.isEmpty else { return [] }
             state.beginTask(TaskKey(.loadCache, repo: repo), "reading \(repo) cache")
@@ -60,6 +65,7 @@ public func reduce(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
         state.endTask(TaskKey(.refresh, repo: repo))
         guard let index = state.repoIndex(repo) else { return [] }
         state.repos[index].busy = max(0, state.repos[index].busy - 1)
+        var surveys: [ConsoleEffect] = []
         switch result {
         case let .success(issues):
             state.repos[index].live = Dictionary(issues.map { ($0.number, $0) }, uniquingKeysWith: { _, last in last })
@@ -71,6 +77,7 @@ public func reduce(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
             state.rebuild(index)
             let stale = state.repos[index].counts.stale
             state.report(.success, "\(repo): \(issues.count) open issues live, \(stale) stale in the cache")
+            if state.view == .busy { surveys = state.startSurvey(repo) }
         case let .failure(failure):
             // The last good data stays on screen, marked as outdated (an outage must never look
             // like "no changes").
@@ -79,7 +86,7 @@ public func reduce(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
             state.rebuild(index)
             state.report(.failure, "\(repo): refresh failed: \(failure.message)")
         }
-        return [.fetchRateLimit] + state.requestPreviewIfNeeded()
+        return [.fetchRateLimit] + surveys + state.requestPreviewIfNeeded()
 
     case let .previewLoaded(repo, issue, result):
         guard let index = state.repoIndex(repo) else {
@@ -131,7 +138,7 @@ public func reduce(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
     case let .lockWaiting(repo, holder):
         // The footer says why nothing seems to happen instead of the console looking frozen.
         let who = holder.map { "a run of PID \($0.pid) on \($0.host) (\($0.command))" } ?? "another coordinator"
-        for (key, task) in state.running where key.repo == repo && (key.kind == .dispatch || key.kind == .sync) {
+        for (key, task) in state.running where key.repo == repo && [.dispatch, .sync, .unstick].contains(key.kind) {
             state.running[key]?.message = task.message + ": waiting for \(who)"
         }
         return []
@@ -164,6 +171,39 @@ public func reduce(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
     case let .rateLimitLoaded(snapshot):
         if let snapshot { state.rateLimit = snapshot }
         return []
+
+    case let .busySurveyed(repo, issues, at):
+        guard let index = state.repoIndex(repo) else { return [] }
+        state.repos[index].surveying = false
+        state.repos[index].busySurvey = BusySurvey(issues: issues, at: at)
+        state.rebuild(index)
+        return []
+
+    case let .unstickFinished(repo, number, result, _):
+        state.endTask(TaskKey(.unstick, repo: repo, issue: number))
+        guard let index = state.repoIndex(repo) else { return [] }
+        state.repos[index].busy = max(0, state.repos[index].busy - 1)
+        var effects: [ConsoleEffect] = [.loadCache(repo: repo), .fetchRateLimit]
+        switch result {
+        case let .success(unstuck):
+            // GitHub's answer to the label calls is the live truth, as after a dispatch; the cache
+            // is read again to show what the core wrote, and the busy issues surveyed again.
+            state.repos[index].live?[number]?.labels = unstuck.labels
+            if unstuck.cacheUpdated {
+                state.report(.success, "#\(number) unstuck: \(unstuck.move.summary); cache updated")
+            } else {
+                state.report(.notice, "#\(number) unstuck: \(unstuck.move.summary); cache not updated (the next refresh corrects it)")
+            }
+            state.beginTask(TaskKey(.loadCache, repo: repo), "reading \(repo) cache")
+            state.rebuild(index)
+            if state.view == .busy { effects += state.startSurvey(repo) }
+        case let .failure(failure):
+            // Nothing moved, or GitHub said why not (the issue changed): the rows are read again.
+            state.report(.failure, "unstick #\(number) failed: \(failure.message)")
+            state.beginTask(TaskKey(.loadCache, repo: repo), "reading \(repo) cache")
+            effects += state.startRefresh(repo)
+        }
+        return effects
     }
 }
 

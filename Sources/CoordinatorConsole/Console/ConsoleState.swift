@@ -15,7 +15,7 @@ public struct ScreenSize: Sendable, Equatable {
 /// Names a piece of work shown in the footer, so a result can close the task that started it.
 public struct TaskKey: Hashable, Sendable {
     public enum Kind: Hashable, Sendable {
-        case loadCache, refresh, sync, dispatch, preview
+        case loadCache, refresh, sync, dispatch, preview, unstick
     }
 
     public var kind: Kind
@@ -50,6 +50,9 @@ public struct ConsoleState: Sendable, Equatable {
     /// Seconds between automatic live refreshes; 0 = off.
     public var refreshSeconds: Int
     public var lastAutoRefresh: Date
+    /// When the busy issues were last surveyed (while the busy view is shown, every
+    /// `busySurveySeconds`).
+    public var lastBusySurvey: Date
     public var rateLimit: RateLimitSnapshot?
     public var size: ScreenSize
     public var detailScroll = 0
@@ -66,6 +69,7 @@ public struct ConsoleState: Sendable, Equatable {
         self.readOnly = readOnly
         self.refreshSeconds = refreshSeconds
         self.lastAutoRefresh = now
+        self.lastBusySurvey = now
         self.banner = banner
     }
 

@@ -60,6 +60,20 @@ public final class EffectRunner: Sendable {
                 }
                 inbox.post(.syncFinished(repo: repo, result, at: clock()))
             }
+        case let .surveyBusy(repo, issues):
+            return Task.detached {
+                let busy = await backend.surveyBusy(repo: repo, issues: issues, now: clock())
+                inbox.post(.busySurveyed(repo: repo, busy, at: clock()))
+            }
+        case let .unstick(repo, issue, target):
+            return Task.detached {
+                let result = await Self.capture {
+                    try await backend.unstick(repo: repo, issueNumber: issue, to: target) { holder in
+                        inbox.post(.lockWaiting(repo: repo, holder: holder))
+                    }
+                }
+                inbox.post(.unstickFinished(repo: repo, issue: issue, result, at: clock()))
+            }
         case .fetchRateLimit:
             return Task.detached {
                 inbox.post(.rateLimitLoaded(await backend.rateLimit()))

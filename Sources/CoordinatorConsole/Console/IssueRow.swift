@@ -21,6 +21,8 @@ public struct IssueRow: Sendable, Equatable {
     /// or while no live data has been loaded.
     public var consequence: StaleConsequence?
     public var eligibility: Eligibility
+    /// The busy label the issue carries now (live when loaded, else cached), if it is open.
+    public var busyLabel: String?
     public var marker: RowMarker
     public var inCache: Bool
     public var isLive: Bool

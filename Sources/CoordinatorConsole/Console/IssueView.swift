@@ -6,13 +6,17 @@ public enum IssueView: String, Sendable, Equatable, CaseIterable {
     /// Every repository's issues whose cache entry differs from live, most harmful first (would
     /// dispatch again, would miss, harmless), then by number.
     case stale
+    /// The selected repository's open issues carrying a busy label: busy label, for how long, the
+    /// build, and whether they are stuck (stuck first).
+    case busy
     /// Every cached issue, and those only live.
     case all
 
     public var next: IssueView {
         switch self {
         case .eligible: return .stale
-        case .stale: return .all
+        case .stale: return .busy
+        case .busy: return .all
         case .all: return .eligible
         }
     }
@@ -21,6 +25,7 @@ public enum IssueView: String, Sendable, Equatable, CaseIterable {
         switch self {
         case .eligible: return "eligible"
         case .stale: return "stale"
+        case .busy: return "busy"
         case .all: return "all cached"
         }
     }

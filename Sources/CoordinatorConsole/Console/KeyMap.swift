@@ -4,7 +4,7 @@ public enum ConsoleIntent: Hashable, Sendable {
     case moveDown, moveUp, moveTop, moveBottom, pageDown, pageUp
     case nextPane, previousPane, paneLeft, paneRight, focusDetail
     case refreshRepo, refreshAll
-    case dispatchIssue, dispatchAllEligible, syncRepo
+    case dispatchIssue, dispatchAllEligible, syncRepo, unstickIssue
     case togglePreview, startFilter, cycleView
     case showHelp, redraw, dismissMessage, quit
 }
@@ -61,9 +61,10 @@ public struct KeyMap: Sendable, Equatable {
         KeyBinding([.char("d")], .dispatchIssue, "dispatch the selected issue (asks first)", hint: "dispatch"),
         KeyBinding([.char("D")], .dispatchAllEligible, "dispatch every eligible issue of the repo (asks first)"),
         KeyBinding([.char("s")], .syncRepo, "sync the repo's cache from live (asks first)", hint: "sync"),
+        KeyBinding([.char("u")], .unstickIssue, "unstick a busy issue: back to its pickup label or on to its failure label (asks first)"),
         KeyBinding([.char("p")], .togglePreview, "show or hide the dry-run plan", hint: "preview"),
         KeyBinding([.char("/")], .startFilter, "filter by number, title or label", hint: "filter"),
-        KeyBinding([.char("v")], .cycleView, "view: eligible → stale → all cached", hint: "view"),
+        KeyBinding([.char("v")], .cycleView, "view: eligible → stale → busy → all cached", hint: "view"),
         KeyBinding([.char("?")], .showHelp, "this help", hint: "help"),
         KeyBinding([.control("l")], .redraw, "redraw the screen"),
         KeyBinding([.escape], .dismissMessage, "dismiss an error message; back from the detail"),

@@ -47,6 +47,11 @@ public struct RepoStatus: Sendable, Equatable {
     public var dispatches: [Int: DispatchMark] = [:]
     /// The ledger's newest entry per issue: dispatches by anyone, this session or not.
     public var ledger: [Int: LedgerRecord] = [:]
+    /// The last survey of the busy issues: builds, busy-since, stuck. Nil until the busy view
+    /// asked for one.
+    public var busySurvey: BusySurvey?
+    /// A survey is under way.
+    public var surveying = false
 
     /// One row per issue shown in any view, by number; derived by `rebuildIssueRows`.
     public private(set) var issueRows: [IssueRow] = []
@@ -55,6 +60,9 @@ public struct RepoStatus: Sendable, Equatable {
     private var eligibleOrder: [Int] = []
     /// Positions in `issueRows` of the stale entries, most harmful first, then by number.
     private var staleOrder: [Int] = []
+    /// Positions in `issueRows` of the busy issues: in the survey's order (stuck first), then
+    /// those the survey has not seen yet, by number.
+    private var busyOrder: [Int] = []
 
     /// The eligible issues as they are now, in dispatch order.
     public var eligibleIssues: [Issue] {
@@ -83,6 +91,7 @@ public struct RepoStatus: Sendable, Equatable {
     /// any of them changed), then lists them for `view` and `filter`.
     public mutating func rebuildIssueRows(view: IssueView, filter: String) {
         let rules = repo.rules
+        let busyLabels = rules.busyLabels
         var counts = RepoCounts()
         let diffByNumber: [Int: CacheDiff.Entry]?
         if let live {
@@ -113,13 +122,16 @@ public struct RepoStatus: Sendable, Equatable {
             case (_, .conflict): marker = .conflict
             default: marker = (diffKind.map { $0 != .inSync } ?? false) ? .stale : .none
             }
+            let current = live != nil ? liveIssue : cachedIssue
+            let busyLabel = current.flatMap { $0.state == .open ? $0.labels.first(where: busyLabels.contains) : nil }
             var labels = cachedIssue?.labels ?? []
             if let live = liveIssue?.labels, live != labels { labels += live }
             let row = IssueRow(
                 number: number, title: issue.title,
                 cachedStatus: cachedIssue.flatMap { rules.statusLabel(of: $0.labels) },
                 liveStatus: liveIssue.flatMap { rules.statusLabel(of: $0.labels) },
-                diff: diffKind, consequence: diffEntry?.consequence(under: rules), eligibility: eligibility, marker: marker,
+                diff: diffKind, consequence: diffEntry?.consequence(under: rules), eligibility: eligibility,
+                busyLabel: busyLabel, marker: marker,
                 inCache: cachedIssue != nil, isLive: liveIssue != nil,
                 searchText: IssueSearch.text(title: issue.title, labels: labels))
             if row.eligibility.route != nil { counts.eligible += 1 }
@@ -136,6 +148,9 @@ public struct RepoStatus: Sendable, Equatable {
         eligibleOrder.sort { order[$0] < order[$1] }
         staleOrder = all.indices.filter { all[$0].isStale }
         staleOrder.sort { Self.staleRank(all[$0]) < Self.staleRank(all[$1]) }
+        let surveyed = Dictionary((busySurvey?.issues ?? []).enumerated().map { ($1.number, $0) }, uniquingKeysWith: { first, _ in first })
+        busyOrder = all.indices.filter { all[$0].busyLabel != nil }
+        busyOrder.sort { (surveyed[all[$0].number] ?? Int.max, all[$0].number) < (surveyed[all[$1].number] ?? Int.max, all[$1].number) }
         issueRows = all
         self.counts = counts
         relist(view: view, filter: filter)
@@ -149,6 +164,7 @@ public struct RepoStatus: Sendable, Equatable {
         switch view {
         case .eligible: candidates = eligibleOrder
         case .stale: candidates = staleOrder
+        case .busy: candidates = busyOrder
         case .all: candidates = Array(issueRows.indices)
         }
         let search = IssueSearch(filter)

@@ -29,13 +29,16 @@ extension ConsoleState {
     /// Lists every repository's stale rows (each already filtered and ranked by `relist`) ranked
     /// together, keeping the selected entry selected while it is listed. When the list was empty
     /// (the view was just entered) the cursor starts on `entering` — the issue selected before —
-    /// when it is stale, else on the first entry of its repository, so the operator stays where
-    /// they were. Empty outside the stale view, which is the only one that shows it.
+    /// when it is stale, else on the first entry of its repository. Entering never changes the
+    /// selected repository: when it has no stale entry, the cursor rests on the first entry
+    /// without selecting it until the operator moves. Empty outside the stale view, which is the
+    /// only one that shows it.
     mutating func relistStale(entering: (repo: Int, number: Int?)? = nil) {
         guard view == .stale else {
             stale = StaleList()
             return
         }
+        let onList = stale.selected.map { $0.repo == selectedRepo } ?? false
         let previous = stale.selected.map { (repo: $0.repo, number: Optional($0.row.number)) } ?? entering
         var rows: [StaleListing] = []
         for (index, repo) in repos.enumerated() {
@@ -51,9 +54,15 @@ extension ConsoleState {
             followStaleCursor()
         } else {
             stale.cursor = min(stale.cursor, max(rows.count - 1, 0))
-            followStaleCursor()
+            // The selected entry went (synced, filtered out): the selection moves to the entry
+            // now under the cursor, if the operator was on the list.
+            if onList { followStaleCursor() }
         }
     }
+
+    /// Whether the entry under the stale cursor is the selection (it is not while the selected
+    /// repository has no stale entry and the operator has not moved onto the list).
+    var isOnStaleList: Bool { stale.selected.map { $0.repo == selectedRepo } ?? false }
 
     /// Makes the entry under the stale cursor the selection: its repository selected, its row that
     /// repository's cursor.

@@ -38,6 +38,10 @@ struct ScreenPainter {
             paintDispatchConfirmation(repo: repo, jobPath: jobPath, issues: issues)
         case let .confirmSync(repo)?:
             paintSyncConfirmation(repo: repo)
+        case let .chooseUnstick(request)?:
+            paintUnstickChoice(request)
+        case let .confirmUnstick(request, target, move)?:
+            paintUnstickConfirmation(request, target: target, move: move)
         case .help?:
             paintHelp()
         case nil:

@@ -36,6 +36,11 @@ extension ScreenPainter {
         let cached = repo.cached[row.number]
         let live = repo.live?[row.number]
         lines.append([("#\(row.number) ", CellStyle(.header, bold: true)), (row.title, CellStyle(.normal, bold: true))])
+        // In the busy view the build and the stuck marker are why the row is listed: they come first.
+        let busyFirst = state.view == .busy
+        if busyFirst, let busyLabel = row.busyLabel {
+            lines += busyLines(repo: repo, row: row, busyLabel: busyLabel, width: width)
+        }
 
         let diffText: (String, StyleRole)
         switch row.diff {
@@ -66,6 +71,9 @@ extension ScreenPainter {
             }
         }
         lines.append([("rule    ", CellStyle(.dim)), verdict(row.eligibility)])
+        if !busyFirst, let busyLabel = row.busyLabel {
+            lines += busyLines(repo: repo, row: row, busyLabel: busyLabel, width: width)
+        }
 
         switch repo.dispatches[row.number] {
         case nil: break

@@ -24,6 +24,10 @@ extension ScreenPainter {
             paintStaleIssues()
             return
         }
+        if state.view == .busy {
+            paintBusyIssues()
+            return
+        }
         guard let repo = state.currentRepo else {
             box(rect, title: "Issues", focused: state.focus == .issues)
             return
@@ -110,6 +114,7 @@ extension ScreenPainter {
         switch state.view {
         case .eligible: return "no eligible issue (v shows stale or all)"
         case .stale: return repo.live == nil ? "no live data yet (r refreshes)" : "the cache matches live GitHub"
+        case .busy: return "no issue carries a busy label"
         case .all: return "no issues"
         }
     }

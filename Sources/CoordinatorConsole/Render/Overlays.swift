@@ -1,5 +1,7 @@
-/// Modal overlays drawn over the panes: dispatch and sync confirmations (y confirms, anything else
-/// cancels) and the help generated from the key map.
+import Coordinator
+
+/// Modal overlays drawn over the panes: dispatch, sync and unstick confirmations (y confirms,
+/// anything else cancels), the unstick choice, and the help generated from the key map.
 extension ScreenPainter {
     /// A centred box holding `lines`, as wide as the longest line allows.
     private mutating func overlay(title: String, lines: [[(String, CellStyle)]]) {
@@ -65,6 +67,54 @@ extension ScreenPainter {
             [("A full listing replaces the cached issues; closed issues leave the cache.", .normal)],
             [],
             confirmLine("sync"),
+        ])
+    }
+
+    mutating func paintUnstickChoice(_ request: UnstickRequest) {
+        let key = CellStyle(.dim)
+        var lines: [[(String, CellStyle)]] = [
+            [("Unstick #\(request.number) ", CellStyle(.header, bold: true)), ("\"\(request.title)\"", CellStyle(.normal, bold: true))],
+            [],
+            [("repo      ", key), (request.repo, .normal)],
+            [("busy      ", key), (request.busyLabel, .normal)],
+        ]
+        if let stuck = request.stuck {
+            lines.append([("stuck     ", key), ("\(glyphs.failure) \(stuck)", CellStyle(.error, bold: true))])
+        } else {
+            lines.append([("stuck     ", key), ("no: its bot may still be working", CellStyle(.notice))])
+        }
+        lines.append([])
+        let choices: [(UnstickTarget, String, String)] = [
+            (.pickup, "p", "give the pickup label back: the next run dispatches it again"),
+            (.failure, "f", "move to the failure label: a person takes it"),
+        ]
+        for (target, letter, words) in choices {
+            switch request.option(target) {
+            case let .move(move):
+                lines.append([(" \(letter) ", CellStyle(.header, bold: true, reverse: true)), (" \(words)", .normal)])
+                lines.append([("    \(move.remove) \(glyphs.arrow) \(move.add)", CellStyle(.dispatched))])
+            case let .unavailable(reason):
+                lines.append([(" \(letter) ", CellStyle(.dim, reverse: true)), (" \(words)", CellStyle(.dim))])
+                lines.append([("    not possible: \(reason)", CellStyle(.dim))])
+            }
+        }
+        lines.append([])
+        lines.append([(" Esc ", CellStyle(.dim, reverse: true)), (" / any other key cancels", key)])
+        overlay(title: "Unstick", lines: lines)
+    }
+
+    mutating func paintUnstickConfirmation(_ request: UnstickRequest, target: UnstickTarget, move: LabelMove) {
+        let consequence = target == .pickup
+            ? "back to the pickup label: the next run dispatches it again"
+            : "on to the failure label: a person takes it from there"
+        overlay(title: "Confirm unstick", lines: [
+            [("Unstick #\(request.number) ", CellStyle(.header, bold: true)), ("\"\(request.title)\"", CellStyle(.normal, bold: true))],
+            [],
+            [("#\(request.number) \(move.remove) \(glyphs.arrow) \(move.add)", CellStyle(.dispatched, bold: true))],
+            [(consequence, .normal)],
+            [("repo \(request.repo); the issue is read live first, under the repo's lock", CellStyle(.dim))],
+            [],
+            confirmLine("unstick"),
         ])
     }
 

@@ -29,7 +29,12 @@ extension ScreenPainter {
                  counts.errors > 0 ? CellStyle(.error) : counts.conflicts > 0 ? CellStyle(.conflict) : .normal),
                 ("  " + freshness(repo), repo.liveIsOutdated ? CellStyle(.stale, bold: true) : CellStyle(.dim)),
             ]
-            for (line, style) in lines where row < bottom {
+            var shown = lines
+            if let survey = repo.busySurvey {
+                let stuck = survey.stuckCount
+                shown.append(("  busy \(survey.issues.count)  stuck \(stuck)", stuck > 0 ? CellStyle(.error, bold: true) : .normal))
+            }
+            for (line, style) in shown where row < bottom {
                 text(line, row: row, column: inner.column, width: inner.width, style: style)
                 row += 1
             }

@@ -5,18 +5,37 @@ import Foundation
 /// same code a headless run uses.
 public final class WorkspaceBackend: ConsoleBackend {
     private let services: [String: RepoService]
+    /// One per repository for the session, so what it learnt (builds, busy-since) is asked once.
+    private let watches: [String: BusyWatch]
     public let repos: [ConsoleRepo]
     /// Who dispatched, for the ledger.
     private let actor: String
 
     public init(workspace: Workspace, actor: String) {
         services = Dictionary(workspace.repos.map { ($0.repo.name, $0) }, uniquingKeysWith: { first, _ in first })
+        watches = services.mapValues { BusyWatch(service: $0) }
         repos = workspace.repos.map { service in
             ConsoleRepo(
                 name: service.repo.name, fullName: service.repo.repo.fullName,
-                jobPath: service.repo.executorJobPath, rules: service.rules, refreshPolicy: service.refresher.policy)
+                jobPath: service.repo.executorJobPath, rules: service.rules, refreshPolicy: service.refresher.policy,
+                unstickMoves: Self.unstickMoves(service))
         }
         self.actor = actor
+    }
+
+    /// Where the core would move each busy label of the rules, per target, or why it cannot.
+    private static func unstickMoves(_ service: RepoService) -> [String: [UnstickTarget: UnstickOption]] {
+        var table: [String: [UnstickTarget: UnstickOption]] = [:]
+        for label in service.rules.busyLabels {
+            for target in UnstickTarget.allCases {
+                do {
+                    table[label, default: [:]][target] = .move(try service.unstickMove(busyLabel: label, to: target))
+                } catch {
+                    table[label, default: [:]][target] = .unavailable("\(error)")
+                }
+            }
+        }
+        return table
     }
 
     private func service(_ repo: String) throws -> RepoService {
@@ -56,6 +75,17 @@ public final class WorkspaceBackend: ConsoleBackend {
         let service = try service(repo)
         let cache = try await service.sync(waiting: waiting)
         return CacheSnapshot(issues: cache.issues, times: CacheTimes(cache), lastDispatches: Self.lastDispatches(service))
+    }
+
+    public func surveyBusy(repo: String, issues: [Issue], now: Date) async -> [BusyIssue] {
+        guard let watch = watches[repo] else { return [] }
+        return await watch.survey(issues, now: now)
+    }
+
+    public func unstick(
+        repo: String, issueNumber: Int, to target: UnstickTarget, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void
+    ) async throws -> UnstickResult {
+        try await service(repo).unstick(issueNumber: issueNumber, to: target, by: actor, waiting: waiting)
     }
 
     public func rateLimit() async -> RateLimitSnapshot? {

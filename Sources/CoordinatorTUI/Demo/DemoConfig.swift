@@ -24,6 +24,9 @@ enum DemoConfig {
             "cache_refresh_minutes = 1440",
             "write_spacing_ms = 0",
             "console_refresh_seconds = 0",
+            // No bot moves the Sandbox's labels when a build ends: show such an issue stuck at once
+            // instead of ten minutes later, so the busy view and unstick can be tried right away.
+            "stuck_grace_minutes = 0",
             "cache_dir = \(quoted(cacheDirectory))",
         ]
         for repository in scenario.github.repositories {

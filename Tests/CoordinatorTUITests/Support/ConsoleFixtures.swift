@@ -1,4 +1,4 @@
-import Coordinator
+@testable import Coordinator
 import Foundation
 @testable import CoordinatorConsole
 @testable import CoordinatorTUI
@@ -7,7 +7,18 @@ import Foundation
 enum Fixtures {
     static let t0 = Date(timeIntervalSince1970: 1_795_000_000)
 
-    static let demo = ConsoleRepo(name: "demo", fullName: "acme/demo", jobPath: "Coordinator/demo/executor")
+    static let demo = ConsoleRepo(
+        name: "demo", fullName: "acme/demo", jobPath: "Coordinator/demo/executor", unstickMoves: standardUnstickMoves)
+
+    /// What `RepoService.unstickMove` answers for the standard workflows: back to the pickup
+    /// label, or on to the stage's failure label of the standard label set.
+    static let standardUnstickMoves: [String: [UnstickTarget: UnstickOption]] = Dictionary(
+        uniqueKeysWithValues: WorkflowMapping.standard.routes.map { route in
+            (route.busyLabel, [
+                .pickup: .move(LabelMove(remove: route.busyLabel, add: route.pickupLabel)),
+                .failure: route.failureLabel.map { .move(LabelMove(remove: route.busyLabel, add: $0)) } ?? .unavailable("no failure label"),
+            ])
+        })
     static let tools = ConsoleRepo(name: "tools", fullName: "acme/tools", jobPath: "Coordinator/tools/executor")
 
     static func issue(_ number: Int, _ title: String, _ labels: [String], state: IssueState = .open) -> Issue {
@@ -128,6 +139,66 @@ enum Fixtures {
         _ = reduce(&state, .liveLoaded(repo: "tools", .success(toolsLive), at: t0))
         _ = reduce(&state, .tick(t0.addingTimeInterval(10)))
         state.result = nil
+        return state
+    }
+
+    // MARK: The busy view
+
+    /// Issues a bot holds: #103 planning for hours without a build of ours, #107 implementing with
+    /// its build running, #111 creating its PR after its build failed. #113 is the conflict (a
+    /// pickup and a busy label).
+    static let busyIssues: [Issue] = [
+        issue(103, "Retry GitHub requests on 502", ["status-03:planning"]),
+        issue(107, "Implement label move ordering", ["status-06:implementing"]),
+        issue(111, "PR being created for timeouts", ["status-09:pr-creating"]),
+    ]
+
+    static func route(_ workflow: WorkflowName) -> WorkflowRoute {
+        WorkflowMapping.standard.routes.first { $0.workflow == workflow }!
+    }
+
+    /// What `BusyWatch.survey` answers for demo: stuck first, then by number.
+    static let busySurvey: [BusyIssue] = [
+        BusyIssue(
+            number: 103, title: "Retry GitHub requests on 502", busyLabel: "status-03:planning", route: route(.createPlan),
+            busySince: t0.addingTimeInterval(-3 * 3600), busySinceSource: .events, build: nil,
+            stuck: .overTimeout(busyFor: 3 * 3600, limit: 15 * 60)),
+        BusyIssue(
+            number: 111, title: "PR being created for timeouts", busyLabel: "status-09:pr-creating", route: route(.createPR),
+            busySince: t0.addingTimeInterval(-40 * 60), busySinceSource: .ledger,
+            build: BuildStatus(state: .failure, number: 12, duration: 180, finishedAt: t0.addingTimeInterval(-30 * 60)),
+            dispatchedBy: "alice@build-host (console)", stuck: .buildEnded(.failure, ago: 30 * 60)),
+        BusyIssue(
+            number: 107, title: "Implement label move ordering", busyLabel: "status-06:implementing", route: route(.implement),
+            busySince: t0.addingTimeInterval(-20 * 60), busySinceSource: .ledger, build: BuildStatus(state: .running, number: 4),
+            dispatchedBy: "cron@build-host (run)", stuck: nil),
+        BusyIssue(
+            number: 113, title: "Half-moved: planning already started", busyLabel: "status-03:planning", route: route(.createPlan),
+            busySince: nil, busySinceSource: nil, build: nil, stuck: nil),
+    ]
+
+    static let unstuck111 = UnstickResult(
+        issueNumber: 111, move: LabelMove(remove: "status-09:pr-creating", add: "status-08:ready-pr"),
+        labels: ["status-08:ready-pr"], cacheUpdated: true)
+
+    /// demo with the busy issues cached and live, in the eligible view, not surveyed yet.
+    static func busyState(size: ScreenSize = ScreenSize(rows: 40, columns: 120), readOnly: Bool = false) -> ConsoleState {
+        var state = ConsoleState(repos: [demo, tools], now: t0, size: size, readOnly: readOnly)
+        _ = reduce(&state, .cacheLoaded(repo: "demo", .success(CacheSnapshot(issues: byNumber(cached + busyIssues)))))
+        _ = reduce(&state, .cacheLoaded(repo: "tools", .success(CacheSnapshot(issues: [:]))))
+        _ = reduce(&state, .liveLoaded(repo: "demo", .success(live + busyIssues), at: t0))
+        _ = reduce(&state, .liveLoaded(repo: "tools", .success([]), at: t0))
+        _ = reduce(&state, .tick(t0.addingTimeInterval(10)))
+        state.result = nil
+        return state
+    }
+
+    /// The busy view open on demo with the survey back.
+    static func surveyedBusyState(size: ScreenSize = ScreenSize(rows: 40, columns: 120), readOnly: Bool = false) -> ConsoleState {
+        var state = busyState(size: size, readOnly: readOnly)
+        while state.view != .busy { _ = reduce(&state, .keyPressed(.char("v"))) }
+        _ = reduce(&state, .busySurveyed(repo: "demo", busySurvey, at: state.now))
+        _ = reduce(&state, .busySurveyed(repo: "tools", [], at: state.now))
         return state
     }
 }

@@ -9,9 +9,12 @@ final class FakeBackend: ConsoleBackend {
     let repos: [ConsoleRepo] = [Fixtures.demo]
     let calls = Mutex<[String]>([])
     let liveFailure: ConsoleFailure?
+    /// What a survey answers.
+    let busy: [BusyIssue]
 
-    init(liveFailure: ConsoleFailure? = nil) {
+    init(liveFailure: ConsoleFailure? = nil, busy: [BusyIssue] = []) {
         self.liveFailure = liveFailure
+        self.busy = busy
     }
 
     private func record(_ call: String) { calls.withLock { $0.append(call) } }
@@ -42,6 +45,19 @@ final class FakeBackend: ConsoleBackend {
     func sync(repo: String, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async throws -> CacheSnapshot {
         record("sync \(repo)")
         throw ConsoleFailure("sync refused")
+    }
+
+    func surveyBusy(repo: String, issues: [Issue], now: Date) async -> [BusyIssue] {
+        record("surveyBusy \(repo) " + issues.map { "#\($0.number)" }.joined(separator: " "))
+        return busy
+    }
+
+    func unstick(
+        repo: String, issueNumber: Int, to target: UnstickTarget, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void
+    ) async throws -> UnstickResult {
+        record("unstick \(repo) #\(issueNumber) \(target.rawValue)")
+        guard issueNumber == 111 else { throw ConsoleFailure("#\(issueNumber) carries no busy label on GitHub") }
+        return Fixtures.unstuck111
     }
 
     func rateLimit() async -> RateLimitSnapshot? {

@@ -92,6 +92,8 @@ let live = issues.map { issue -> Issue in
     return changed
 }
 row("diff cache vs live", issueCount, measure(iterations) { _ = CacheDiff(cached: issues, live: live) })
+let survey = try await measureBusySurvey(issues: issues, iterations: iterations, directory: directory)
+row("busy survey (ledger answers)", issueCount, survey.timing, "\(survey.busy) busy, \(survey.ledgerLines) ledger lines")
 
 struct PythonTimings {
     var load: Timing

@@ -1,0 +1,54 @@
+import Coordinator
+import Foundation
+import Logging
+
+/// The busy view's survey (`BusyWatch.survey`) over `issues`, every busy one dispatched by us and
+/// its build's end in the ledger (five ledger lines each): what the console pays on each tick
+/// while the busy view is shown, and `status` once. No request is made: the clients point at a
+/// closed port and the ledger answers everything.
+func measureBusySurvey(issues: [Issue], iterations: Int, directory: URL) async throws -> (timing: Timing, busy: Int, ledgerLines: Int) {
+    var settings = CoordinatorSettings(cacheDirectory: directory.appendingPathComponent("busy").path)
+    settings.writeSpacingMilliseconds = 0
+    guard let repo = RepoURL(parsing: "https://github.com/acme/demo") else { fatalError("the benchmark's repository URL does not parse") }
+    let config = CoordinatorConfig(
+        path: directory.appendingPathComponent("busy.toml").path,
+        github: GitHubSettings(token: Secret("ghp_benchmark"), apiURL: "http://127.0.0.1:9"),
+        jenkins: JenkinsSettings(serverURL: "http://127.0.0.1:9", username: "bot", apiToken: Secret("token")),
+        settings: settings,
+        repos: [RepoConfig(
+            name: "demo", repoURLText: "https://github.com/acme/demo.git", repo: repo,
+            executorJobPath: "Coordinator/demo/executor", githubCredentialsID: "github-pat")])
+    var logger = Logger(label: "benchmark")
+    logger.logLevel = .critical
+    let workspace = Workspace.open(config: config, logger: logger)
+    guard let service = workspace.repos.first else { fatalError("the benchmark's workspace has no repository") }
+    try FileManager.default.createDirectory(atPath: settings.cacheDirectory, withIntermediateDirectories: true)
+
+    let busyLabels = service.rules.busyLabels
+    let busy = issues.filter { $0.labels.contains(where: busyLabels.contains) }
+    let start = Date().addingTimeInterval(-3600)
+    for issue in busy {
+        let id = "bench-\(issue.number)"
+        let busyLabel = issue.labels.first(where: busyLabels.contains) ?? ""
+        func line(_ event: LedgerEvent) -> LedgerRecord {
+            LedgerRecord(
+                time: start, dispatchID: id, issue: issue.number, pickup: "status-02:awaiting-planning", busy: busyLabel, event: event,
+                workflow: "create-plan", queueID: issue.number, by: event == .intent ? "bench@host (run)" : nil,
+                jobPath: event == .intent ? "Coordinator/demo/executor" : nil, buildNumber: event == .buildFinished ? issue.number : nil,
+                result: event == .buildFinished ? "SUCCESS" : nil, durationMS: event == .buildFinished ? 60_000 : nil,
+                finishedAt: event == .buildFinished ? start.addingTimeInterval(60) : nil)
+        }
+        for event in [LedgerEvent.intent, .jobStarted, .labelsMoved, .done, .buildFinished] { try service.ledger.append(line(event)) }
+    }
+    var samples: [Double] = []
+    for _ in 0..<iterations {
+        let watch = BusyWatch(service: service)
+        let clock = ContinuousClock.now
+        let found = await watch.survey(issues)
+        let elapsed = ContinuousClock.now - clock
+        precondition(found.count == busy.count, "the survey found \(found.count) of \(busy.count) busy issues")
+        samples.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+    }
+    await workspace.shutdown()
+    return (Timing(samples: samples), busy.count, busy.count * 5)
+}

@@ -37,13 +37,19 @@ public struct StatusReport: Encodable, Sendable {
     public var busy: [BusyIssueReport]?
 
     /// The report of each of `services`, in order. Throws the first unreadable cache, prefixed
-    /// with its repository's name. `busy` holds the surveys (`BusyWatch`) by repository name.
-    public static func of(_ services: [RepoService], now: Date = Date(), busy: [String: [BusyIssue]] = [:]) async throws -> [StatusReport] {
+    /// with its repository's name. `busy` surveys a repository's busy issues (`BusyWatch`) among
+    /// the cached issues this report read, so a cache is read once: reading a corrupt one moves it
+    /// aside, and the report must carry that notice.
+    public static func of(
+        _ services: [RepoService], now: Date = Date(),
+        busy: (RepoService, [Issue]) async -> [BusyIssue]? = { _, _ in nil }
+    ) async throws -> [StatusReport] {
         var reports: [StatusReport] = []
         for service in services {
             let state: RepoService.CachedState
             do { state = try await service.readCache() } catch { throw StatusError(repo: service.repo.name, underlying: error) }
             let issues = Array(state.cache.issues.values)
+            let surveyed = await busy(service, issues)
             reports.append(StatusReport(
                 name: service.repo.name, repository: service.repo.repo.fullName, cacheFile: service.store.fileURL.path,
                 cachedIssues: issues.count,
@@ -60,7 +66,7 @@ public struct StatusReport: Encodable, Sendable {
                         issue: $0.issue, event: $0.event.rawValue, state: $0.stepDescription, time: Timestamp.format($0.time), by: $0.by,
                         queueID: $0.queueID, buildURL: $0.buildURL)
                 },
-                busy: busy[service.repo.name].map { $0.map { BusyIssueReport($0, now: now) } }))
+                busy: surveyed.map { $0.map { BusyIssueReport($0, now: now) } }))
         }
         return reports
     }

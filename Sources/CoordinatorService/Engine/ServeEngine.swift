@@ -121,8 +121,8 @@ public final class ServeEngine: Service, WebhookSink, ServiceStatus {
 
     public func statusJSON() async -> Data {
         do {
-            let surveys = lanes.compactMap { lane in lane.lastSurvey.map { (lane.service.repo.name, $0) } }
-            return try JSONText.data(try await StatusReport.of(services, busy: Dictionary(surveys, uniquingKeysWith: { _, last in last })))
+            let surveys = Dictionary(lanes.compactMap { lane in lane.lastSurvey.map { (lane.service.repo.name, $0) } }, uniquingKeysWith: { _, last in last })
+            return try JSONText.data(try await StatusReport.of(services) { service, _ in surveys[service.repo.name] })
         } catch {
             return (try? JSONText.data(["error": "\(error)"])) ?? Data()
         }

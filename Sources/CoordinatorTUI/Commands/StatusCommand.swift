@@ -21,13 +21,9 @@ struct StatusCommand: AsyncParsableCommand {
         let now = Date()
         let statuses = try await global.withWorkspace { workspace in
             do {
-                let services = try workspace.services(named: selection.names)
-                var busy: [String: [BusyIssue]] = [:]
-                for service in services {
-                    guard let cached = try? await service.readCache() else { continue }
-                    busy[service.repo.name] = await BusyWatch(service: service).survey(Array(cached.cache.issues.values), now: now)
+                return try await StatusReport.of(try workspace.services(named: selection.names), now: now) { service, issues in
+                    await BusyWatch(service: service).survey(issues, now: now)
                 }
-                return try await StatusReport.of(services, now: now, busy: busy)
             } catch let error as StatusReport.StatusError {
                 throw CommandFailure(error.description)
             }

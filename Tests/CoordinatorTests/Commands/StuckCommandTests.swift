@@ -15,10 +15,13 @@ final class StuckCommandTests: CommandTestCase {
         assertExit(try await h.run(["run", "--all", "--config", config]), 0)
 
         // Builds running: our three are busy and fine; #6 has held its busy label since it was
-        // created twelve days ago (GitHub's issue events say so), over planning's 15 minutes.
+        // created on the scenario's 2026-11-20 08:00 UTC (GitHub's issue events say so), over
+        // planning's 15 minutes.
+        let created = try XCTUnwrap(ISO8601DateFormatter().date(from: "2026-11-20T08:00:00Z"))
         let calm = try await h.run(["stuck", "--all", "--config", config])
+        let days = Int(Date().timeIntervalSince(created) / 86_400)
         assertExit(calm, 3)
-        assertContains(calm.stdout, ["alpha: 4 busy, 1 stuck", "#6 \(Self.b03) for 12d", "over the workflow's 15m timeout"], calm)
+        assertContains(calm.stdout, ["alpha: 4 busy, 1 stuck", "#6 \(Self.b03) for \(days)d", "over the workflow's 15m timeout"], calm)
 
         // #2's build (implement) fails.
         let builds = await h.server.builds()

@@ -53,21 +53,21 @@ final class DoctorEndpointsTests: SandboxTestCase {
     }
 
     func testLabelsArePagedLikeEveryListing() async throws {
-        // The example defines 16 labels in every repository; web.site adds its own launch label.
+        // The example defines 19 labels in every repository; web.site adds its own launch label.
         let all = try await gh("/repos/acme/web.site/labels?per_page=100")
         XCTAssertEqual(all.status, 200)
         let names = labelNames(all)
-        XCTAssertEqual(names.count, 17)
+        XCTAssertEqual(names.count, 20)
         XCTAssertEqual(Array(names.prefix(2)), ["status-01:created", "status-02:awaiting-planning"])
         XCTAssertTrue(names.contains("🚀 launch"))
         XCTAssertNil(all.header("link"), "one page, no Link")
 
-        let first = try await gh("/repos/acme/web.site/labels?per_page=5")
-        XCTAssertEqual(labelNames(first), Array(names.prefix(5)))
+        let first = try await gh("/repos/acme/web.site/labels?per_page=6")
+        XCTAssertEqual(labelNames(first), Array(names.prefix(6)))
         let link = try XCTUnwrap(first.header("link"))
-        XCTAssertTrue(link.contains("<\(github)/repos/acme/web.site/labels?per_page=5&page=2>; rel=\"next\""), link)
+        XCTAssertTrue(link.contains("<\(github)/repos/acme/web.site/labels?per_page=6&page=2>; rel=\"next\""), link)
         XCTAssertTrue(link.contains("page=4>; rel=\"last\""), link)
-        let last = try await gh("/repos/acme/web.site/labels?per_page=5&page=4")
+        let last = try await gh("/repos/acme/web.site/labels?per_page=6&page=4")
         XCTAssertEqual(labelNames(last), Array(names.suffix(2)))
 
         let byDefault = try await gh("/repos/acme/web.site/labels")

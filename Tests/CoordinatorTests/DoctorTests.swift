@@ -28,12 +28,13 @@ final class DoctorTests: XCTestCase {
     // MARK: Fixtures
 
     static let requiredLabels = RequiredLabels.names(WorkflowRules())
+    static let failureLabels = RequiredLabels.failureNames(WorkflowRules())
 
-    /// `acme/demo` with every required label defined, one token, the executor job with its four
+    /// `acme/demo` with every required and failure label defined, one token, the executor job with its four
     /// parameters, as `adjust` leaves them.
     private func start(
         scopes: [String] = ["repo"], fineGrained: Bool = false, hourlyQuota: Int = 5000,
-        labels: [String] = DoctorTests.requiredLabels, parameters: [String] = Scenario.Job.executorParameters,
+        labels: [String] = DoctorTests.requiredLabels + DoctorTests.failureLabels, parameters: [String] = Scenario.Job.executorParameters,
         extraJobs: [Scenario.Job] = []
     ) async throws -> SandboxHarness {
         var scenario = SandboxHarness.scenario(hourlyQuota: hourlyQuota)
@@ -84,7 +85,7 @@ final class DoctorTests: XCTestCase {
 
     static let allIDs = [
         "github.token", "github.rate_limit", "jenkins.connection", "cache.directory", "cache.mode",
-        "github.repository", "github.scopes", "github.labels", "github.linked_branches",
+        "github.repository", "github.scopes", "github.labels", "github.failure_labels", "github.linked_branches",
         "jenkins.job", "jenkins.job_parameters", "cache.files",
     ]
 
@@ -104,7 +105,8 @@ final class DoctorTests: XCTestCase {
         XCTAssertEqual(try check(report, "jenkins.job_parameters").found,
                        "\(SandboxHarness.jobPath) takes REPO_URL, BRANCH_NAME, COMMAND, GITHUB_CREDENTIALS_ID")
         XCTAssertEqual(try check(report, "cache.directory").found, "created \(cacheDir) (mode 0700), writable")
-        XCTAssertEqual(report.checks(repo: "demo").count, 7)
+        XCTAssertEqual(try check(report, "github.failure_labels").found, "all 3 failure labels exist in acme/demo")
+        XCTAssertEqual(report.checks(repo: "demo").count, 8)
 
         // The cache directory is there as a run would make it, and the probe is gone.
         XCTAssertEqual(CacheDirectoryInspection.permissions(of: cacheDir), 0o700)
@@ -134,7 +136,7 @@ final class DoctorTests: XCTestCase {
     // MARK: Labels
 
     func testAMissingLabelFailsWithTheCommandThatCreatesIt() async throws {
-        let h = try await start(labels: Self.requiredLabels.filter { $0 != "status-06:implementing" })
+        let h = try await start(labels: (Self.requiredLabels + Self.failureLabels).filter { $0 != "status-06:implementing" })
         let report = await doctor(h, try config(h))
 
         let labels = try check(report, "github.labels")
@@ -147,6 +149,37 @@ final class DoctorTests: XCTestCase {
         XCTAssertEqual(labels.details, ["status-06:implementing"])
         XCTAssertFalse(report.allGood)
         XCTAssertEqual(report.checks.filter { $0.status != .ok }.map(\.id), ["github.labels"], "only the labels fail")
+    }
+
+    func testAMissingFailureLabelIsAWarningWithTheCommandThatCreatesIt() async throws {
+        XCTAssertEqual(Self.failureLabels, ["status-09f:pr-creating-failed", "status-06f:implementing-failed", "status-03f:planning-failed"])
+        let h = try await start(labels: Self.requiredLabels + ["status-03f:planning-failed", "Status-09F:PR-Creating-Failed"])
+        let report = await doctor(h, try config(h))
+
+        let failure = try check(report, "github.failure_labels")
+        XCTAssertEqual(failure.status, .warning)
+        XCTAssertEqual(failure.repo, "demo")
+        XCTAssertEqual(
+            failure.found,
+            "label status-06f:implementing-failed missing in acme/demo; label status-09f:pr-creating-failed is spelt Status-09F:PR-Creating-Failed in acme/demo; coordinator unstick --to failure would write a label the repository does not define")
+        XCTAssertEqual(
+            failure.fix,
+            "create it (gh label create status-06f:implementing-failed --repo acme/demo --color b60205 --description 'Implementing failed, needs a human') or set labels_file; rename it (gh label edit Status-09F:PR-Creating-Failed --name status-09f:pr-creating-failed --repo acme/demo)")
+        XCTAssertEqual(failure.details, ["status-06f:implementing-failed", "status-09f:pr-creating-failed"])
+        XCTAssertEqual(try check(report, "github.labels").status, .ok)
+        XCTAssertTrue(report.allGood, "a warning does not fail doctor")
+        XCTAssertEqual(report.checks.filter { $0.status != .ok }.map(\.id), ["github.failure_labels"])
+    }
+
+    func testWithoutFailureLabelsInTheLabelSetTheFailureCheckSaysUnstickIsRefused() throws {
+        var rules = WorkflowRules()
+        rules.mapping.routes = rules.mapping.routes.map { var route = $0; route.failureLabel = nil; return route }
+        let repo = RepoConfig(
+            name: "demo", repoURLText: "https://github.com/acme/demo.git", repo: try XCTUnwrap(RepoURL(parsing: "https://github.com/acme/demo.git")),
+            executorJobPath: "Coordinator/demo/executor", githubCredentialsID: "github-pat")
+        let check = RequiredLabels.checkFailureLabels(existing: [], rules: rules, repo: repo)
+        XCTAssertEqual(check.status, .ok)
+        XCTAssertEqual(check.found, "no workflow has a failure label (coordinator unstick --to failure is refused)")
     }
 
     func testALabelSpeltDifferentlyFailsWithTheRename() async throws {

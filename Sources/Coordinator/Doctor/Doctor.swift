@@ -161,9 +161,10 @@ public struct Doctor: Sendable {
         }
     }
 
-    /// `github.repository`, `github.scopes`, `github.labels`, `github.linked_branches`.
+    /// `github.repository`, `github.scopes`, `github.labels`, `github.failure_labels`,
+    /// `github.linked_branches`.
     private func checkGitHub(_ repo: RepoConfig, client: GitHubClient, access: GitHubAccess) async -> [DoctorCheck] {
-        let ids = ["github.repository", "github.scopes", "github.labels", "github.linked_branches"]
+        let ids = ["github.repository", "github.scopes", "github.labels", "github.failure_labels", "github.linked_branches"]
         guard case let .usable(identity) = access else {
             guard case let .unusable(reason) = access else { return [] }
             return ids.map { .skipped($0, repo: repo.name, because: reason) }
@@ -218,10 +219,13 @@ public struct Doctor: Sendable {
         }
 
         do {
-            checks.append(RequiredLabels.check(existing: try await client.repositoryLabels(), rules: config.rules, repo: repo))
+            let existing = try await client.repositoryLabels()
+            checks.append(RequiredLabels.check(existing: existing, rules: config.rules, repo: repo))
+            checks.append(RequiredLabels.checkFailureLabels(existing: existing, rules: config.rules, repo: repo))
         } catch {
             checks.append(.failed("github.labels", repo: repo.name, "the labels of \(name) could not be listed: \(error)",
                                   fix: "check the token's access to \(name)"))
+            checks.append(.skipped("github.failure_labels", repo: repo.name, because: "the labels of \(name) could not be listed"))
         }
 
         do {

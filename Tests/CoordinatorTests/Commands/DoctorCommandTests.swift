@@ -21,12 +21,13 @@ final class DoctorCommandTests: CommandTestCase {
             "✓ github: token works (user e2e-bot, scopes: repo)\n",
             "✓ jenkins: Jenkins ",
             "✓ alpha: all 6 pickup and busy labels exist in acme/alpha\n",
+            "✓ alpha: all 3 failure labels exist in acme/alpha\n",
             "✓ beta.tools: Coordinator/beta.tools/executor takes REPO_URL, BRANCH_NAME, COMMAND, GITHUB_CREDENTIALS_ID\n",
             "✓ cache: ",
             "all good (",
         ], result)
         XCTAssertFalse(result.stdout.contains("✗"), "\(result)")
-        XCTAssertEqual(result.stdout.split(separator: "\n").count, 5 + 2 * 7 + 1, "one line per check, one summary:\n\(result)")
+        XCTAssertEqual(result.stdout.split(separator: "\n").count, 5 + 2 * 8 + 1, "one line per check, one summary:\n\(result)")
         let changes = await h.changingRequests()
         XCTAssertEqual(changes.map(\.path), [], "doctor changed something on GitHub or Jenkins")
     }

@@ -240,13 +240,21 @@ final class DispatcherTests: XCTestCase {
         XCTAssertEqual(book.unfinishedDispatch(issue: 1, pickup: "status-05:plan-ready")?.count, 1)
     }
 
-    func testATornLastLedgerLineIsIgnored() throws {
+    func testATornLastLedgerLineIsIgnoredAndCannotSwallowTheNextRecord() throws {
         try ledger.append(LedgerRecord(time: Date(), dispatchID: "a", issue: 1, pickup: "p", busy: "b", event: .done))
         let handle = try FileHandle(forWritingTo: store.ledgerURL)
         handle.seekToEndOfFile()
         handle.write(Data(#"{"dispatch_id":"b","issue":2,"#.utf8))
         try handle.close()
         XCTAssertEqual(ledger.records().map(\.dispatchID), ["a"])
+
+        // The next record is appended on a line of its own, not glued to the torn one.
+        try ledger.append(LedgerRecord(time: Date(), dispatchID: "c", issue: 3, pickup: "p", busy: "b", event: .intent))
+        XCTAssertEqual(ledger.records().map(\.dispatchID), ["a", "c"])
+        try ledger.append(LedgerRecord(time: Date(), dispatchID: "c", issue: 3, pickup: "p", busy: "b", event: .done))
+        XCTAssertEqual(ledger.records().map(\.event), [.done, .intent, .done])
+        let text = String(decoding: try Data(contentsOf: store.ledgerURL), as: UTF8.self)
+        XCTAssertEqual(text.split(separator: "\n", omittingEmptySubsequences: false).count, 5, "a, torn, c, c, and the final newline: \(text)")
     }
 
     func testLabelsAreAddedBeforeThePickupIsRemoved() async throws {

@@ -219,15 +219,24 @@ public struct DispatchLedger: Sendable {
         public var description: String
     }
 
-    /// Appends one record and fsyncs it before returning.
+    /// Appends one record and fsyncs it before returning. A torn last line (a crash mid-append)
+    /// is ended first, so it cannot swallow this record: the two would read as one broken line.
     public func append(_ record: LedgerRecord) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var line = try encoder.encode(record)
         line.append(UInt8(ascii: "\n"))
-        let fd = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        let fd = open(url.path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw LedgerError(description: "cannot open ledger \(url.path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
+        let end = lseek(fd, 0, SEEK_END)
+        if end > 0 {
+            var last: UInt8 = 0
+            guard pread(fd, &last, 1, end - 1) == 1 else {
+                throw LedgerError(description: "cannot read ledger \(url.path): \(String(cString: strerror(errno)))")
+            }
+            if last != UInt8(ascii: "\n") { line.insert(UInt8(ascii: "\n"), at: 0) }
+        }
         let written = line.withUnsafeBytes { bytes in bytes.baseAddress.map { Glibc.write(fd, $0, bytes.count) } ?? 0 }
         guard written == line.count else {
             throw LedgerError(description: "cannot append to ledger \(url.path): \(String(cString: strerror(errno)))")

@@ -139,6 +139,74 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(reads, 2)
     }
 
+    func testAWatchReadsOnlyWhatWasAppendedAndLearnsWhatOthersNoted() async throws {
+        try recordDispatch(buildURL: "http://jenkins/job/x/12/", at: now - 600)
+        let jenkins = FakeJenkins()
+        await jenkins.setBuild(JenkinsBuild(number: 12, building: true, result: nil, durationMS: nil, startedAt: now - 400), number: 12)
+        let watch = BusyWatch(service: fakeService(store: store, github: FakeGitHub([busyIssue()]), jenkins: jenkins))
+        let running = await survey(jenkins, at: now, watch: watch)
+        XCTAssertEqual(running?.build?.state, .running)
+
+        // Another process notes the build's end: the same watch learns it from the ledger.
+        let dispatchID = try XCTUnwrap(ledger.records().last?.dispatchID)
+        try ledger.append(LedgerRecord(
+            time: now + 10, dispatchID: dispatchID, issue: 1, pickup: "status-05:plan-ready", busy: implementing, event: .buildFinished,
+            buildNumber: 12, result: "FAILURE", durationMS: 5000, finishedAt: now - 395))
+        let ended = await survey(jenkins, at: now + 31, watch: watch)
+        XCTAssertEqual(ended?.build?.state, .failure)
+        XCTAssertEqual(ended?.build?.duration, 5)
+        let reads = await jenkins.buildReads
+        XCTAssertEqual(reads, 1, "the ledger answered, not Jenkins")
+
+        // A reset of #1 appended later closes the trail: busy-since is no longer ours.
+        try ledger.append(LedgerRecord(time: now + 40, dispatchID: "reset-1", issue: 1, pickup: "status-05:plan-ready", busy: implementing, event: .reset))
+        let reset = await survey(jenkins, at: now + 41, watch: watch)
+        XCTAssertNil(reset?.build)
+        XCTAssertNotEqual(reset?.busySinceSource, .ledger)
+    }
+
+    func testTheLedgerIsReadOnFromWhereTheLastReadStopped() throws {
+        func record(_ id: String, _ event: LedgerEvent) -> LedgerRecord {
+            LedgerRecord(time: now, dispatchID: id, issue: 1, pickup: "status-05:plan-ready", busy: implementing, event: event)
+        }
+        let none = ledger.records(after: nil)
+        XCTAssertEqual(none.records, [])
+        XCTAssertNil(none.position)
+        XCTAssertFalse(none.restarted)
+
+        try ledger.append(record("a", .intent))
+        try ledger.append(record("a", .jobStarted))
+        let first = ledger.records(after: nil)
+        XCTAssertEqual(first.records.map(\.event), [.intent, .jobStarted])
+        XCTAssertFalse(first.restarted)
+        XCTAssertEqual(ledger.records(after: first.position).records, [], "nothing new")
+
+        // A line still being written (or torn by a crash) is left for the next read.
+        let handle = try FileHandle(forWritingTo: ledger.url)
+        handle.seekToEndOfFile()
+        handle.write(Data(#"{"dispatch_id":"b","issue":2,"#.utf8))
+        try handle.close()
+        let partial = ledger.records(after: first.position)
+        XCTAssertEqual(partial.records, [])
+        XCTAssertEqual(partial.position, first.position)
+        try ledger.append(record("c", .done))
+        let next = ledger.records(after: partial.position)
+        XCTAssertEqual(next.records.map(\.dispatchID), ["c"], "the torn line is skipped, the one after it read")
+        XCTAssertFalse(next.restarted)
+        XCTAssertEqual(ledger.records().map(\.dispatchID), ["a", "a", "c"], "a read from the start sees the same")
+
+        // Another file in its place is read from its start, and the reader is told.
+        try FileManager.default.removeItem(at: ledger.url)
+        try ledger.append(record("d", .intent))
+        let replaced = ledger.records(after: next.position)
+        XCTAssertTrue(replaced.restarted)
+        XCTAssertEqual(replaced.records.map(\.dispatchID), ["d"])
+        try FileManager.default.removeItem(at: ledger.url)
+        let gone = ledger.records(after: replaced.position)
+        XCTAssertTrue(gone.restarted)
+        XCTAssertEqual(gone.records, [])
+    }
+
     func testCancelledQueueItemAndForgottenOnes() async throws {
         try recordDispatch(at: now - 600)
         let jenkins = FakeJenkins()

@@ -246,9 +246,50 @@ public struct DispatchLedger: Sendable {
 
     /// Every readable record, oldest first. A torn last line (a crash mid-append) is skipped.
     public func records() -> [LedgerRecord] {
-        guard let data = try? Data(contentsOf: url) else { return [] }
+        records(after: nil).records
+    }
+
+    /// Where a reader of the ledger got to: the file (device and inode) and the byte after the
+    /// last whole line it read.
+    public struct Position: Sendable, Equatable {
+        var device: UInt64
+        var inode: UInt64
+        var offset: Int64
+    }
+
+    /// The readable records of the lines appended after `position` (nil: from the start), and
+    /// where the next read starts. A line not yet ended by a newline is left for the next read.
+    /// When the file at `url` is another one than `position`'s, or shorter, it is read from the
+    /// start and `restarted` is true: the caller forgets what it learnt from the old one.
+    public func records(after position: Position?) -> (records: [LedgerRecord], position: Position?, restarted: Bool) {
+        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return ([], nil, position != nil) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return ([], nil, position != nil) }
+        let device = UInt64(truncatingIfNeeded: info.st_dev), inode = UInt64(truncatingIfNeeded: info.st_ino)
+        var start: Int64 = 0
+        var restarted = position != nil
+        if let position, position.device == device, position.inode == inode, position.offset <= Int64(info.st_size) {
+            start = position.offset
+            restarted = false
+        }
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var at = start
+        while true {
+            let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(at)) }
+            guard count > 0 else { break }
+            data.append(contentsOf: buffer[0..<count])
+            at += Int64(count)
+        }
+        let whole = data.lastIndex(of: UInt8(ascii: "\n")).map { data.index(after: $0) } ?? data.startIndex
         let decoder = JSONDecoder()
-        return data.split(separator: UInt8(ascii: "\n")).compactMap { try? decoder.decode(LedgerRecord.self, from: Data($0)) }
+        let records = data[data.startIndex..<whole].split(separator: UInt8(ascii: "\n")).compactMap {
+            try? decoder.decode(LedgerRecord.self, from: Data($0))
+        }
+        let end = start + Int64(data.distance(from: data.startIndex, to: whole))
+        return (records, Position(device: device, inode: inode, offset: end), restarted)
     }
 
     /// The last record of each dispatch, newest last, at most `limit`.

@@ -4,7 +4,8 @@ import Logging
 /// Watches the issues of one repository that carry a busy label: their builds, how long they have
 /// been busy, and whether they are stuck (SPEC §10). Asks only when someone looks (`survey`):
 /// Jenkins at most once per `pollInterval` per dispatch while its build runs, never again once the
-/// ledger holds its end; GitHub's issue events once per issue until its `updated_at` changes.
+/// ledger holds its end; GitHub's issue events once per issue until its `updated_at` changes. Each
+/// survey reads only the ledger lines appended since the last one.
 public actor BusyWatch {
     public let service: RepoService
     public let stuckRules: StuckRules
@@ -23,6 +24,10 @@ public actor BusyWatch {
     }
     private var sinceFromEvents: [Int: Since] = [:]
 
+    /// The ledger as far as read: each survey reads only the lines appended since the last.
+    private var trails = DispatchTrail.Fold()
+    private var ledgerPosition: DispatchLedger.Position?
+
     /// - Parameter stuckRules: nil: the repository's (from the config).
     public init(service: RepoService, stuckRules: StuckRules? = nil, pollInterval: TimeInterval = 30) {
         self.service = service
@@ -37,7 +42,11 @@ public actor BusyWatch {
             issue.state == .open ? issue.labels.first(where: busyLabels.contains).map { (issue, $0) } : nil
         }
         guard !held.isEmpty else { return [] }
-        let trails = DispatchTrail.latest(service.ledger.records())
+        let read = service.ledger.records(after: ledgerPosition)
+        if read.restarted { self.trails = DispatchTrail.Fold() }
+        self.trails.absorb(read.records)
+        ledgerPosition = read.position
+        let trails = self.trails.latest
         var notes: [LedgerRecord] = []
         var found: [BusyIssue] = []
         for (issue, busyLabel) in held {

@@ -18,35 +18,50 @@ public struct DispatchTrail: Sendable, Equatable {
 
     /// The newest started dispatch per issue, unless a later `reset` of that issue closed it.
     public static func latest(_ records: [LedgerRecord]) -> [Int: DispatchTrail] {
-        var trails: [String: DispatchTrail] = [:]
-        var newest: [Int: String] = [:]
-        for record in records {
-            if record.event == .reset {
-                newest[record.issue] = nil
-                continue
+        var fold = Fold()
+        fold.absorb(records)
+        return fold.latest
+    }
+
+    /// `latest` learnt a few records at a time: a reader that keeps it and its place in the
+    /// ledger reads only the lines appended since.
+    public struct Fold: Sendable {
+        private var trails: [String: DispatchTrail] = [:]
+        private var newest: [Int: String] = [:]
+
+        public init() {}
+
+        public var latest: [Int: DispatchTrail] { newest.compactMapValues { trails[$0] } }
+
+        public mutating func absorb(_ records: [LedgerRecord]) {
+            for record in records {
+                if record.event == .reset {
+                    newest[record.issue] = nil
+                    continue
+                }
+                var trail = trails[record.dispatchID]
+                    ?? DispatchTrail(dispatchID: record.dispatchID, issue: record.issue, pickup: record.pickup, busy: record.busy)
+                trail.jobPath = trail.jobPath ?? record.jobPath
+                trail.queueID = record.queueID ?? trail.queueID
+                trail.by = trail.by ?? record.by
+                if let number = record.buildNumber ?? record.buildURL.flatMap(buildNumber(inURL:)) { trail.buildNumber = number }
+                switch record.event {
+                case .jobStarted, .jobFound:
+                    newest[record.issue] = record.dispatchID
+                case .labelsMoved:
+                    trail.labelsMovedAt = record.time
+                    newest[record.issue] = record.dispatchID
+                case .done:
+                    trail.labelsMovedAt = trail.labelsMovedAt ?? record.time
+                    newest[record.issue] = record.dispatchID
+                case .buildFinished:
+                    trail.finished = finishedStatus(record, number: trail.buildNumber)
+                case .intent, .answerLost, .jobAbsent, .failed, .buildStarted, .reset:
+                    break
+                }
+                trails[record.dispatchID] = trail
             }
-            var trail = trails[record.dispatchID] ?? DispatchTrail(dispatchID: record.dispatchID, issue: record.issue, pickup: record.pickup, busy: record.busy)
-            trail.jobPath = trail.jobPath ?? record.jobPath
-            trail.queueID = record.queueID ?? trail.queueID
-            trail.by = trail.by ?? record.by
-            if let number = record.buildNumber ?? record.buildURL.flatMap(buildNumber(inURL:)) { trail.buildNumber = number }
-            switch record.event {
-            case .jobStarted, .jobFound:
-                newest[record.issue] = record.dispatchID
-            case .labelsMoved:
-                trail.labelsMovedAt = record.time
-                newest[record.issue] = record.dispatchID
-            case .done:
-                trail.labelsMovedAt = trail.labelsMovedAt ?? record.time
-                newest[record.issue] = record.dispatchID
-            case .buildFinished:
-                trail.finished = finishedStatus(record, number: trail.buildNumber)
-            case .intent, .answerLost, .jobAbsent, .failed, .buildStarted, .reset:
-                break
-            }
-            trails[record.dispatchID] = trail
         }
-        return newest.compactMapValues { trails[$0] }
     }
 
     /// The build number at the end of a Jenkins build URL (`…/job/B/12/`).

@@ -94,6 +94,7 @@ let live = issues.map { issue -> Issue in
 row("diff cache vs live", issueCount, measure(iterations) { _ = CacheDiff(cached: issues, live: live) })
 let survey = try await measureBusySurvey(issues: issues, iterations: iterations, directory: directory)
 row("busy survey (ledger answers)", issueCount, survey.timing, "\(survey.busy) busy, \(survey.ledgerLines) ledger lines")
+row("busy survey, next tick", issueCount, survey.again, "reads only the lines appended since")
 
 struct PythonTimings {
     var load: Timing

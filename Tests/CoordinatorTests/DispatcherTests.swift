@@ -257,6 +257,40 @@ final class DispatcherTests: XCTestCase {
         XCTAssertEqual(text.split(separator: "\n", omittingEmptySubsequences: false).count, 5, "a, torn, c, c, and the final newline: \(text)")
     }
 
+    func testASessionReadsOnlyTheLinesAppendedSinceThisProcesssLastSession() throws {
+        let pickup = "status-02:awaiting-planning"
+        func record(_ id: String, _ issue: Int, _ event: LedgerEvent) -> LedgerRecord {
+            LedgerRecord(time: Date(), dispatchID: id, issue: issue, pickup: pickup, busy: "status-03:planning", event: event)
+        }
+        let memo = LedgerMemo()
+        try ledger.append(record("a", 1, .intent))
+        try ledger.append(record("a", 1, .jobStarted))
+        let first = LedgerBook(file: ledger, memo: memo)
+        XCTAssertEqual(first.unfinishedDispatch(issue: 1, pickup: pickup)?.map(\.event), [.intent, .jobStarted])
+        try first.append(record("a", 1, .done))
+        try ledger.append(record("b", 2, .intent))  // another process, after this session
+
+        // The lines read before are not read again: overwriting them in place (same file, same
+        // length) goes unseen, while a fresh read of the whole file loses them.
+        let text = try Data(contentsOf: ledger.url)
+        let firstLine = try XCTUnwrap(text.firstIndex(of: UInt8(ascii: "\n")))
+        let handle = try FileHandle(forWritingTo: ledger.url)
+        try handle.write(contentsOf: Data(repeating: UInt8(ascii: "x"), count: firstLine))
+        try handle.close()
+        XCTAssertEqual(LedgerBook(file: ledger).records.map(\.event), [.jobStarted, .done, .intent])
+
+        let second = LedgerBook(file: ledger, memo: memo)
+        XCTAssertEqual(second.records.map(\.event), [.intent, .jobStarted, .done, .intent])
+        XCTAssertNil(second.unfinishedDispatch(issue: 1, pickup: pickup), "this process's own done is read back from the file")
+        XCTAssertEqual(second.unfinishedDispatch(issue: 2, pickup: pickup)?.map(\.dispatchID), ["b"], "another process's intent is read")
+        XCTAssertEqual(second.recordedJobs(otherThan: "b").queueIDs, [])
+
+        // Another file in its place is read from its start.
+        try FileManager.default.removeItem(at: ledger.url)
+        try ledger.append(record("c", 3, .intent))
+        XCTAssertEqual(LedgerBook(file: ledger, memo: memo).records.map(\.dispatchID), ["c"])
+    }
+
     func testLabelsAreAddedBeforeThePickupIsRemoved() async throws {
         let github = FakeGitHub([issue(1, ["status-02:awaiting-planning"])])
         await github.setFailLabelWrites(true)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -298,39 +299,81 @@ public struct DispatchLedger: Sendable {
     }
 }
 
-/// A repository's ledger as one locked session sees it: parsed once when the session starts,
-/// kept in step with every line the session appends, and indexed for the questions a dispatch
-/// asks. Only the holder of the repo lock appends, so nobody else changes the file meanwhile.
-public final class LedgerBook {
-    public let file: DispatchLedger
-    public private(set) var records: [LedgerRecord]
+/// What a ledger's records say, indexed for the questions a dispatch asks, and how far into the
+/// file that goes.
+struct LedgerIndex: Sendable {
+    fileprivate(set) var records: [LedgerRecord] = []
     /// dispatch id → its records, oldest first.
-    private var byDispatch: [String: [LedgerRecord]] = [:]
+    fileprivate var byDispatch: [String: [LedgerRecord]] = [:]
     /// (issue, pickup) → the newest dispatch id from that pickup.
-    private var latest: [Key: String] = [:]
+    fileprivate var latest: [Key: String] = [:]
+    /// Where the records read from the file end; nil: nothing read yet.
+    private var position: DispatchLedger.Position?
 
-    private struct Key: Hashable {
+    fileprivate struct Key: Hashable, Sendable {
         var issue: Int
         var pickup: String
     }
 
-    public init(file: DispatchLedger) {
+    fileprivate mutating func index(_ record: LedgerRecord) {
+        records.append(record)
+        byDispatch[record.dispatchID, default: []].append(record)
+        // A build note about an older dispatch must not hide a newer, unfinished one.
+        if !record.event.isBuildNote { latest[Key(issue: record.issue, pickup: record.pickup)] = record.dispatchID }
+    }
+
+    /// Reads the lines appended to `file` since the last catch-up (the whole file when it is
+    /// another one than before).
+    fileprivate mutating func catchUp(with file: DispatchLedger) {
+        let read = file.records(after: position)
+        if read.restarted { self = LedgerIndex() }
+        for record in read.records { index(record) }
+        position = read.position
+    }
+}
+
+/// A repository's ledger index as this process's last locked session caught up with it, so the
+/// next session reads only the lines appended since (by this process or another) instead of the
+/// whole file: a long-running `serve` or console would otherwise parse a growing ledger per batch.
+final class LedgerMemo: Sendable {
+    private let kept = Mutex(LedgerIndex())
+
+    fileprivate var index: LedgerIndex {
+        get { kept.withLock { $0 } }
+        set { kept.withLock { $0 = newValue } }
+    }
+}
+
+/// A repository's ledger as one locked session sees it: caught up with the file when the session
+/// starts, kept in step with every line the session appends, and indexed for the questions a
+/// dispatch asks. Only the holder of the repo lock appends, so nobody else changes the file
+/// meanwhile.
+public final class LedgerBook {
+    public let file: DispatchLedger
+    /// Caught up with the file when the session started, then with the session's own appends.
+    private var index: LedgerIndex
+
+    public var records: [LedgerRecord] { index.records }
+
+    /// The whole file, read now.
+    public convenience init(file: DispatchLedger) {
+        self.init(file: file, memo: nil)
+    }
+
+    /// `memo`'s index caught up with the file; `memo` keeps the caught-up index (without this
+    /// session's appends, which the next session reads from the file like anyone else's).
+    init(file: DispatchLedger, memo: LedgerMemo?) {
         self.file = file
-        records = []
-        for record in file.records() { index(record) }
+        var index = memo?.index ?? LedgerIndex()
+        index.catchUp(with: file)
+        memo?.index = index
+        self.index = index
     }
 
     /// Appends to the file (fsync'd) and to the book.
     public func append(_ record: LedgerRecord) throws {
         try file.append(record)
-        index(record)
-    }
-
-    private func index(_ record: LedgerRecord) {
-        records.append(record)
-        byDispatch[record.dispatchID, default: []].append(record)
-        // A build note about an older dispatch must not hide a newer, unfinished one.
-        if !record.event.isBuildNote { latest[Key(issue: record.issue, pickup: record.pickup)] = record.dispatchID }
+        index.index(record)
     }
 
     /// The dispatch of `issue` from `pickup` whose job may have started but whose label move is not
@@ -338,7 +381,7 @@ public final class LedgerBook {
     /// *unresolved* until Jenkins is asked), or `job_started` / `job_found`. While it still speaks
     /// for the issue it is finished, never started again (see `Dispatcher.isInFlight`).
     public func unfinishedDispatch(issue: Int, pickup: String) -> [LedgerRecord]? {
-        guard let id = latest[Key(issue: issue, pickup: pickup)], let lines = byDispatch[id],
+        guard let id = index.latest[LedgerIndex.Key(issue: issue, pickup: pickup)], let lines = index.byDispatch[id],
             let last = lines.last(where: { !$0.event.isBuildNote }), last.event.isUnfinished
         else { return nil }
         return lines
@@ -349,7 +392,7 @@ public final class LedgerBook {
     public func recordedJobs(otherThan dispatchID: String) -> (queueIDs: Set<Int>, buildURLs: Set<String>) {
         var queueIDs: Set<Int> = []
         var buildURLs: Set<String> = []
-        for record in records where record.dispatchID != dispatchID {
+        for record in index.records where record.dispatchID != dispatchID {
             if let id = record.queueID { queueIDs.insert(id) }
             if let url = record.buildURL { buildURLs.insert(url) }
         }

@@ -27,7 +27,7 @@ public final class LockedRepo {
         let loaded = try service.store.load()
         cache = loaded.cache
         notice = loaded.notice
-        ledger = LedgerBook(file: service.ledger)
+        ledger = LedgerBook(file: service.ledger, memo: service.ledgerMemo)
         skipNotes = SkipNotes.read(service.store.skipNotesURL)
     }
 

@@ -11,6 +11,8 @@ public final class RepoService: Sendable {
     public let rules: WorkflowRules
     public let store: IssueCacheStore
     public let ledger: DispatchLedger
+    /// The ledger as this process's last locked session read it (see `LedgerMemo`).
+    let ledgerMemo = LedgerMemo()
     public let planner: DispatchPlanner
     public let refresher: CacheRefresher
     /// When an issue that keeps a busy label counts as stuck (SPEC §10).

@@ -32,15 +32,15 @@ func measureBusySurvey(
     for issue in busy {
         let id = "bench-\(issue.number)"
         let busyLabel = issue.labels.first(where: busyLabels.contains) ?? ""
-        func line(_ event: LedgerEvent) -> LedgerRecord {
-            LedgerRecord(
-                time: start, dispatchID: id, issue: issue.number, pickup: "status-02:awaiting-planning", busy: busyLabel, event: event,
-                workflow: "create-plan", queueID: issue.number, by: event == .intent ? "bench@host (run)" : nil,
-                jobPath: event == .intent ? "Coordinator/demo/executor" : nil, buildNumber: event == .buildFinished ? issue.number : nil,
-                result: event == .buildFinished ? "SUCCESS" : nil, durationMS: event == .buildFinished ? 60_000 : nil,
-                finishedAt: event == .buildFinished ? start.addingTimeInterval(60) : nil)
+        func line(_ step: HistoryStep) -> HistoryRecord {
+            HistoryRecord(time: start, dispatchID: id, issue: issue.number, pickup: "status-02:awaiting-planning", busy: busyLabel, step: step)
         }
-        for event in [LedgerEvent.intent, .jobStarted, .labelsMoved, .done, .buildFinished] { try service.ledger.append(line(event)) }
+        let steps: [HistoryStep] = [
+            .intent(.init(workflow: "create-plan", by: "bench@host (run)", jobPath: "Coordinator/demo/executor")),
+            .jobStarted(queueID: issue.number, merged: false), .labelsMoved, .done(queueID: issue.number, buildURL: nil, message: nil),
+            .buildFinished(.init(buildNumber: issue.number, result: "SUCCESS", durationMS: 60_000, finishedAt: start.addingTimeInterval(60))),
+        ]
+        for step in steps { try service.history.log.append(line(step)) }
     }
     func timed(_ watch: BusyWatch) async -> Double {
         let clock = ContinuousClock.now

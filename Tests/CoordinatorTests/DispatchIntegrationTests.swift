@@ -110,7 +110,7 @@ final class DispatchIntegrationTests: XCTestCase {
         XCTAssertEqual(try fixture.cache().issues, before.issues)
         XCTAssertEqual(report.repos.first?.outcomes.count, 2, "--keep-going tries the next issue")
         // Unreachable before the build request could leave: no intent, nothing to resolve later.
-        let ledger = DispatchLedger(url: fixture.store.ledgerURL).records()
+        let ledger = HistoryLog(url: fixture.store.ledgerURL).records()
         XCTAssertEqual(ledger, [])
     }
 

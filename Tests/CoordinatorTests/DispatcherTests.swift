@@ -3,17 +3,17 @@ import Logging
 import XCTest
 @testable import Coordinator
 
-/// The dispatch core against in-memory fakes: the ledger's recovery rules and the order of steps.
+/// The dispatch core against in-memory fakes: the history's recovery rules and the order of steps.
 final class DispatcherTests: XCTestCase {
     var dir: URL!
     var store: IssueCacheStore!
-    var ledger: DispatchLedger!
+    var ledger: HistoryLog!
     let route = WorkflowMapping.standard.route(forPickup: "status-02:awaiting-planning")!
 
     override func setUpWithError() throws {
         dir = try makeTemporaryDirectory()
         store = IssueCacheStore(directory: dir.path, repo: demoRepo.repo)
-        ledger = DispatchLedger(url: store.ledgerURL)
+        ledger = HistoryLog(url: store.ledgerURL)
     }
 
     override func tearDownWithError() throws {
@@ -35,8 +35,8 @@ final class DispatcherTests: XCTestCase {
         }
     }
 
-    /// The ledger as a new session reads it.
-    var book: LedgerBook { LedgerBook(file: ledger) }
+    /// The history as a new process reads it.
+    var book: HistoryProjection { ledger.projection() }
 
     func plan(_ number: Int) -> DispatchPlan {
         DispatchPlanner().plan(issue: issue(number, ["status-02:awaiting-planning"]), route: route, repo: demoRepo, linkedBranches: nil).plan!
@@ -49,9 +49,9 @@ final class DispatcherTests: XCTestCase {
         guard case let .dispatched(receipt) = outcome else { return XCTFail("\(outcome)") }
         XCTAssertEqual(receipt.labels, ["status-03:planning"])
         XCTAssertTrue(receipt.cacheUpdated)
-        XCTAssertEqual(ledger.records().map(\.event), [.intent, .jobStarted, .labelsMoved, .done])
+        XCTAssertEqual(ledger.records().map(\.kind), [.intent, .jobStarted, .labelsMoved, .done])
         XCTAssertEqual(ledger.records().first?.by, "tester@host (run)")
-        XCTAssertEqual(ledger.recentDispatches(limit: 5).first?.queueID, 1)
+        XCTAssertEqual(book.recent(limit: 5).first?.queueID, 1)
     }
 
     func testJenkinsFailureChangesNeitherLabelsNorCache() async throws {
@@ -65,7 +65,7 @@ final class DispatcherTests: XCTestCase {
         let labelCalls = await github.labelCalls
         XCTAssertEqual(labelCalls, 0)
         XCTAssertEqual(try Data(contentsOf: store.fileURL), before)
-        XCTAssertEqual(ledger.records().map(\.event), [.intent, .failed])
+        XCTAssertEqual(ledger.records().map(\.kind), [.intent, .failed])
         XCTAssertNil(book.unfinishedDispatch(issue: 1, pickup: "status-02:awaiting-planning"))
     }
 
@@ -73,9 +73,9 @@ final class DispatcherTests: XCTestCase {
 
     /// The intent of a dispatch that stopped before Jenkins' answer was recorded.
     private func unresolvedIntent(_ id: String = "d1", at time: Date = Date(), parameters: [JobParameter]? = nil) throws {
-        try ledger.append(LedgerRecord(
-            time: time, dispatchID: id, issue: 1, pickup: p02, busy: b03, event: .intent,
-            jobPath: demoRepo.executorJobPath, parameters: parameters ?? plan(1).parameters))
+        try ledger.append(HistoryRecord(
+            time: time, dispatchID: id, issue: 1, pickup: p02, busy: b03,
+            step: .intent(.init(workflow: nil, by: nil, jobPath: demoRepo.executorJobPath, parameters: parameters ?? plan(1).parameters))))
     }
 
     func testAnIntentWhoseJobIsInJenkinsIsFinishedNotStartedAgain() async throws {
@@ -92,7 +92,7 @@ final class DispatcherTests: XCTestCase {
         XCTAssertEqual(started, 1, "no second job")
         let labels = try await github.issue(number: 1).labels
         XCTAssertEqual(labels, [b03])
-        XCTAssertEqual(ledger.records().map(\.event), [.intent, .jobFound, .labelsMoved, .done])
+        XCTAssertEqual(ledger.records().map(\.kind), [.intent, .jobFound, .labelsMoved, .done])
         XCTAssertEqual(ledger.records()[1].foundIn, .queue)
         XCTAssertEqual(ledger.records()[1].queueID, 1)
     }
@@ -107,8 +107,9 @@ final class DispatcherTests: XCTestCase {
         XCTAssertEqual(receipt.evidence, .answered)
         let started = await jenkins.started.count
         XCTAssertEqual(started, 1)
-        XCTAssertEqual(ledger.records().map(\.event), [.intent, .jobAbsent, .intent, .jobStarted, .labelsMoved, .done])
-        XCTAssertEqual(ledger.records()[1].stepDescription, "not started (no such job in Jenkins); dispatching again")
+        XCTAssertEqual(ledger.records().map(\.kind), [.intent, .jobAbsent, .intent, .jobStarted, .labelsMoved, .done])
+        let first = try XCTUnwrap(ledger.records().first?.dispatchID)
+        XCTAssertEqual(book.dispatches[first]?.stepDescription, "not started (no such job in Jenkins); dispatching again")
         let again = try await dispatch(github, jenkins, plan(1))
         guard case .skipped = again else { return XCTFail("\(again)") }
         let startedAfter = await jenkins.started.count
@@ -133,9 +134,9 @@ final class DispatcherTests: XCTestCase {
         let jenkins = FakeJenkins()
         await jenkins.seed(path: demoRepo.executorJobPath, parameters: plan(1).parameters, at: Date())
         // Queue item 1 belongs to another dispatch (of a different pickup that had the same parameters).
-        try ledger.append(LedgerRecord(
+        try ledger.append(HistoryRecord(
             time: Date(), dispatchID: "other", issue: 1, pickup: "status-05:plan-ready", busy: "status-06:implementing",
-            event: .jobStarted, queueID: 1))
+            step: .jobStarted(queueID: 1, merged: false)))
         try unresolvedIntent()
         let github = FakeGitHub([issue(1, [p02])])
         let outcome = try await dispatch(github, jenkins, plan(1))
@@ -156,7 +157,7 @@ final class DispatcherTests: XCTestCase {
         XCTAssertTrue(receipt.cacheUpdated)
         let started = await jenkins.started.count
         XCTAssertEqual(started, 1)
-        XCTAssertEqual(ledger.records().map(\.event), [.intent, .answerLost, .jobFound, .labelsMoved, .done])
+        XCTAssertEqual(ledger.records().map(\.kind), [.intent, .answerLost, .jobFound, .labelsMoved, .done])
     }
 
     func testJenkinsDownWhileResolvingTouchesNothingAndAsksAgainNextTime() async throws {
@@ -174,7 +175,7 @@ final class DispatcherTests: XCTestCase {
         let labelCalls = await github.labelCalls
         XCTAssertEqual(labelCalls, 0)
         XCTAssertEqual(try Data(contentsOf: store.fileURL), before)
-        XCTAssertEqual(ledger.records().map(\.event), [.intent, .answerLost])
+        XCTAssertEqual(ledger.records().map(\.kind), [.intent, .answerLost])
 
         // Still down on the next run: still nothing, and still no second job.
         let stillDown = try await dispatch(github, jenkins, plan(1))
@@ -189,7 +190,7 @@ final class DispatcherTests: XCTestCase {
         guard case .recovered = recovered else { return XCTFail("\(recovered)") }
         started = await jenkins.started.count
         XCTAssertEqual(started, 1)
-        XCTAssertEqual(ledger.records().map(\.event), [.intent, .answerLost, .jobFound, .labelsMoved, .done])
+        XCTAssertEqual(ledger.records().map(\.kind), [.intent, .answerLost, .jobFound, .labelsMoved, .done])
     }
 
     func testALostRequestWithNoJobIsRequestedOnceMore() async throws {
@@ -201,7 +202,7 @@ final class DispatcherTests: XCTestCase {
         XCTAssertEqual(receipt.evidence, .answered)
         let started = await jenkins.started.count
         XCTAssertEqual(started, 1)
-        XCTAssertEqual(ledger.records().map(\.event), [.intent, .answerLost, .jobAbsent, .intent, .jobStarted, .labelsMoved, .done])
+        XCTAssertEqual(ledger.records().map(\.kind), [.intent, .answerLost, .jobAbsent, .intent, .jobStarted, .labelsMoved, .done])
     }
 
     func testTwoLostRequestsWithNoJobFailWithoutChangingAnything() async throws {
@@ -214,12 +215,12 @@ final class DispatcherTests: XCTestCase {
         XCTAssertFalse(failure.jobStarted)
         let labelCalls = await github.labelCalls
         XCTAssertEqual(labelCalls, 0)
-        XCTAssertEqual(ledger.records().map(\.event), [.intent, .answerLost, .jobAbsent, .intent, .answerLost, .jobAbsent])
+        XCTAssertEqual(ledger.records().map(\.kind), [.intent, .answerLost, .jobAbsent, .intent, .answerLost, .jobAbsent])
         XCTAssertNil(book.unfinishedDispatch(issue: 1, pickup: p02))
     }
 
     func testAnIntentRecordedWithoutParametersFallsBackToThePlan() async throws {
-        try ledger.append(LedgerRecord(time: Date(), dispatchID: "legacy", issue: 1, pickup: p02, busy: b03, event: .intent))
+        try ledger.append(.plain(.intent, id: "legacy", issue: 1, pickup: p02, busy: b03))
         let github = FakeGitHub([issue(1, [p02])])
         let jenkins = FakeJenkins()
         await jenkins.seed(path: demoRepo.executorJobPath, parameters: plan(1).parameters, at: Date())
@@ -231,17 +232,17 @@ final class DispatcherTests: XCTestCase {
 
     func testALaterPickupLabelIsANewDispatch() async throws {
         // Planning was dispatched and finished long ago; now the plan is ready: a new job is right.
-        for event in [LedgerEvent.intent, .jobStarted, .labelsMoved, .done] {
-            try ledger.append(LedgerRecord(time: Date(), dispatchID: "old", issue: 1, pickup: "status-02:awaiting-planning", busy: "status-03:planning", event: event))
+        for kind in [HistoryStep.Kind.intent, .jobStarted, .labelsMoved, .done] {
+            try ledger.append(.plain(kind, id: "old", issue: 1, pickup: "status-02:awaiting-planning", busy: "status-03:planning"))
         }
         XCTAssertNil(book.unfinishedDispatch(issue: 1, pickup: "status-02:awaiting-planning"))
-        try ledger.append(LedgerRecord(time: Date(), dispatchID: "x", issue: 1, pickup: "status-05:plan-ready", busy: "status-06:implementing", event: .jobStarted))
+        try ledger.append(.plain(.jobStarted, id: "x", issue: 1, pickup: "status-05:plan-ready", busy: "status-06:implementing"))
         XCTAssertNil(book.unfinishedDispatch(issue: 1, pickup: "status-02:awaiting-planning"))
-        XCTAssertEqual(book.unfinishedDispatch(issue: 1, pickup: "status-05:plan-ready")?.count, 1)
+        XCTAssertEqual(book.unfinishedDispatch(issue: 1, pickup: "status-05:plan-ready")?.dispatchID, "x")
     }
 
     func testATornLastLedgerLineIsIgnoredAndCannotSwallowTheNextRecord() throws {
-        try ledger.append(LedgerRecord(time: Date(), dispatchID: "a", issue: 1, pickup: "p", busy: "b", event: .done))
+        try ledger.append(.plain(.done, id: "a", issue: 1, pickup: "p", busy: "b"))
         let handle = try FileHandle(forWritingTo: store.ledgerURL)
         handle.seekToEndOfFile()
         handle.write(Data(#"{"dispatch_id":"b","issue":2,"#.utf8))
@@ -249,26 +250,26 @@ final class DispatcherTests: XCTestCase {
         XCTAssertEqual(ledger.records().map(\.dispatchID), ["a"])
 
         // The next record is appended on a line of its own, not glued to the torn one.
-        try ledger.append(LedgerRecord(time: Date(), dispatchID: "c", issue: 3, pickup: "p", busy: "b", event: .intent))
+        try ledger.append(.plain(.intent, id: "c", issue: 3, pickup: "p", busy: "b"))
         XCTAssertEqual(ledger.records().map(\.dispatchID), ["a", "c"])
-        try ledger.append(LedgerRecord(time: Date(), dispatchID: "c", issue: 3, pickup: "p", busy: "b", event: .done))
-        XCTAssertEqual(ledger.records().map(\.event), [.done, .intent, .done])
+        try ledger.append(.plain(.done, id: "c", issue: 3, pickup: "p", busy: "b"))
+        XCTAssertEqual(ledger.records().map(\.kind), [.done, .intent, .done])
         let text = String(decoding: try Data(contentsOf: store.ledgerURL), as: UTF8.self)
         XCTAssertEqual(text.split(separator: "\n", omittingEmptySubsequences: false).count, 5, "a, torn, c, c, and the final newline: \(text)")
     }
 
-    func testASessionReadsOnlyTheLinesAppendedSinceThisProcesssLastSession() throws {
+    func testTheHistoryReadsOnlyTheLinesAppendedSinceItsLastRead() throws {
         let pickup = "status-02:awaiting-planning"
-        func record(_ id: String, _ issue: Int, _ event: LedgerEvent) -> LedgerRecord {
-            LedgerRecord(time: Date(), dispatchID: id, issue: issue, pickup: pickup, busy: "status-03:planning", event: event)
+        func record(_ id: String, _ issue: Int, _ kind: HistoryStep.Kind) -> HistoryRecord {
+            .plain(kind, id: id, issue: issue, pickup: pickup, busy: "status-03:planning")
         }
-        let memo = LedgerMemo()
+        let history = RepoHistory(
+            log: store.ledgerURL, checkpoint: store.historyCheckpointURL, archive: store.historyArchiveURL, logger: Logger(label: "test"))
         try ledger.append(record("a", 1, .intent))
         try ledger.append(record("a", 1, .jobStarted))
-        let first = LedgerBook(file: ledger, memo: memo)
-        XCTAssertEqual(first.unfinishedDispatch(issue: 1, pickup: pickup)?.map(\.event), [.intent, .jobStarted])
-        try first.append(record("a", 1, .done))
-        try ledger.append(record("b", 2, .intent))  // another process, after this session
+        XCTAssertEqual(history.current().unfinishedDispatch(issue: 1, pickup: pickup)?.lastStep, .jobStarted)
+        try history.append(record("a", 1, .done))
+        try ledger.append(record("b", 2, .intent))  // another process
 
         // The lines read before are not read again: overwriting them in place (same file, same
         // length) goes unseen, while a fresh read of the whole file loses them.
@@ -277,18 +278,18 @@ final class DispatcherTests: XCTestCase {
         let handle = try FileHandle(forWritingTo: ledger.url)
         try handle.write(contentsOf: Data(repeating: UInt8(ascii: "x"), count: firstLine))
         try handle.close()
-        XCTAssertEqual(LedgerBook(file: ledger).records.map(\.event), [.jobStarted, .done, .intent])
+        XCTAssertEqual(ledger.records().map(\.kind), [.jobStarted, .done, .intent])
 
-        let second = LedgerBook(file: ledger, memo: memo)
-        XCTAssertEqual(second.records.map(\.event), [.intent, .jobStarted, .done, .intent])
-        XCTAssertNil(second.unfinishedDispatch(issue: 1, pickup: pickup), "this process's own done is read back from the file")
-        XCTAssertEqual(second.unfinishedDispatch(issue: 2, pickup: pickup)?.map(\.dispatchID), ["b"], "another process's intent is read")
-        XCTAssertEqual(second.recordedJobs(otherThan: "b").queueIDs, [])
+        let caughtUp = history.current()
+        XCTAssertEqual(caughtUp.recordCount, 4)
+        XCTAssertNil(caughtUp.unfinishedDispatch(issue: 1, pickup: pickup), "its own done is read back from the file")
+        XCTAssertEqual(caughtUp.unfinishedDispatch(issue: 2, pickup: pickup)?.dispatchID, "b", "another process's intent is read")
+        XCTAssertEqual(caughtUp.recordedJobs(otherThan: "b").queueIDs, [])
 
         // Another file in its place is read from its start.
         try FileManager.default.removeItem(at: ledger.url)
         try ledger.append(record("c", 3, .intent))
-        XCTAssertEqual(LedgerBook(file: ledger, memo: memo).records.map(\.dispatchID), ["c"])
+        XCTAssertEqual(Set(history.current().dispatches.keys), ["c"])
     }
 
     func testLabelsAreAddedBeforeThePickupIsRemoved() async throws {
@@ -298,7 +299,7 @@ final class DispatcherTests: XCTestCase {
         guard case let .failed(failure) = outcome else { return XCTFail("\(outcome)") }
         XCTAssertEqual(failure.stage, .labels)
         XCTAssertTrue(failure.jobStarted)
-        XCTAssertEqual(book.unfinishedDispatch(issue: 1, pickup: "status-02:awaiting-planning")?.last?.event, .jobStarted)
+        XCTAssertEqual(book.unfinishedDispatch(issue: 1, pickup: "status-02:awaiting-planning")?.lastStep, .jobStarted)
     }
 
     func testIssueMissingFromTheCacheIsAWarningNotAFailure() async throws {
@@ -313,9 +314,9 @@ final class DispatcherTests: XCTestCase {
 extension DispatcherTests {
     func testAConflictLeftByAnInterruptedDispatchIsFinished() async throws {
         let github = FakeGitHub([issue(1, ["status-02:awaiting-planning", "status-03:planning"])])
-        try ledger.append(LedgerRecord(
+        try ledger.append(HistoryRecord(
             time: Date(), dispatchID: "d1", issue: 1, pickup: "status-02:awaiting-planning", busy: "status-03:planning",
-            event: .jobStarted, queueID: 9))
+            step: .jobStarted(queueID: 9, merged: false)))
         let jenkins = FakeJenkins()
         let outcome = try await finishInterrupted(github, jenkins, pickups: ["status-02:awaiting-planning"])
         guard case let .recovered(receipt)? = outcome else { return XCTFail("\(String(describing: outcome))") }
@@ -336,27 +337,27 @@ extension DispatcherTests {
     func testAnUnfinishedEntryOvertakenByAPersonDoesNotSwallowANewDispatch() async throws {
         // The old dispatch read the issue at 09:00; since then a person removed and re-added the
         // pickup label (updated 10:00) and the busy label is not there: this is a new request.
-        try ledger.append(LedgerRecord(
+        try ledger.append(HistoryRecord(
             time: Date(), dispatchID: "old", issue: 1, pickup: "status-02:awaiting-planning", busy: "status-03:planning",
-            event: .intent, issueUpdatedAt: Timestamp.parse("2026-11-24T09:00:00Z")))
-        try ledger.append(LedgerRecord(
-            time: Date(), dispatchID: "old", issue: 1, pickup: "status-02:awaiting-planning", busy: "status-03:planning", event: .jobStarted))
+            step: .intent(.init(workflow: nil, by: nil, issueUpdatedAt: Timestamp.parse("2026-11-24T09:00:00Z")))))
+        try ledger.append(.plain(.jobStarted, id: "old", issue: 1, pickup: "status-02:awaiting-planning", busy: "status-03:planning"))
         let github = FakeGitHub([issue(1, ["status-02:awaiting-planning"], updated: "2026-11-24T10:00:00Z")])
         let jenkins = FakeJenkins()
         let outcome = try await dispatch(github, jenkins, plan(1))
         guard case .dispatched = outcome else { return XCTFail("\(outcome)") }
         let started = await jenkins.started.count
         XCTAssertEqual(started, 1)
-        let oldEvents = ledger.records().filter { $0.dispatchID == "old" }.map(\.event)
+        let oldEvents = ledger.records().filter { $0.dispatchID == "old" }.map(\.kind)
         XCTAssertEqual(oldEvents, [.intent, .jobStarted, .failed])
     }
 
     func testAnUnfinishedEntryForAnUnchangedIssueIsFinishedNotRepeated() async throws {
-        try ledger.append(LedgerRecord(
+        try ledger.append(HistoryRecord(
             time: Date(), dispatchID: "old", issue: 1, pickup: "status-02:awaiting-planning", busy: "status-03:planning",
-            event: .intent, issueUpdatedAt: Timestamp.parse("2026-11-24T09:00:00Z")))
-        try ledger.append(LedgerRecord(
-            time: Date(), dispatchID: "old", issue: 1, pickup: "status-02:awaiting-planning", busy: "status-03:planning", event: .jobStarted, queueID: 3))
+            step: .intent(.init(workflow: nil, by: nil, issueUpdatedAt: Timestamp.parse("2026-11-24T09:00:00Z")))))
+        try ledger.append(HistoryRecord(
+            time: Date(), dispatchID: "old", issue: 1, pickup: "status-02:awaiting-planning", busy: "status-03:planning",
+            step: .jobStarted(queueID: 3, merged: false)))
         let github = FakeGitHub([issue(1, ["status-02:awaiting-planning"], updated: "2026-11-24T09:00:00Z")])
         let jenkins = FakeJenkins()
         let outcome = try await dispatch(github, jenkins, plan(1))

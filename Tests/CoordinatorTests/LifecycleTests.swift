@@ -8,14 +8,14 @@ import XCTest
 final class LifecycleTests: XCTestCase {
     var dir: URL!
     var store: IssueCacheStore!
-    var ledger: DispatchLedger!
+    var ledger: HistoryLog!
     let now = Date(timeIntervalSince1970: 1_800_000_000)
     let implementing = "status-06:implementing"
 
     override func setUpWithError() throws {
         dir = try makeTemporaryDirectory()
         store = IssueCacheStore(directory: dir.path, repo: demoRepo.repo)
-        ledger = DispatchLedger(url: store.ledgerURL)
+        ledger = HistoryLog(url: store.ledgerURL)
     }
 
     override func tearDownWithError() throws {
@@ -52,15 +52,12 @@ final class LifecycleTests: XCTestCase {
     /// A dispatch of #1 from plan-ready to implementing, recorded as the dispatcher does.
     func recordDispatch(issue number: Int = 1, queueID: Int? = 7, buildURL: String? = nil, at time: Date) throws {
         let id = UUID().uuidString
-        func line(_ event: LedgerEvent, _ offset: TimeInterval) -> LedgerRecord {
-            LedgerRecord(
-                time: time + offset, dispatchID: id, issue: number, pickup: "status-05:plan-ready", busy: implementing, event: event,
-                workflow: "implement", queueID: event == .jobStarted || event == .done ? queueID : nil,
-                buildURL: event == .done ? buildURL : nil, by: event == .intent ? "alice@host (run)" : nil,
-                jobPath: event == .intent ? "Folder/Sub/Job" : nil)
-        }
-        for (event, offset) in [(LedgerEvent.intent, 0.0), (.jobStarted, 1), (.labelsMoved, 2), (.done, 3)] {
-            try ledger.append(line(event, offset))
+        let steps: [(HistoryStep, TimeInterval)] = [
+            (.intent(.init(workflow: "implement", by: "alice@host (run)", jobPath: "Folder/Sub/Job")), 0),
+            (.jobStarted(queueID: queueID, merged: false), 1), (.labelsMoved, 2), (.done(queueID: queueID, buildURL: buildURL, message: nil), 3),
+        ]
+        for (step, offset) in steps {
+            try ledger.append(HistoryRecord(time: time + offset, dispatchID: id, issue: number, pickup: "status-05:plan-ready", busy: implementing, step: step))
         }
     }
 
@@ -89,14 +86,14 @@ final class LifecycleTests: XCTestCase {
         await jenkins.setBuild(JenkinsBuild(number: 12, building: true, result: nil, durationMS: nil, startedAt: now - 300), number: 12)
         let running = await survey(jenkins)
         XCTAssertEqual(running?.build, BuildStatus(state: .running, number: 12))
-        XCTAssertEqual(ledger.records().last?.event, .buildStarted, "the build number is recorded while Jenkins knows the queue item")
+        XCTAssertEqual(ledger.records().last?.kind, .buildStarted, "the build number is recorded while Jenkins knows the queue item")
         XCTAssertEqual(ledger.records().last?.buildNumber, 12)
 
         for (result, state) in [("FAILURE", BuildState.failure), ("UNSTABLE", .unstable), ("ABORTED", .aborted), ("SUCCESS", .success)] {
             await jenkins.setBuild(JenkinsBuild(number: 12, building: false, result: result, durationMS: 120_000, startedAt: now - 1500), number: 12)
             let watch = BusyWatch(service: fakeService(store: store, github: FakeGitHub([busyIssue()]), jenkins: jenkins))
             // A fresh ledger note per result: drop the previous one.
-            let kept = ledger.records().filter { $0.event != .buildFinished }
+            let kept = ledger.records().filter { $0.kind != .buildFinished }
             try FileManager.default.removeItem(at: ledger.url)
             for record in kept { try ledger.append(record) }
             let finished = await survey(jenkins, watch: watch)
@@ -105,7 +102,7 @@ final class LifecycleTests: XCTestCase {
             XCTAssertEqual(finished?.build?.finishedAt, now - 1500 + 120)
             XCTAssertEqual(finished?.stuck, .buildEnded(state, ago: 1380), "ended 23 minutes ago, past the 10-minute grace")
         }
-        XCTAssertEqual(ledger.records().filter { $0.event == .buildFinished }.map(\.result), ["SUCCESS"])
+        XCTAssertEqual(ledger.records().filter { $0.kind == .buildFinished }.map(\.result), ["SUCCESS"])
     }
 
     func testAFinishedBuildIsAskedOnce() async throws {
@@ -149,9 +146,9 @@ final class LifecycleTests: XCTestCase {
 
         // Another process notes the build's end: the same watch learns it from the ledger.
         let dispatchID = try XCTUnwrap(ledger.records().last?.dispatchID)
-        try ledger.append(LedgerRecord(
-            time: now + 10, dispatchID: dispatchID, issue: 1, pickup: "status-05:plan-ready", busy: implementing, event: .buildFinished,
-            buildNumber: 12, result: "FAILURE", durationMS: 5000, finishedAt: now - 395))
+        try ledger.append(HistoryRecord(
+            time: now + 10, dispatchID: dispatchID, issue: 1, pickup: "status-05:plan-ready", busy: implementing,
+            step: .buildFinished(.init(buildNumber: 12, result: "FAILURE", durationMS: 5000, finishedAt: now - 395))))
         let ended = await survey(jenkins, at: now + 31, watch: watch)
         XCTAssertEqual(ended?.build?.state, .failure)
         XCTAssertEqual(ended?.build?.duration, 5)
@@ -159,38 +156,38 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(reads, 1, "the ledger answered, not Jenkins")
 
         // A reset of #1 appended later closes the trail: busy-since is no longer ours.
-        try ledger.append(LedgerRecord(time: now + 40, dispatchID: "reset-1", issue: 1, pickup: "status-05:plan-ready", busy: implementing, event: .reset))
+        try ledger.append(.plain(.reset, id: "reset-1", issue: 1, pickup: "status-05:plan-ready", busy: implementing, at: now + 40))
         let reset = await survey(jenkins, at: now + 41, watch: watch)
         XCTAssertNil(reset?.build)
         XCTAssertNotEqual(reset?.busySinceSource, .ledger)
     }
 
     func testTheLedgerIsReadOnFromWhereTheLastReadStopped() throws {
-        func record(_ id: String, _ event: LedgerEvent) -> LedgerRecord {
-            LedgerRecord(time: now, dispatchID: id, issue: 1, pickup: "status-05:plan-ready", busy: implementing, event: event)
+        func record(_ id: String, _ kind: HistoryStep.Kind) -> HistoryRecord {
+            .plain(kind, id: id, issue: 1, pickup: "status-05:plan-ready", busy: implementing, at: now)
         }
-        let none = ledger.records(after: nil)
+        let none = ledger.read(after: nil)
         XCTAssertEqual(none.records, [])
         XCTAssertNil(none.position)
         XCTAssertFalse(none.restarted)
 
         try ledger.append(record("a", .intent))
         try ledger.append(record("a", .jobStarted))
-        let first = ledger.records(after: nil)
-        XCTAssertEqual(first.records.map(\.event), [.intent, .jobStarted])
+        let first = ledger.read(after: nil)
+        XCTAssertEqual(first.records.map(\.kind), [.intent, .jobStarted])
         XCTAssertFalse(first.restarted)
-        XCTAssertEqual(ledger.records(after: first.position).records, [], "nothing new")
+        XCTAssertEqual(ledger.read(after: first.position).records, [], "nothing new")
 
         // A line still being written (or torn by a crash) is left for the next read.
         let handle = try FileHandle(forWritingTo: ledger.url)
         handle.seekToEndOfFile()
         handle.write(Data(#"{"dispatch_id":"b","issue":2,"#.utf8))
         try handle.close()
-        let partial = ledger.records(after: first.position)
+        let partial = ledger.read(after: first.position)
         XCTAssertEqual(partial.records, [])
         XCTAssertEqual(partial.position, first.position)
         try ledger.append(record("c", .done))
-        let next = ledger.records(after: partial.position)
+        let next = ledger.read(after: partial.position)
         XCTAssertEqual(next.records.map(\.dispatchID), ["c"], "the torn line is skipped, the one after it read")
         XCTAssertFalse(next.restarted)
         XCTAssertEqual(ledger.records().map(\.dispatchID), ["a", "a", "c"], "a read from the start sees the same")
@@ -198,11 +195,11 @@ final class LifecycleTests: XCTestCase {
         // Another file in its place is read from its start, and the reader is told.
         try FileManager.default.removeItem(at: ledger.url)
         try ledger.append(record("d", .intent))
-        let replaced = ledger.records(after: next.position)
+        let replaced = ledger.read(after: next.position)
         XCTAssertTrue(replaced.restarted)
         XCTAssertEqual(replaced.records.map(\.dispatchID), ["d"])
         try FileManager.default.removeItem(at: ledger.url)
-        let gone = ledger.records(after: replaced.position)
+        let gone = ledger.read(after: replaced.position)
         XCTAssertTrue(gone.restarted)
         XCTAssertEqual(gone.records, [])
     }
@@ -245,21 +242,21 @@ final class LifecycleTests: XCTestCase {
         // An older dispatch, done; a newer one whose labels have not moved.
         try recordDispatch(at: now - 7200)
         let older = ledger.records()[0].dispatchID
-        try ledger.append(LedgerRecord(
-            time: now - 60, dispatchID: "newer", issue: 1, pickup: "status-05:plan-ready", busy: implementing, event: .jobStarted, queueID: 9))
-        try ledger.append(LedgerRecord(
-            time: now, dispatchID: older, issue: 1, pickup: "status-05:plan-ready", busy: implementing, event: .buildFinished,
-            buildNumber: 2, result: "SUCCESS"))
-        let book = LedgerBook(file: ledger)
-        XCTAssertEqual(book.unfinishedDispatch(issue: 1, pickup: "status-05:plan-ready")?.first?.dispatchID, "newer")
+        try ledger.append(HistoryRecord(
+            time: now - 60, dispatchID: "newer", issue: 1, pickup: "status-05:plan-ready", busy: implementing,
+            step: .jobStarted(queueID: 9, merged: false)))
+        try ledger.append(HistoryRecord(
+            time: now, dispatchID: older, issue: 1, pickup: "status-05:plan-ready", busy: implementing,
+            step: .buildFinished(.init(buildNumber: 2, result: "SUCCESS"))))
+        XCTAssertEqual(ledger.projection().unfinishedDispatch(issue: 1, pickup: "status-05:plan-ready")?.dispatchID, "newer")
         // A note on the unfinished dispatch itself leaves it unfinished too.
-        try ledger.append(LedgerRecord(
-            time: now, dispatchID: "newer", issue: 1, pickup: "status-05:plan-ready", busy: implementing, event: .buildStarted, buildNumber: 3))
-        XCTAssertNotNil(LedgerBook(file: ledger).unfinishedDispatch(issue: 1, pickup: "status-05:plan-ready"))
+        try ledger.append(HistoryRecord(
+            time: now, dispatchID: "newer", issue: 1, pickup: "status-05:plan-ready", busy: implementing, step: .buildStarted(buildNumber: 3)))
+        XCTAssertNotNil(ledger.projection().unfinishedDispatch(issue: 1, pickup: "status-05:plan-ready"))
         // The recent view keeps the step and adds the build.
-        let recent = ledger.recentDispatches(limit: 5)
-        XCTAssertEqual(recent.first { $0.dispatchID == older }?.event, .done)
-        XCTAssertEqual(recent.first { $0.dispatchID == older }?.result, "SUCCESS")
+        let recent = ledger.projection().recent(limit: 5)
+        XCTAssertEqual(recent.first { $0.dispatchID == older }?.lastStep, .done)
+        XCTAssertEqual(recent.first { $0.dispatchID == older }?.buildEnd?.result, "SUCCESS")
     }
 
     // MARK: Busy since, from GitHub's issue events
@@ -316,13 +313,13 @@ final class LifecycleTests: XCTestCase {
         let cached = try await service.readCache().cache.issues[1]
         XCTAssertEqual(Set(cached?.labels ?? []), ["bug", "status-05:plan-ready"])
         let reset = try XCTUnwrap(ledger.records().last)
-        XCTAssertEqual(reset.event, .reset)
+        XCTAssertEqual(reset.kind, .reset)
         XCTAssertEqual(reset.by, "op@host (console)")
         XCTAssertEqual(reset.busy, implementing)
         // Eligible again: the next run dispatches it.
         XCTAssertEqual(service.rules.classify(try XCTUnwrap(cached)).route?.pickupLabel, "status-05:plan-ready")
         // The reset closes the old dispatch's trail: nothing stays busy on its account.
-        XCTAssertNil(DispatchTrail.latest(ledger.records())[1])
+        XCTAssertNil(ledger.projection().trail(issue: 1))
     }
 
     func testUnstickToFailureAndRefusals() async throws {

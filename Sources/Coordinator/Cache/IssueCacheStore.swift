@@ -21,7 +21,12 @@ public struct IssueCacheStore: Sendable {
     /// `CACHE_DIR/{host_with_underscores}_{owner}_{repo}.issues.json`
     public var fileURL: URL { directory.appendingPathComponent("\(repo.cacheStem).issues.json") }
     public var lockPath: String { directory.appendingPathComponent("\(repo.cacheStem).lock").path }
+    /// The dispatch history's log (named `ledger` by earlier versions; the same file).
     public var ledgerURL: URL { directory.appendingPathComponent("\(repo.cacheStem).dispatches.jsonl") }
+    /// The history's projection at a position of the log (`HistoryCheckpoint`).
+    public var historyCheckpointURL: URL { directory.appendingPathComponent("\(repo.cacheStem).history.checkpoint") }
+    /// Finished dispatches older than the retention, moved out of the log by compaction.
+    public var historyArchiveURL: URL { directory.appendingPathComponent("\(repo.cacheStem).dispatches.archive.jsonl") }
     public var skipNotesURL: URL { directory.appendingPathComponent("\(repo.cacheStem).skips.json") }
 
     /// What reading found.

@@ -91,6 +91,9 @@ public enum ConfigLoader {
         if let grace = try reader.int(coordinator, "coordinator", "stuck_grace_minutes", .stuckGraceMinutes) {
             settings.stuckGraceMinutes = grace
         }
+        if let days = try reader.int(coordinator, "coordinator", "history_days", .historyDays) {
+            settings.historyDays = days
+        }
         if let dir = try reader.string(coordinator, "coordinator", "cache_dir"), !dir.isEmpty {
             settings.cacheDirectory = resolveRelative(expandTilde(dir, environment: environment), to: path)
         }
@@ -226,6 +229,7 @@ public enum ConfigLoader {
         # labels_file = "/path/to/labels.json"
         # console_refresh_seconds = 0                # console: live refresh every N seconds (0 = off; at most a year)
         # stuck_grace_minutes = 10                   # a busy issue is stuck this long after its build ended (0 to a week)
+        # history_days = 90                          # finished dispatch history kept in the log; older moves to the archive (1 to 3650)
 
         # Workflows (default: create-pr, implement, create-plan as in README.md). A [coordinator.workflows.NAME]
         # table replaces that set with the ones listed: see README.md, "Workflows".

@@ -71,6 +71,9 @@ public struct CoordinatorSettings: Sendable, Equatable {
     public var consoleRefreshSeconds: Int = 0
     /// Minutes an issue may keep its busy label after its build ended before it counts as stuck.
     public var stuckGraceMinutes: Int = 10
+    /// Days of finished dispatch history kept in the log; older moves to the archive.
+    public var historyDays: Int = CoordinatorSettings.defaultHistoryDays
+    public static let defaultHistoryDays = 90
     /// Overrides of the executor command templates, keyed "WORKFLOW.OS" (e.g. "implement.linux"):
     /// `[coordinator.command_templates]` and every workflow's `command.OS`, checked at load.
     public var commandTemplates: [String: String] = [:]
@@ -97,6 +100,8 @@ public struct CoordinatorSettings: Sendable, Equatable {
         public static let consoleRefreshSeconds = Bound(range: 0...31_536_000, unit: "seconds", upperMeaning: "one year")
         /// `stuck_grace_minutes`: 0 flags an issue as soon as its build ended.
         public static let stuckGraceMinutes = Bound(range: 0...10_080, unit: "minutes", upperMeaning: "one week")
+        /// `history_days`: at least a day of finished history stays in the log, at most ten years.
+        public static let historyDays = Bound(range: 1...3_650, unit: "days", upperMeaning: "ten years")
     }
 }
 

@@ -1,25 +1,25 @@
 import Foundation
 import Logging
 
-/// The dispatch core (SPEC §6): duplicate guard, Jenkins, labels, cache update, ledger. The
+/// The dispatch core (SPEC §6): duplicate guard, Jenkins, labels, cache update, history. The
 /// headless run and the console both dispatch through this one type.
 ///
 /// It works inside a `LockedRepo`: the repository's lock is held for the whole call, and the
-/// session's ledger and cache are the ones written.
+/// session's history and cache are the ones written.
 ///
 /// An outcome Jenkins never told us is neither success nor failure: a dispatch whose answer was
 /// lost (or that stopped after recording its intent) is resolved by asking Jenkins for a queue item
 /// or build with exactly its parameters, before anything else is done for that issue.
 public struct Dispatcher {
-    /// The locked session whose ledger and cache the dispatch writes.
+    /// The locked session whose history and cache the dispatch writes.
     let session: LockedRepo
-    /// Who dispatches, for the ledger: `user@host (run)`.
+    /// Who dispatches, for the history: `user@host (run)`.
     public var actor: String
 
     private var issues: any IssueSource { session.service.github }
     private var labels: any LabelWriter { session.service.github }
     private var jobs: any JobStarter { session.service.jobs }
-    private var ledger: LedgerBook { session.ledger }
+    private var history: RepoHistory { session.service.history }
     private var rules: WorkflowRules { session.service.rules }
     private var logger: Logger { session.service.logger }
     private var timings: DispatchTimings { session.service.timings }
@@ -44,20 +44,17 @@ public struct Dispatcher {
 
         // An earlier dispatch from this pickup label that may have started a job: settle it first,
         // never start a second job.
-        if var unfinished = ledger.unfinishedDispatch(issue: number, pickup: move.remove) {
+        if let unfinished = history.current().unfinishedDispatch(issue: number, pickup: move.remove) {
             switch await resolveIfNeeded(unfinished, fallback: plan) {
             case let .unreachable(failure):
                 return .failed(failure)
             case .absent:
-                unfinished = []
-            case let .started(records):
-                unfinished = records
-            }
-            if !unfinished.isEmpty {
-                if Self.isInFlight(unfinished, live: live) {
-                    return await recover(issue: number, unfinished: unfinished, jobPath: plan.jobPath)
+                break
+            case let .started(started):
+                if Self.isInFlight(started, live: live) {
+                    return await recover(issue: number, unfinished: started, jobPath: plan.jobPath)
                 }
-                supersede(unfinished)
+                supersede(started)
             }
         }
 
@@ -84,20 +81,16 @@ public struct Dispatcher {
         let number = plan.issueNumber
         let move = plan.labelMove
         let dispatchID = UUID().uuidString.lowercased()
-        func line(_ event: LedgerEvent, queueID: Int? = nil, merged: Bool? = nil, buildURL: String? = nil, message: String? = nil) -> LedgerRecord {
-            LedgerRecord(
-                time: Date(), dispatchID: dispatchID, issue: number, pickup: move.remove, busy: move.add, event: event,
-                workflow: plan.workflow.rawValue, queueID: queueID, merged: merged, buildURL: buildURL,
-                by: event == .intent ? actor : nil, message: message,
-                issueUpdatedAt: event == .intent ? live.updatedAt : nil,
-                jobPath: event == .intent ? plan.jobPath : nil, parameters: event == .intent ? plan.parameters : nil)
+        func line(_ step: HistoryStep) -> HistoryRecord {
+            HistoryRecord(time: Date(), dispatchID: dispatchID, issue: number, pickup: move.remove, busy: move.add, step: step)
         }
-        func record(_ event: LedgerEvent, queueID: Int? = nil, merged: Bool? = nil, buildURL: String? = nil, message: String? = nil) throws {
-            try ledger.append(line(event, queueID: queueID, merged: merged, buildURL: buildURL, message: message))
+        func record(_ step: HistoryStep) throws {
+            try history.append(line(step))
         }
-        let intent = line(.intent)
         do {
-            try ledger.append(intent)
+            try history.append(line(.intent(.init(
+                workflow: plan.workflow.rawValue, by: actor, issueUpdatedAt: live.updatedAt, jobPath: plan.jobPath,
+                parameters: plan.parameters))))
         } catch {
             // Without the intent on disk a crash could start a second job later; do not start one.
             return .failed(DispatchFailure(issueNumber: number, stage: .prepare, message: "\(error)", jobStarted: false))
@@ -109,15 +102,21 @@ public struct Dispatcher {
             session.onJobRequested?()
             start = try await jobs.startJob(path: plan.jobPath, parameters: plan.parameters)
             do {
-                try record(.jobStarted, queueID: start.queueID, merged: start.merged)
+                try record(.jobStarted(queueID: start.queueID, merged: start.merged))
             } catch {
-                logger.warning("ledger: \(error)")
+                logger.warning("history: \(error)")
             }
         } catch let JenkinsError.answerLost(_, lost) {
-            try? record(.answerLost, message: lost)
+            try? record(.answerLost(message: lost))
             logger.warning("#\(number): Jenkins' answer was lost (\(lost)); asking Jenkins whether the job was queued")
             try? await Task.sleep(for: timings.lostAnswerWait)
-            switch await resolve([intent], fallback: plan) {
+            guard let intent = history.current().dispatches[dispatchID] else {
+                return .failed(DispatchFailure(
+                    issueNumber: number, stage: .unresolved,
+                    message: "Jenkins' answer was lost (\(lost)) and the intent is not in the history; nothing more was done",
+                    jobStarted: false))
+            }
+            switch await resolve(intent, fallback: plan) {
             case var .unreachable(failure):
                 failure.message = "Jenkins' answer was lost (\(lost)) and " + failure.message
                 return .failed(failure)
@@ -130,13 +129,12 @@ public struct Dispatcher {
                 }
                 logger.warning("#\(number): no job was queued; requesting it again")
                 return await self.start(plan, live: live, mayRetry: false)
-            case let .started(records):
-                let found = records.last
-                start = JobStart(queueID: found?.queueID, queueURL: nil, merged: false)
-                evidence = found?.foundIn.map(JobEvidence.found) ?? .assumed
+            case let .started(found):
+                start = JobStart(queueID: found.queueID, queueURL: nil, merged: false)
+                evidence = if case let .found(place?)? = found.jobStart { .found(place) } else { .assumed }
             }
         } catch {
-            try? record(.failed, message: "\(error)")
+            try? record(.failed(message: "\(error)"))
             return .failed(DispatchFailure(issueNumber: number, stage: .jenkins, message: "\(error)", jobStarted: false))
         }
         logger.info("#\(number): job \(plan.jobPath) \(start.merged ? "merged into queued item" : "queued as") \(start.queueID.map(String.init) ?? "?")")
@@ -158,15 +156,16 @@ public struct Dispatcher {
         if let queueID = start.queueID, let buildURL = await buildURL(queueID: queueID) {
             receipt.buildURL = buildURL
         }
-        try? record(.done, queueID: start.queueID, buildURL: receipt.buildURL)
+        try? record(.done(queueID: start.queueID, buildURL: receipt.buildURL, message: nil))
         return .dispatched(receipt)
     }
 
     /// Finishes the dispatch a conflict (pickup and busy label at once) is the trace of: a run that
-    /// stopped between adding the busy label and removing the pickup label. Nil when the ledger
+    /// stopped between adding the busy label and removing the pickup label. Nil when the history
     /// holds no such dispatch for any of `pickups`; the conflict is then left to the operator.
     public func finishInterrupted(issue number: Int, pickups: [String], jobPath: String) async -> DispatchOutcome? {
-        guard var unfinished = pickups.lazy.compactMap({ ledger.unfinishedDispatch(issue: number, pickup: $0) }).first else {
+        let projection = history.current()
+        guard let unfinished = pickups.lazy.compactMap({ projection.unfinishedDispatch(issue: number, pickup: $0) }).first else {
             return nil
         }
         let live: Issue
@@ -180,23 +179,21 @@ public struct Dispatcher {
             return .failed(failure)
         case .absent:
             return nil
-        case let .started(records):
-            unfinished = records
+        case let .started(started):
+            guard Self.isInFlight(started, live: live) else {
+                supersede(started)
+                return nil
+            }
+            return await recover(issue: number, unfinished: started, jobPath: jobPath)
         }
-        guard Self.isInFlight(unfinished, live: live) else {
-            supersede(unfinished)
-            return nil
-        }
-        return await recover(issue: number, unfinished: unfinished, jobPath: jobPath)
     }
 
     // MARK: Resolving a lost answer
 
     /// What Jenkins said about a dispatch whose answer was never recorded.
     enum Resolution {
-        /// The job exists (or an earlier step already said so): the dispatch's records, the newest
-        /// (`job_found` when just learned) last.
-        case started([LedgerRecord])
+        /// The job exists (or an earlier step already said so): the dispatch as it now stands.
+        case started(DispatchSummary)
         /// Jenkins has no such job: the dispatch is closed as `job_absent`.
         case absent
         /// Jenkins could not be asked: nothing was touched; ask again next time.
@@ -205,43 +202,50 @@ public struct Dispatcher {
 
     /// Settles an unfinished dispatch: one whose job start is recorded passes through; one whose
     /// answer was never recorded (last step `intent` or `answer_lost`) is resolved by asking Jenkins.
-    private func resolveIfNeeded(_ unfinished: [LedgerRecord], fallback: DispatchPlan?) async -> Resolution {
-        if unfinished.contains(where: { $0.event == .jobStarted || $0.event == .jobFound }) { return .started(unfinished) }
+    private func resolveIfNeeded(_ unfinished: DispatchSummary, fallback: DispatchPlan?) async -> Resolution {
+        if unfinished.jobStart != nil { return .started(unfinished) }
         return await resolve(unfinished, fallback: fallback)
     }
 
     /// Asks Jenkins for a queue item or build of the dispatch's job with exactly its parameters,
     /// created at or after its intent and not recorded against another dispatch, and records the
-    /// answer (`job_found` / `job_absent`). `records` are the dispatch's lines, intent first.
-    private func resolve(_ records: [LedgerRecord], fallback: DispatchPlan?) async -> Resolution {
-        guard let first = records.first else { return .absent }
-        let intent = records.first { $0.event == .intent } ?? first
-        func append(_ event: LedgerEvent, sighting: JobSighting? = nil, message: String) -> LedgerRecord {
-            let line = LedgerRecord(
-                time: Date(), dispatchID: intent.dispatchID, issue: intent.issue, pickup: intent.pickup, busy: intent.busy,
-                event: event, queueID: sighting?.queueID, buildURL: sighting?.buildURL, message: message, foundIn: sighting?.place)
-            do { try ledger.append(line) } catch { logger.warning("ledger: \(error)") }
-            return line
+    /// answer (`job_found` / `job_absent`).
+    private func resolve(_ intent: DispatchSummary, fallback: DispatchPlan?) async -> Resolution {
+        func append(_ step: HistoryStep) -> DispatchSummary {
+            let line = HistoryRecord(
+                time: Date(), dispatchID: intent.dispatchID, issue: intent.issue, pickup: intent.pickup, busy: intent.busy, step: step)
+            var known = intent
+            known.absorb(line)
+            do {
+                try history.append(line)
+                return history.current().dispatches[intent.dispatchID] ?? known
+            } catch {
+                logger.warning("history: \(error)")
+                return known
+            }
         }
-        guard let parameters = intent.parameters ?? fallback?.parameters, let jobPath = intent.jobPath ?? fallback?.jobPath else {
+        guard let parameters = intent.intent?.parameters ?? fallback?.parameters, let jobPath = intent.intent?.jobPath ?? fallback?.jobPath else {
             // Written by a version that did not record what it sent: Jenkins cannot be asked
-            // precisely. Finishing the label move risks no second job; the ledger says it was not checked.
+            // precisely. Finishing the label move risks no second job; the history says it was not checked.
             logger.warning("#\(intent.issue): dispatch \(intent.dispatchID) recorded no parameters; assuming its job started (not checked)")
-            return .started(records + [append(.jobFound, message: "assumed started: recorded without its parameters, so Jenkins could not be asked")])
+            return .started(append(.jobFound(
+                place: nil, queueID: nil, buildURL: nil,
+                message: "assumed started: recorded without its parameters, so Jenkins could not be asked")))
         }
-        let excluded = ledger.recordedJobs(otherThan: intent.dispatchID)
+        let excluded = history.current().recordedJobs(otherThan: intent.dispatchID)
         let query = JobQuery(
-            jobPath: jobPath, parameters: parameters, notBefore: intent.time,
+            jobPath: jobPath, parameters: parameters, notBefore: intent.startedAt,
             excludedQueueIDs: excluded.queueIDs, excludedBuildURLs: excluded.buildURLs)
         do {
             if let sighting = try await jobs.findJob(query) {
                 let place = sighting.place == .queue ? "Jenkins' queue" : "the job's builds"
                 let what = sighting.buildNumber.map { "build #\($0)" } ?? sighting.queueID.map { "queue item \($0)" } ?? "an item"
                 logger.info("#\(intent.issue): dispatch \(intent.dispatchID) started: found \(what) in \(place)")
-                return .started(records + [append(.jobFound, sighting: sighting, message: "started: found \(what) in \(place)")])
+                return .started(append(.jobFound(
+                    place: sighting.place, queueID: sighting.queueID, buildURL: sighting.buildURL, message: "started: found \(what) in \(place)")))
             }
             logger.warning("#\(intent.issue): dispatch \(intent.dispatchID) did not start: no such job in Jenkins' queue or builds")
-            _ = append(.jobAbsent, message: "not started: no queue item or build with its parameters since its intent")
+            _ = append(.jobAbsent(message: "not started: no queue item or build with its parameters since its intent"))
             return .absent
         } catch {
             return .unreachable(DispatchFailure(
@@ -257,39 +261,33 @@ public struct Dispatcher {
     /// moved). An issue changed since then, without the busy label, was handled by a person (for
     /// example given its pickup label back for a new run): the old entry no longer speaks for it.
     /// An entry that recorded no time is trusted, because a second job is the worse mistake.
-    static func isInFlight(_ unfinished: [LedgerRecord], live: Issue) -> Bool {
-        guard let last = unfinished.last else { return false }
-        if live.labels.contains(last.busy) { return true }
-        guard let seen = unfinished.first(where: { $0.event == .intent })?.issueUpdatedAt, let current = live.updatedAt else {
-            return true
-        }
+    static func isInFlight(_ unfinished: DispatchSummary, live: Issue) -> Bool {
+        if live.labels.contains(unfinished.busy) { return true }
+        guard let seen = unfinished.intent?.issueUpdatedAt, let current = live.updatedAt else { return true }
         return current <= seen
     }
 
     /// Closes an unfinished dispatch that no longer speaks for the issue.
-    private func supersede(_ unfinished: [LedgerRecord]) {
-        guard let last = unfinished.last else { return }
-        logger.warning("#\(last.issue): the unfinished dispatch \(last.dispatchID) is superseded: the issue changed since")
-        try? ledger.append(LedgerRecord(
-            time: Date(), dispatchID: last.dispatchID, issue: last.issue, pickup: last.pickup, busy: last.busy, event: .failed,
-            message: "superseded: the issue changed after this dispatch and does not carry its busy label"))
+    private func supersede(_ unfinished: DispatchSummary) {
+        logger.warning("#\(unfinished.issue): the unfinished dispatch \(unfinished.dispatchID) is superseded: the issue changed since")
+        try? history.append(HistoryRecord(
+            time: Date(), dispatchID: unfinished.dispatchID, issue: unfinished.issue, pickup: unfinished.pickup, busy: unfinished.busy,
+            step: .failed(message: "superseded: the issue changed after this dispatch and does not carry its busy label")))
     }
 
-    private func recover(issue number: Int, unfinished: [LedgerRecord], jobPath: String) async -> DispatchOutcome {
-        guard let last = unfinished.last else {
-            return .failed(DispatchFailure(issueNumber: number, stage: .prepare, message: "no earlier dispatch to finish", jobStarted: false))
-        }
+    private func recover(issue number: Int, unfinished last: DispatchSummary, jobPath: String) async -> DispatchOutcome {
         let move = LabelMove(remove: last.pickup, add: last.busy)
-        let started = unfinished.last { $0.event == .jobStarted || $0.event == .jobFound }
-        let evidence: JobEvidence = switch (started?.event, started?.foundIn) {
-        case (.jobStarted?, _): .recorded
-        case let (.jobFound?, place?): .found(place)
+        let evidence: JobEvidence = switch last.jobStart {
+        case .answered?: .recorded
+        case let .found(place?)?: .found(place)
         default: .assumed
         }
+        var merged = false
+        if case let .answered(wasMerged)? = last.jobStart { merged = wasMerged }
         logger.warning("#\(number): an earlier dispatch (\(last.dispatchID)) started a job without moving the labels; finishing it")
         var receipt = DispatchReceipt(
-            issueNumber: number, jobPath: jobPath, labelMove: move, queueID: started?.queueID,
-            merged: started?.merged ?? false, labels: [], cacheUpdated: false, cacheWarning: nil, buildURL: started?.buildURL,
+            issueNumber: number, jobPath: jobPath, labelMove: move, queueID: last.queueID,
+            merged: merged, labels: [], cacheUpdated: false, cacheWarning: nil, buildURL: last.buildURL,
             evidence: evidence)
         switch await moveLabels(move, issue: number) {
         case let .failure(message):
@@ -298,10 +296,9 @@ public struct Dispatcher {
             receipt.labels = labels
         }
         let note = "recovered: \(evidence.description)"
-        for event in [LedgerEvent.labelsMoved, .done] {
-            try? ledger.append(LedgerRecord(
-                time: Date(), dispatchID: last.dispatchID, issue: number, pickup: move.remove,
-                busy: move.add, event: event, message: event == .done ? note : nil))
+        for step in [HistoryStep.labelsMoved, .done(queueID: nil, buildURL: nil, message: note)] {
+            try? history.append(HistoryRecord(
+                time: Date(), dispatchID: last.dispatchID, issue: number, pickup: move.remove, busy: move.add, step: step))
         }
         updateCache(&receipt)
         return .recovered(receipt)

@@ -4,8 +4,8 @@ import Logging
 /// Watches the issues of one repository that carry a busy label: their builds, how long they have
 /// been busy, and whether they are stuck (SPEC §10). Asks only when someone looks (`survey`):
 /// Jenkins at most once per `pollInterval` per dispatch while its build runs, never again once the
-/// ledger holds its end; GitHub's issue events once per issue until its `updated_at` changes. Each
-/// survey reads only the ledger lines appended since the last one.
+/// history holds its end; GitHub's issue events once per issue until its `updated_at` changes. The
+/// history comes from the repository's one projection (`RepoHistory`).
 public actor BusyWatch {
     public let service: RepoService
     public let stuckRules: StuckRules
@@ -24,10 +24,6 @@ public actor BusyWatch {
     }
     private var sinceFromEvents: [Int: Since] = [:]
 
-    /// The ledger as far as read: each survey reads only the lines appended since the last.
-    private var trails = DispatchTrail.Fold()
-    private var ledgerPosition: DispatchLedger.Position?
-
     /// - Parameter stuckRules: nil: the repository's (from the config).
     public init(service: RepoService, stuckRules: StuckRules? = nil, pollInterval: TimeInterval = 30) {
         self.service = service
@@ -42,15 +38,11 @@ public actor BusyWatch {
             issue.state == .open ? issue.labels.first(where: busyLabels.contains).map { (issue, $0) } : nil
         }
         guard !held.isEmpty else { return [] }
-        let read = service.ledger.records(after: ledgerPosition)
-        if read.restarted { self.trails = DispatchTrail.Fold() }
-        self.trails.absorb(read.records)
-        ledgerPosition = read.position
-        let trails = self.trails.latest
-        var notes: [LedgerRecord] = []
+        let history = service.history.current()
+        var notes: [HistoryRecord] = []
         var found: [BusyIssue] = []
         for (issue, busyLabel) in held {
-            let trail = trails[issue.number].flatMap { $0.busy == busyLabel ? $0 : nil }
+            let trail = history.trail(issue: issue.number).flatMap { $0.busy == busyLabel ? $0 : nil }
             var build: BuildStatus?
             if let trail {
                 build = await status(of: trail, now: now, notes: &notes)
@@ -72,17 +64,15 @@ public actor BusyWatch {
     }
 
     /// The build of `trail`: from the ledger when it ended, else from Jenkins (at most once per
-    /// `pollInterval`). New facts become ledger notes in `notes`. An unreachable Jenkins gives the
+    /// `pollInterval`). New facts become history notes in `notes`. An unreachable Jenkins gives the
     /// last known status, or nil when there is none: not knowing is not "stuck".
-    private func status(of trail: DispatchTrail, now: Date, notes: inout [LedgerRecord]) async -> BuildStatus? {
+    private func status(of trail: DispatchSummary, now: Date, notes: inout [HistoryRecord]) async -> BuildStatus? {
         if let finished = trail.finished { return finished }
         if let last = asked[trail.dispatchID], now.timeIntervalSince(last.at) < pollInterval { return last.status }
         let jobs = service.jobs
         let jobPath = trail.jobPath ?? service.repo.executorJobPath
-        func note(_ event: LedgerEvent, number: Int?, result: String? = nil, durationMS: Int? = nil, finishedAt: Date? = nil) {
-            notes.append(LedgerRecord(
-                time: now, dispatchID: trail.dispatchID, issue: trail.issue, pickup: trail.pickup, busy: trail.busy, event: event,
-                buildNumber: number, result: result, durationMS: durationMS, finishedAt: finishedAt))
+        func note(_ step: HistoryStep) {
+            notes.append(HistoryRecord(time: now, dispatchID: trail.dispatchID, issue: trail.issue, pickup: trail.pickup, busy: trail.busy, step: step))
         }
         do {
             var number = trail.buildNumber
@@ -91,7 +81,7 @@ public actor BusyWatch {
                 do {
                     let item = try await jobs.queueItem(id: queueID)
                     if item.cancelled {
-                        note(.buildFinished, number: nil, result: "CANCELLED", finishedAt: now)
+                        note(.buildFinished(.init(buildNumber: nil, result: "CANCELLED", finishedAt: now)))
                         return remember(BuildStatus(state: .cancelled, finishedAt: now), for: trail, at: now)
                     }
                     guard let started = item.buildNumber else { return remember(BuildStatus(state: .queued), for: trail, at: now) }
@@ -101,7 +91,7 @@ public actor BusyWatch {
                     number = try await jobs.buildNumber(path: jobPath, queueItem: queueID)
                 }
                 guard let number else { return remember(BuildStatus(state: .unknown), for: trail, at: now) }
-                note(.buildStarted, number: number)
+                note(.buildStarted(buildNumber: number))
             }
             guard let number, let build = try await jobs.build(path: jobPath, number: number) else {
                 return remember(BuildStatus(state: .unknown, number: number), for: trail, at: now)
@@ -113,7 +103,7 @@ public actor BusyWatch {
             let duration = build.durationMS.map { TimeInterval($0) / 1000 }
             let ended = build.startedAt.map { $0.addingTimeInterval(duration ?? 0) } ?? now
             if state.isFinished, let result = build.result {
-                note(.buildFinished, number: number, result: result.uppercased(), durationMS: build.durationMS, finishedAt: ended)
+                note(.buildFinished(.init(buildNumber: number, result: result.uppercased(), durationMS: build.durationMS, finishedAt: ended)))
             }
             return remember(BuildStatus(state: state, number: number, duration: duration, finishedAt: ended), for: trail, at: now)
         } catch {
@@ -122,7 +112,7 @@ public actor BusyWatch {
         }
     }
 
-    private func remember(_ status: BuildStatus, for trail: DispatchTrail, at now: Date) -> BuildStatus {
+    private func remember(_ status: BuildStatus, for trail: DispatchSummary, at now: Date) -> BuildStatus {
         asked[trail.dispatchID] = Asked(status: status, at: now)
         return status
     }
@@ -146,7 +136,7 @@ public actor BusyWatch {
 
     /// Appends the notes under the repository's lock when it is free within a second; when a run
     /// holds it, they are learnt again next time.
-    private func record(_ notes: [LedgerRecord]) async {
+    private func record(_ notes: [HistoryRecord]) async {
         guard !notes.isEmpty else { return }
         do {
             try await service.appendNotes(notes)

@@ -72,12 +72,13 @@ extension RepoService {
         try await withLock(waiting: waiting) { try await $0.unstick(issueNumber: number, to: target, by: actor) }
     }
 
-    /// Appends ledger notes (build started / finished) when the lock is free within a second.
-    func appendNotes(_ notes: [LedgerRecord]) async throws {
+    /// Appends history notes (build started / finished) when the lock is free within a second.
+    func appendNotes(_ notes: [HistoryRecord]) async throws {
         try store.ensureDirectory()
         let lock = try await RepoLock.acquire(path: store.lockPath, timeout: .seconds(1))
         defer { lock.release() }
-        for note in notes { try ledger.append(note) }
+        for note in notes { try history.append(note) }
+        history.maintain()
     }
 }
 
@@ -102,12 +103,12 @@ extension LockedRepo {
         }
         let route = service.rules.mapping.route(forBusy: busy)
         do {
-            try ledger.append(LedgerRecord(
+            try service.history.append(HistoryRecord(
                 time: Date(), dispatchID: "reset-" + UUID().uuidString.lowercased(), issue: number,
-                pickup: route?.pickupLabel ?? move.add, busy: busy, event: .reset, workflow: route?.workflow.rawValue,
-                by: actor, message: "\(move.summary) (\(target.rawValue))"))
+                pickup: route?.pickupLabel ?? move.add, busy: busy,
+                step: .reset(workflow: route?.workflow.rawValue, by: actor, message: "\(move.summary) (\(target.rawValue))")))
         } catch {
-            service.logger.warning("#\(number): labels moved, but the ledger was not written: \(error)")
+            service.logger.warning("#\(number): labels moved, but the history was not written: \(error)")
         }
         service.logger.info("#\(number) unstuck by \(actor): \(move.summary)")
         return UnstickResult(issueNumber: number, move: move, labels: labels, cacheUpdated: cacheUpdated)

@@ -4,7 +4,8 @@ import Logging
 /// One repository while its lock is held: the only way to refresh, dispatch, recover, sync or
 /// write the cache. Get one from `RepoService.withLock`.
 ///
-/// The cache and the ledger are read once when the session starts and kept in memory; every
+/// The cache is read once when the session starts and kept in memory (the history is the
+/// service's projection, caught up with the log under the lock); every
 /// change is written through at once (the cache saved once per change: after a refresh, after
 /// each dispatch's label move, after a live re-read that corrected an entry), so a crash never
 /// loses a change and no later reader, in this process or another, sees an older state.
@@ -14,7 +15,6 @@ public final class LockedRepo {
     public private(set) var cache: IssueCache
     /// Set when a corrupt cache file was moved aside at the start of the session.
     public let notice: String?
-    public let ledger: LedgerBook
     /// Issues skipped for their linked branches, read once per session.
     public private(set) var skipNotes: SkipNotes
     /// Called just before each Jenkins build request a dispatch of this session sends: `serve`
@@ -27,7 +27,6 @@ public final class LockedRepo {
         let loaded = try service.store.load()
         cache = loaded.cache
         notice = loaded.notice
-        ledger = LedgerBook(file: service.ledger, memo: service.ledgerMemo)
         skipNotes = SkipNotes.read(service.store.skipNotesURL)
     }
 
@@ -115,7 +114,8 @@ public final class LockedRepo {
     /// run finishes rather than leaving it to the operator.
     public func isInterruptedDispatch(_ issue: Issue) -> Bool {
         guard case let .conflict(pickups, _) = service.rules.classify(issue) else { return false }
-        return pickups.contains { ledger.unfinishedDispatch(issue: issue.number, pickup: $0) != nil }
+        let history = service.history.current()
+        return pickups.contains { history.unfinishedDispatch(issue: issue.number, pickup: $0) != nil }
     }
 
     /// Plans and dispatches one issue, or finishes the interrupted dispatch a conflict is the trace

@@ -10,9 +10,8 @@ public final class RepoService: Sendable {
     public let repo: RepoConfig
     public let rules: WorkflowRules
     public let store: IssueCacheStore
-    public let ledger: DispatchLedger
-    /// The ledger as this process's last locked session read it (see `LedgerMemo`).
-    let ledgerMemo = LedgerMemo()
+    /// The dispatch history: its log, checkpoint, archive and the one projection of it.
+    public let history: RepoHistory
     public let planner: DispatchPlanner
     public let refresher: CacheRefresher
     /// When an issue that keeps a busy label counts as stuck (SPEC §10).
@@ -27,12 +26,11 @@ public final class RepoService: Sendable {
         repo: RepoConfig, rules: WorkflowRules, store: IssueCacheStore, planner: DispatchPlanner,
         refresher: CacheRefresher, github: any GitHubPort, jobs: any JobStarter,
         rateLimit: @escaping @Sendable () async -> RateLimitSnapshot? = { nil }, timings: DispatchTimings = .standard,
-        stuckRules: StuckRules = StuckRules(), logger: Logger
+        stuckRules: StuckRules = StuckRules(), historyDays: Int = CoordinatorSettings.defaultHistoryDays, logger: Logger
     ) {
         self.repo = repo
         self.rules = rules
         self.store = store
-        self.ledger = DispatchLedger(url: store.ledgerURL)
         self.planner = planner
         self.refresher = refresher
         self.stuckRules = stuckRules
@@ -43,6 +41,9 @@ public final class RepoService: Sendable {
         var logger = logger
         logger[metadataKey: "repo"] = "\(repo.name)"
         self.logger = logger
+        self.history = RepoHistory(
+            log: store.ledgerURL, checkpoint: store.historyCheckpointURL, archive: store.historyArchiveURL,
+            retentionDays: historyDays, logger: logger)
     }
 
     /// The cache as it is on disk, with a notice when a corrupt file was moved aside. No network.
@@ -69,7 +70,9 @@ public final class RepoService: Sendable {
             logger.notice("waiting for the lock of \(self.repo.name): held by \(holder.map(String.init(describing:)) ?? "another coordinator")")
             waiting(holder)
         }) {
-            try await body(try LockedRepo(service: self))
+            let result = try await body(try LockedRepo(service: self))
+            history.maintain()
+            return result
         }
     }
 
@@ -193,9 +196,9 @@ public final class RepoService: Sendable {
         return report
     }
 
-    /// The newest dispatches from the ledger, newest last.
-    public func recentDispatches(limit: Int = 20) -> [LedgerRecord] {
-        ledger.recentDispatches(limit: limit)
+    /// The newest dispatches and unsticks from the history, newest last.
+    public func recentDispatches(limit: Int = 20) -> [DispatchSummary] {
+        history.current().recent(limit: limit)
     }
 
     /// Starts the executor job with the environment-check command on `branch` (upstream

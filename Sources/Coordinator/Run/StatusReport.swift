@@ -32,6 +32,8 @@ public struct StatusReport: Encodable, Sendable {
     public var eligible: [Eligible]
     public var conflicts: [Int]
     public var recentDispatches: [Dispatch]
+    /// History lines that could not be used, a checkpoint moved aside: what to look at.
+    public var historyNotices: [String]
     /// Open issues carrying a busy label, with their builds and the stuck rules' verdict; absent
     /// when the caller did not survey them.
     public var busy: [BusyIssueReport]?
@@ -63,9 +65,10 @@ public struct StatusReport: Encodable, Sendable {
                 conflicts: service.rules.conflicts(issues).map(\.number),
                 recentDispatches: service.recentDispatches(limit: 5).map {
                     .init(
-                        issue: $0.issue, event: $0.event.rawValue, state: $0.stepDescription, time: Timestamp.format($0.time), by: $0.by,
-                        queueID: $0.queueID, buildURL: $0.buildURL)
+                        issue: $0.issue, event: $0.lastStep.rawValue, state: $0.stepDescription, time: Timestamp.format($0.lastStepAt),
+                        by: $0.by, queueID: $0.queueID, buildURL: $0.buildURL)
                 },
+                historyNotices: service.history.notices(),
                 busy: surveyed.map { $0.map { BusyIssueReport($0, now: now) } }))
         }
         return reports

@@ -45,7 +45,8 @@ public final class Workspace: Sendable {
                 store: IssueCacheStore(directory: settings.cacheDirectory, repo: repo.repo),
                 planner: planner, refresher: refresher, github: github, jobs: jenkins,
                 rateLimit: { await github.rateLimit() },
-                stuckRules: StuckRules(gracePeriod: TimeInterval(settings.stuckGraceMinutes) * 60), logger: logger)
+                stuckRules: StuckRules(gracePeriod: TimeInterval(settings.stuckGraceMinutes) * 60),
+                historyDays: settings.historyDays, logger: logger)
         }
         return Workspace(config: config, repos: services, githubState: tokenState, http: http)
     }

@@ -37,11 +37,11 @@ public struct CacheSnapshot: Sendable, Equatable {
     public var issues: [Int: Issue]
     public var times: CacheTimes
     public var notice: String?
-    public var lastDispatches: [Int: LedgerRecord]
+    public var lastDispatches: [Int: DispatchSummary]
 
     public var lastChecked: Date? { times.lastChecked }
 
-    public init(issues: [Int: Issue], times: CacheTimes = CacheTimes(), notice: String? = nil, lastDispatches: [Int: LedgerRecord] = [:]) {
+    public init(issues: [Int: Issue], times: CacheTimes = CacheTimes(), notice: String? = nil, lastDispatches: [Int: DispatchSummary] = [:]) {
         self.issues = issues
         self.times = times
         self.notice = notice

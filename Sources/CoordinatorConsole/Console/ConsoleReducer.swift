@@ -52,7 +52,7 @@ public func reduce(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
             state.repos[index].times = snapshot.times
             state.repos[index].cacheLoaded = true
             state.repos[index].cacheNotice = snapshot.notice
-            state.repos[index].ledger = snapshot.lastDispatches
+            state.repos[index].history = snapshot.lastDispatches
             if let notice = snapshot.notice { state.report(.notice, "\(repo): \(notice)") }
         case let .failure(failure):
             state.repos[index].lastError = "cache: \(failure.message)"
@@ -152,7 +152,7 @@ public func reduce(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
             state.repos[index].cached = snapshot.issues
             state.repos[index].times = snapshot.times
             state.repos[index].cacheLoaded = true
-            state.repos[index].ledger = snapshot.lastDispatches
+            state.repos[index].history = snapshot.lastDispatches
             // A sync is a full live listing: it is the live state as of now.
             let open = snapshot.issues.values.filter { $0.state == .open }
             state.repos[index].live = Dictionary(open.map { ($0.number, $0) }, uniquingKeysWith: { _, last in last })

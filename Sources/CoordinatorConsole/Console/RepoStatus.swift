@@ -45,8 +45,8 @@ public struct RepoStatus: Sendable, Equatable {
     public var lastError: String?
     public var previews: [Int: PreviewStatus] = [:]
     public var dispatches: [Int: DispatchMark] = [:]
-    /// The ledger's newest entry per issue: dispatches by anyone, this session or not.
-    public var ledger: [Int: LedgerRecord] = [:]
+    /// The history's newest dispatch or unstick per issue: by anyone, this session or not.
+    public var history: [Int: DispatchSummary] = [:]
     /// The last survey of the busy issues: builds, busy-since, stuck. Nil until the busy view
     /// asked for one.
     public var busySurvey: BusySurvey?

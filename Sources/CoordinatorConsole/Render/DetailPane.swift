@@ -89,12 +89,12 @@ extension ScreenPainter {
         case let .failed(failure)?:
             lines.append([("session ", CellStyle(.dim)), ("\(glyphs.failure) dispatch failed: \(failure.consoleText)", CellStyle(.error))])
         }
-        if let record = repo.ledger[row.number] {
-            var text = "\(record.workflow ?? "dispatch"): \(record.stepDescription) \(glyphs.separator) \(Timestamp.format(record.time))"
+        if let record = repo.history[row.number] {
+            var text = "\(record.workflow ?? "dispatch"): \(record.stepDescription) \(glyphs.separator) \(Timestamp.format(record.lastStepAt))"
             if let by = record.by { text += " by \(by)" }
             if let queue = record.queueID { text += " \(glyphs.separator) queue \(queue)" }
             if let url = record.buildURL { text += " \(glyphs.separator) \(url)" }
-            lines.append([("ledger  ", CellStyle(.dim)), (text, record.event == .failed ? CellStyle(.error) : .normal)])
+            lines.append([("history ", CellStyle(.dim)), (text, record.lastStep == .failed ? CellStyle(.error) : .normal)])
         }
 
         lines.append([])

@@ -48,6 +48,9 @@ struct StatusCommand: AsyncParsableCommand {
                 if let reason = issue.stuckReason { line += " — STUCK: \(reason)" }
                 print(line)
             }
+            for notice in status.historyNotices {
+                print("  history: \(notice)")
+            }
             for dispatch in status.recentDispatches {
                 var line = "  last: #\(dispatch.issue) \(dispatch.state) at \(dispatch.time)"
                 if let by = dispatch.by { line += " by \(by)" }

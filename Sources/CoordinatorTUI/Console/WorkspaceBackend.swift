@@ -51,9 +51,9 @@ public final class WorkspaceBackend: ConsoleBackend {
             lastDispatches: Self.lastDispatches(service))
     }
 
-    /// The newest ledger entry of each issue (later entries win).
-    private static func lastDispatches(_ service: RepoService) -> [Int: LedgerRecord] {
-        Dictionary(service.recentDispatches(limit: 1000).map { ($0.issue, $0) }, uniquingKeysWith: { _, newer in newer })
+    /// The newest dispatch or unstick of each issue, from the history's projection.
+    private static func lastDispatches(_ service: RepoService) -> [Int: DispatchSummary] {
+        service.history.current().lastByIssueSummary
     }
 
     public func fetchLive(repo: String) async throws -> [Issue] {

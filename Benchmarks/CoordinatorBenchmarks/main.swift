@@ -6,10 +6,16 @@ import Foundation
 // N-issue file in the same run, which the cache budget is measured against. Run with:
 //   swift run -c release coordinator-benchmarks [issues] [iterations]     (defaults: 10000 20)
 //   swift run -c release coordinator-benchmarks serve [relabels]          (default: 1000)
+//   swift run -c release coordinator-benchmarks commands [iterations]     (default: 10)
 
 // `coordinator-benchmarks serve [relabels]` runs only serve's latency benchmark.
 if CommandLine.arguments.dropFirst().first == "serve" {
     await runServeBenchmark(relabels: max(1, CommandLine.arguments.dropFirst(2).compactMap(Int.init).first ?? 1_000))
+    exit(0)
+}
+// `coordinator-benchmarks commands [iterations]` runs only the new-process command benchmark.
+if CommandLine.arguments.dropFirst().first == "commands" {
+    await runCommandBenchmarks(iterations: max(1, CommandLine.arguments.dropFirst(2).compactMap(Int.init).first ?? 10))
     exit(0)
 }
 let arguments = CommandLine.arguments.dropFirst().compactMap(Int.init)

@@ -192,7 +192,7 @@ final class ServeWebhookTests: XCTestCase {
         XCTAssertEqual(health.status, 200)
         XCTAssertEqual(health.body.trimmingCharacters(in: .whitespacesAndNewlines), "ok")
         let metrics = try await client.get(h.url + "/metrics")
-        XCTAssertTrue(metrics.body.contains("coordinator_seconds_since_last_poll{repo=\"demo\"}"), metrics.body)
+        XCTAssertTrue(metrics.body.contains("coordinator_last_poll_age_seconds{repo=\"demo\"}"), metrics.body)
         let refused = try await client.get(h.url + "/api/status")
         XCTAssertEqual(refused.status, 401)
         let status = try await client.get(h.url + "/api/status", bearer: "api-token-for-test")

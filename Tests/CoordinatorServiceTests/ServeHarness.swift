@@ -102,14 +102,25 @@ final class ServeHarness: @unchecked Sendable {
     func event(_ action: String, issue number: Int, owner: String = "acme", repo: String = "demo", delivery: String = UUID().uuidString)
         async throws -> IssueEvent
     {
+        let body = try await payload(action, issue: number, owner: owner, repo: repo)
+        return IssueEvent(delivery: delivery, payload: try IssuesWebhookPayload.decode(body), receivedAt: .now)
+    }
+
+    /// The JSON body of that delivery; `extra` adds top-level fields (raw JSON values), such as
+    /// the `installation` and `organization` an organisation's or an App's hook sends.
+    func payload(_ action: String, issue number: Int, owner: String = "acme", repo: String = "demo", extra: [String: String] = [:])
+        async throws -> Data
+    {
         var request = HTTPClientRequest(url: "\(server.githubAPIURL)/repos/\(owner)/\(repo)/issues/\(number)")
         request.headers.add(name: "Authorization", value: "Bearer \(Self.token)")
         let response = try await http.execute(request, timeout: .seconds(5))
         let issue = try await response.body.collect(upTo: 1 << 20)
-        var body = Data("{\"action\":\"\(action)\",\"repository\":{\"full_name\":\"\(owner)/\(repo)\"},\"issue\":".utf8)
+        var body = Data("{\"action\":\"\(action)\",\"repository\":{\"full_name\":\"\(owner)/\(repo)\"},".utf8)
+        for (key, value) in extra.sorted(by: { $0.key < $1.key }) { body.append(Data("\"\(key)\":\(value),".utf8)) }
+        body.append(Data("\"issue\":".utf8))
         body.append(Data(buffer: issue))
         body.append(Data("}".utf8))
-        return IssueEvent(delivery: delivery, payload: try IssuesWebhookPayload.decode(body), receivedAt: .now)
+        return body
     }
 
     // MARK: What happened
@@ -167,11 +178,15 @@ final class DaemonHarness: @unchecked Sendable {
         self.running = running
     }
 
-    /// - Parameter hookSecret: what the Sandbox signs with (the daemon always expects
-    ///   `ServeHarness.webhookSecret`).
+    /// - Parameters:
+    ///   - hookSecret: what the Sandbox signs with (the daemon always expects
+    ///     `ServeHarness.webhookSecret`).
+    ///   - hookContentType: how the Sandbox's hook sends payloads (`.form`: as GitHub's web form
+    ///     sets a hook up by default).
     static func start(
         issues: [Scenario.Issue] = [], repos: [Scenario.Repository]? = nil, pollInterval: Duration? = nil,
-        hookSecret: String? = ServeHarness.webhookSecret, apiToken: String? = nil
+        hookSecret: String? = ServeHarness.webhookSecret, hookContentType: Scenario.Webhook.ContentType = .json,
+        apiToken: String? = nil
     ) async throws -> DaemonHarness {
         let base = try await ServeHarness.start(issues: issues, repos: repos, runEngine: false)
         let daemon = await ServeDaemon(
@@ -184,7 +199,8 @@ final class DaemonHarness: @unchecked Sendable {
             await base.stop()
             throw DaemonDidNotListen()
         }
-        let hook = try base.server.addWebhook(url: "http://127.0.0.1:\(port)/webhooks/github", secret: hookSecret)
+        let hook = try base.server.addWebhook(
+            url: "http://127.0.0.1:\(port)/webhooks/github", secret: hookSecret, contentType: hookContentType)
         let harness = DaemonHarness(base: base, daemon: daemon, port: port, hook: hook, running: running)
         try await waitUntil("the start-up poll", timeout: .seconds(20)) {
             harness.daemon.engine.pollState().allSatisfy { $0.lastPoll != nil }
@@ -225,6 +241,17 @@ final class HTTPProbe: Sendable {
         let response = try await http.execute(request, timeout: .seconds(5))
         let body = try await response.body.collect(upTo: 1 << 20)
         return (Int(response.status.code), String(buffer: body))
+    }
+
+    /// POSTs `body` with `headers` as they are given.
+    func post(_ url: String, headers: [(String, String)], body: Data) async throws -> (status: Int, body: String) {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(body)
+        let response = try await http.execute(request, timeout: .seconds(5))
+        let answer = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), String(buffer: answer))
     }
 
     func shutdown() {

@@ -57,6 +57,78 @@ final class ServeWebhookTests: XCTestCase {
         }
     }
 
+    // MARK: Deliveries as GitHub sends them
+
+    func testAFormEncodedRelabelBecomesExactlyOneBuild() async throws {
+        // GitHub's web form sets a hook up as application/x-www-form-urlencoded unless told otherwise.
+        let h = try await DaemonHarness.start(issues: Self.unlabelled(2), hookContentType: .form)
+        harness = h
+        XCTAssertEqual(h.hook.contentType, .form)
+
+        _ = await h.server.setLabels(owner: "acme", repo: "demo", number: 2, labels: ["status-02:awaiting-planning"])
+
+        try await waitUntil("#2 dispatched", timeout: .seconds(10)) {
+            await h.base.labels(2) == ["status-03:planning"]
+        }
+        try await h.settle()
+        let builds = await h.base.builds()
+        XCTAssertEqual(builds.count, 1)
+        let answered = h.server.webhookDeliveries().map(\.outcome)
+        XCTAssertFalse(answered.isEmpty)
+        XCTAssertTrue(answered.allSatisfy { $0 == .answered(status: 202) }, "\(answered)")
+        XCTAssertEqual(h.metric("coordinator_webhook_deliveries_total", "result=\"malformed\""), 0)
+        XCTAssertEqual(h.metric("coordinator_dispatches_total", "repo=\"demo\",outcome=\"dispatched\""), 1)
+    }
+
+    func testAFormEncodedDeliveryWithAWrongSignatureIsRefused() async throws {
+        let h = try await DaemonHarness.start(issues: Self.unlabelled(1), hookSecret: "not-the-secret", hookContentType: .form)
+        harness = h
+        _ = await h.server.setLabels(owner: "acme", repo: "demo", number: 1, labels: ["status-02:awaiting-planning"])
+        let settled = await h.server.waitForWebhookDeliveries(timeout: .seconds(10))
+        XCTAssertTrue(settled)
+        XCTAssertEqual(h.server.webhookDeliveries().map(\.outcome), [.answered(status: 401)])
+        XCTAssertEqual(h.metric("coordinator_webhook_deliveries_total", "result=\"bad_signature\""), 1)
+        let builds = await h.server.builds()
+        XCTAssertTrue(builds.isEmpty)
+    }
+
+    func testAnOrganisationHookDeliveryForASecondRepositoryIsOneBuildThere() async throws {
+        // One URL for every repository of an organisation (or a GitHub App's installation): the
+        // repository comes from the payload, which also carries `installation` and `organization`.
+        let h = try await DaemonHarness.start(repos: [
+            Scenario.Repository(owner: "acme", name: "demo", issues: Self.unlabelled(1)),
+            Scenario.Repository(owner: "acme", name: "tools", issues: Self.unlabelled(2)),
+        ])
+        harness = h
+        // The delivery is made by hand, so the Sandbox's own hook must not send one too.
+        XCTAssertTrue(h.server.removeWebhook(id: h.hook.id))
+        _ = await h.server.setLabels(owner: "acme", repo: "tools", number: 2, labels: ["status-02:awaiting-planning"])
+        let body = try await h.base.payload("labeled", issue: 2, repo: "tools", extra: [
+            "installation": #"{"id": 49131245, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDkxMzEyNDU="}"#,
+            "organization": #"{"login": "acme", "id": 9919, "url": "https://api.github.com/orgs/acme"}"#,
+            "label": #"{"name": "status-02:awaiting-planning"}"#,
+        ])
+        let signature = try XCTUnwrap(WebhookSignature(secret: Secret(ServeHarness.webhookSecret)).header(for: body))
+        let client = HTTPProbe()
+        defer { client.shutdown() }
+        let reply = try await client.post(h.url + "/webhooks/github", headers: [
+            ("Content-Type", "application/json"), ("X-GitHub-Event", "issues"), ("X-GitHub-Delivery", UUID().uuidString),
+            ("X-GitHub-Hook-Installation-Target-Type", "integration"), ("X-Hub-Signature-256", signature),
+        ], body: body)
+        XCTAssertEqual(reply.status, 202, reply.body)
+        XCTAssertTrue(reply.body.contains("acme/tools#2"), reply.body)
+
+        try await waitUntil("tools#2 dispatched", timeout: .seconds(10)) {
+            await h.base.labels(2, repo: "tools") == ["status-03:planning"]
+        }
+        try await h.settle()
+        let tools = await h.base.builds(of: "tools")
+        let demo = await h.base.builds(of: "demo")
+        XCTAssertEqual(tools.count, 1)
+        XCTAssertEqual(demo.count, 0)
+        XCTAssertEqual(h.metric("coordinator_dispatches_total", "repo=\"tools\",outcome=\"dispatched\""), 1)
+    }
+
     func testAFourthOfTheDeliveriesLostAndEveryIssueIsStillDispatchedOnceByThePoll() async throws {
         // 30 % of 200 relabels never arrive; the safety-net poll finds them.
         let count = 200
@@ -120,7 +192,7 @@ final class ServeWebhookTests: XCTestCase {
         XCTAssertEqual(health.status, 200)
         XCTAssertEqual(health.body.trimmingCharacters(in: .whitespacesAndNewlines), "ok")
         let metrics = try await client.get(h.url + "/metrics")
-        XCTAssertTrue(metrics.body.contains("coordinator_seconds_since_last_poll{repo=\"demo\"}"), metrics.body)
+        XCTAssertTrue(metrics.body.contains("coordinator_last_poll_age_seconds{repo=\"demo\"}"), metrics.body)
         let refused = try await client.get(h.url + "/api/status")
         XCTAssertEqual(refused.status, 401)
         let status = try await client.get(h.url + "/api/status", bearer: "api-token-for-test")

@@ -1,4 +1,5 @@
 import Coordinator
+import Foundation
 @testable import CoordinatorService
 import Synchronization
 import XCTest
@@ -9,7 +10,7 @@ final class ServiceMetricsTests: XCTestCase {
         "coordinator_dispatches_total",
         "coordinator_github_requests_total",
         "coordinator_github_rate_limit_remaining",
-        "coordinator_seconds_since_last_poll",
+        "coordinator_last_poll_age_seconds",
         "coordinator_webhook_to_jenkins_seconds",
         "coordinator_stuck_issues",
     ]
@@ -30,6 +31,7 @@ final class ServiceMetricsTests: XCTestCase {
         let text = metrics.render()
         for name in Self.allNames {
             XCTAssertTrue(text.contains("# TYPE \(name) "), "\(name) missing from:\n\(text)")
+            XCTAssertTrue(text.contains("# HELP \(name) "), "\(name) has no help in:\n\(text)")
         }
         XCTAssertTrue(text.contains("# TYPE coordinator_webhook_to_jenkins_seconds histogram"))
         XCTAssertTrue(text.contains("# TYPE coordinator_github_rate_limit_remaining gauge"))
@@ -46,7 +48,7 @@ final class ServiceMetricsTests: XCTestCase {
         }
         // No made-up values before the daemon knows them: a remaining quota of 0 would page someone.
         XCTAssertNil(prometheusSample(text, "coordinator_github_rate_limit_remaining"))
-        XCTAssertFalse(text.contains("coordinator_seconds_since_last_poll"))
+        XCTAssertFalse(text.contains("coordinator_last_poll_age_seconds"))
     }
 
     func testDeliveriesAreCountedByResult() {
@@ -107,11 +109,11 @@ final class ServiceMetricsTests: XCTestCase {
         let metrics = ServiceMetrics(now: { clock.now })
         metrics.polled(repo: "acme/widgets")
         clock.advance(by: .milliseconds(2_500))
-        XCTAssertEqual(prometheusSample(metrics.render(), "coordinator_seconds_since_last_poll", #"repo="acme/widgets""#), 2.5)
+        XCTAssertEqual(prometheusSample(metrics.render(), "coordinator_last_poll_age_seconds", #"repo="acme/widgets""#), 2.5)
         clock.advance(by: .seconds(60))
-        XCTAssertEqual(prometheusSample(metrics.render(), "coordinator_seconds_since_last_poll", #"repo="acme/widgets""#), 62.5)
+        XCTAssertEqual(prometheusSample(metrics.render(), "coordinator_last_poll_age_seconds", #"repo="acme/widgets""#), 62.5)
         metrics.polled(repo: "acme/widgets")
-        XCTAssertEqual(prometheusSample(metrics.render(), "coordinator_seconds_since_last_poll", #"repo="acme/widgets""#), 0)
+        XCTAssertEqual(prometheusSample(metrics.render(), "coordinator_last_poll_age_seconds", #"repo="acme/widgets""#), 0)
     }
 
     func testWebhookToJenkinsLatencyFallsIntoBucketsFromFiveMillisecondsToTenSeconds() {
@@ -136,6 +138,81 @@ final class ServiceMetricsTests: XCTestCase {
         first.webhookDelivery(.accepted)
         XCTAssertEqual(prometheusSample(first.render(), "coordinator_webhook_deliveries_total", #"result="accepted""#), 1)
         XCTAssertEqual(prometheusSample(second.render(), "coordinator_webhook_deliveries_total", #"result="accepted""#), 0)
+    }
+
+    func testEveryFamilyHasHelpAndTypeOnce() {
+        let metrics = ServiceMetrics()
+        metrics.dispatched(repo: "acme/widgets", outcome: .dispatched(Self.receipt))
+        metrics.dispatched(repo: "acme/gadgets", outcome: .dispatched(Self.receipt))
+        metrics.polled(repo: "acme/widgets")
+        metrics.polled(repo: "acme/gadgets")
+        let lines = metrics.render().split(separator: "\n")
+        let typed = lines.filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ")[2] }
+        let helped = lines.filter { $0.hasPrefix("# HELP ") }.map { $0.split(separator: " ")[2] }
+        XCTAssertEqual(typed.count, Set(typed).count, "one TYPE per family")
+        XCTAssertEqual(Set(typed), Set(helped))
+        XCTAssertEqual(helped.count, typed.count, "one HELP per family")
+    }
+
+    func testTheProcessMetricsAreRenderedOnLinux() throws {
+        #if os(Linux)
+        let text = ServiceMetrics().render()
+        for name in [
+            "process_cpu_seconds_total", "process_start_time_seconds", "process_resident_memory_bytes",
+            "process_virtual_memory_bytes", "process_open_fds", "process_max_fds",
+        ] {
+            XCTAssertTrue(text.contains("# HELP \(name) "), "\(name) missing from:\n\(text)")
+            let value = try XCTUnwrap(prometheusSample(text, name), name)
+            XCTAssertGreaterThan(value, 0, name)
+        }
+        let started = try XCTUnwrap(prometheusSample(text, "process_start_time_seconds"))
+        let now = Date().timeIntervalSince1970
+        XCTAssertLessThanOrEqual(started, now + 1)
+        XCTAssertGreaterThan(started, now - 86_400, "this test process started today")
+        #else
+        throw XCTSkip("process metrics are read from /proc")
+        #endif
+    }
+
+    func testProcessMetricsAreReadFromProcAndACommandNameCannotShiftTheFields() throws {
+        let proc = FileManager.default.temporaryDirectory.appendingPathComponent("proc-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: proc) }
+        try FileManager.default.createDirectory(at: proc.appendingPathComponent("fd"), withIntermediateDirectories: true)
+        for fd in ["0", "1", "2", "7"] { try Data().write(to: proc.appendingPathComponent("fd/\(fd)")) }
+        // proc(5): pid (comm) state ppid … utime(14) stime(15) … starttime(22) vsize(23) rss(24) …
+        let fields = (3...30).map { field -> String in
+            switch field {
+            case 3: "S"
+            case 14: "250"
+            case 15: "50"
+            case 22: "1000"
+            case 23: "104857600"
+            case 24: "2560"
+            default: "0"
+            }
+        }
+        try Data("4242 (serve) (x 1 2 3) \(fields.joined(separator: " "))\n".utf8).write(to: proc.appendingPathComponent("stat"))
+        try Data("cpu  1 2 3\nbtime 1764000000\nprocesses 9\n".utf8).write(to: proc.appendingPathComponent("system-stat"))
+        try Data(
+            "Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 524288               files\n"
+                .utf8
+        ).write(to: proc.appendingPathComponent("limits"))
+        let process = ProcessMetrics(
+            processDirectory: proc.path, systemStat: proc.appendingPathComponent("system-stat").path, ticksPerSecond: 100, pageSize: 4096)
+        let text = process.render()
+        XCTAssertEqual(prometheusSample(text, "process_cpu_seconds_total"), 3)
+        XCTAssertEqual(prometheusSample(text, "process_start_time_seconds"), 1_764_000_010)
+        XCTAssertEqual(prometheusSample(text, "process_resident_memory_bytes"), 10_485_760)
+        XCTAssertEqual(prometheusSample(text, "process_virtual_memory_bytes"), 104_857_600)
+        XCTAssertEqual(prometheusSample(text, "process_open_fds"), 4)
+        XCTAssertEqual(prometheusSample(text, "process_max_fds"), 1024)
+        XCTAssertTrue(text.contains("# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"), text)
+        XCTAssertTrue(text.contains("# TYPE process_cpu_seconds_total counter\n"), text)
+    }
+
+    func testNoProcMeansNoProcessMetricsRatherThanZeros() {
+        let process = ProcessMetrics(processDirectory: "/nonexistent/proc/self", systemStat: "/nonexistent/proc/stat")
+        XCTAssertEqual(process.render(), "")
     }
 
     func testLabelValuesFromOutsideAreEscaped() {

@@ -39,9 +39,10 @@ final class WebhookEndpointTests: XCTestCase {
     /// (`.some(nil)`: no signature header at all).
     func deliver(
         _ body: Data, event: String? = "issues", delivery: String? = UUID().uuidString.lowercased(),
-        signature: String?? = .none
+        signature: String?? = .none, contentType: String? = "application/json"
     ) async throws -> LiveServiceEndpoint.Reply {
-        var headers: [(String, String)] = [("Content-Type", "application/json")]
+        var headers: [(String, String)] = []
+        if let contentType { headers.append(("Content-Type", contentType)) }
         if let event { headers.append(("X-GitHub-Event", event)) }
         if let delivery { headers.append(("X-GitHub-Delivery", delivery)) }
         let header = signature ?? signer.header(for: body)
@@ -186,6 +187,66 @@ final class WebhookEndpointTests: XCTestCase {
         XCTAssertTrue(reply.text.contains("pull request"), reply.text)
         XCTAssertTrue(live.sink.events.isEmpty)
         XCTAssertEqual(deliveries("ignored"), 1)
+    }
+
+    // MARK: Content types
+
+    /// `payload=` and `json` percent-encoded as GitHub's form deliveries are: every byte outside
+    /// the unreserved set, so the JSON's own `+`, `&` and `=` survive.
+    static func formBody(_ json: Data, before: String = "", after: String = "") -> Data {
+        let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+        let encoded = String(decoding: json, as: UTF8.self).addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+        return Data((before + "payload=" + encoded + after).utf8)
+    }
+
+    func testAFormEncodedDeliveryIsVerifiedOverTheRawBodyAndSubmitted() async throws {
+        let json = Data(
+            String(decoding: Self.issuesPayload(number: 8), as: UTF8.self)
+                .replacingOccurrences(of: "Make widgets", with: "C++ & a=b 100%").utf8)
+        let body = Self.formBody(json, before: "foo=1&", after: "&bar=%20")
+        let reply = try await deliver(body, contentType: "application/x-www-form-urlencoded")
+        XCTAssertEqual(reply.status, 202, reply.text)
+        XCTAssertEqual(live.sink.events.first?.payload.issue.number, 8)
+        XCTAssertEqual(live.sink.events.first?.payload.issue.title, "C++ & a=b 100%")
+        XCTAssertEqual(deliveries("accepted"), 1)
+    }
+
+    func testAFormEncodedDeliveryWithASignatureOverTheDecodedJSONIs401() async throws {
+        // The signature covers the body as it travelled, not the JSON inside it.
+        let json = Self.issuesPayload()
+        let reply = try await deliver(
+            Self.formBody(json), signature: signer.header(for: json), contentType: "application/x-www-form-urlencoded")
+        XCTAssertEqual(reply.status, 401, reply.text)
+        XCTAssertTrue(live.sink.events.isEmpty)
+    }
+
+    func testAFormBodyWithoutAPayloadFieldIs400SayingSo() async throws {
+        let reply = try await deliver(Data("payloads=%7B%7D&x=1".utf8), contentType: "application/x-www-form-urlencoded; charset=utf-8")
+        XCTAssertEqual(reply.status, 400, reply.text)
+        XCTAssertTrue(reply.text.contains("no 'payload' field"), reply.text)
+        XCTAssertTrue(live.sink.events.isEmpty)
+        XCTAssertEqual(deliveries("malformed"), 1)
+    }
+
+    func testAnUnknownContentTypeIs415NamingTheSetting() async throws {
+        let reply = try await deliver(Self.issuesPayload(), contentType: "text/plain")
+        XCTAssertEqual(reply.status, 415, reply.text)
+        XCTAssertTrue(reply.text.contains("'text/plain'") && reply.text.contains("application/json"), reply.text)
+        XCTAssertTrue(live.sink.events.isEmpty)
+    }
+
+    func testJSONWithoutAContentTypeIsStillRead() async throws {
+        let reply = try await deliver(Self.issuesPayload(), contentType: nil)
+        XCTAssertEqual(reply.status, 202, reply.text)
+    }
+
+    func testAnAppOrOrganisationPayloadWithInstallationAndOrganizationIsAccepted() async throws {
+        var json = Self.issuesPayload()
+        json.removeLast()
+        json.append(Data(#", "installation": {"id": 49131245, "node_id": "MDIz"}, "organization": {"login": "acme", "id": 9919}}"#.utf8))
+        let reply = try await deliver(json)
+        XCTAssertEqual(reply.status, 202, reply.text)
+        XCTAssertEqual(live.sink.events.count, 1)
     }
 
     // MARK: Size

@@ -1,5 +1,7 @@
+import AsyncHTTPClient
 @testable import Coordinator
 import Foundation
+import NIOCore
 import NIOHTTP1
 import NIOSSL
 import XCTest
@@ -40,6 +42,28 @@ final class HTTPAnswerReadingTests: XCTestCase {
         var failure = HTTPTransportFailure(message: "timed out", retriable: true)
         failure.attempts = 2
         XCTAssertEqual(failure.text, "timed out (after 2 attempts)")
+    }
+
+    func testAFailedConnectionReadsAsWordsNamingTheTarget() {
+        // What NIO throws when connect() finds the port closed.
+        let refused = HTTPExchange.classify(
+            IOError(errnoCode: ECONNREFUSED, reason: "connection reset (error set)"), timeout: .seconds(5),
+            url: "https://jenkins.example/api/json")
+        XCTAssertEqual(refused.message, "cannot connect to jenkins.example:443: connection refused")
+        XCTAssertFalse(refused.mayHaveArrived)
+        XCTAssertTrue(refused.retriable)
+
+        let slow = HTTPExchange.classify(HTTPClientError.connectTimeout, timeout: .seconds(5), url: "http://10.0.0.9:8080/job/x")
+        XCTAssertEqual(slow.message, "cannot connect to 10.0.0.9:8080: connection timed out")
+        XCTAssertFalse(slow.mayHaveArrived)
+
+        // A reset after the request left is no connect failure: it may have arrived.
+        let reset = HTTPExchange.classify(IOError(errnoCode: ECONNRESET, reason: "read(descriptor:pointer:size:)"), timeout: .seconds(5))
+        XCTAssertEqual(reset.message, "connection reset by peer")
+        XCTAssertTrue(reset.mayHaveArrived)
+        for text in [refused.message, slow.message, reset.message] {
+            XCTAssertFalse(text.contains("errno") || text.contains("error set"), text)
+        }
     }
 
     func testTLSVerifiesCertificatesAndHostNames() {

@@ -36,6 +36,27 @@ final class WebhookDeliveryTests: WebhookTestCase {
         XCTAssertEqual((delivery.json["sender"] as? [String: Any])?["login"] as? String, "mcp-coder-bot")
     }
 
+    func testAFormHookSendsThePayloadFieldSignedAsSent() async throws {
+        // GitHub's web form sets hooks up as application/x-www-form-urlencoded by default.
+        XCTAssertTrue(server.removeWebhook(id: hook.id))
+        let form = try server.addWebhook(url: receiver.url, secret: Self.secret, contentType: .form)
+        XCTAssertEqual(server.webhooks().map(\.contentType), [.form])
+        _ = await server.createIssue(owner: "acme", repo: "infra", title: "C++ & a=b 100%", labels: [], user: "alice")
+        let first = try await received(1).first
+        let delivery = try XCTUnwrap(first)
+
+        XCTAssertEqual(delivery.headers["x-github-hook-id"], String(form.id))
+        XCTAssertEqual(delivery.headers["content-type"], "application/x-www-form-urlencoded")
+        XCTAssertEqual(delivery.headers["x-hub-signature-256"], Self.signature(delivery.body), "over the form body as sent")
+        let text = String(decoding: delivery.body, as: UTF8.self)
+        XCTAssertTrue(text.hasPrefix("payload="), text)
+        XCTAssertFalse(text.dropFirst("payload=".count).contains { "+&= {}\"".contains($0) }, "every reserved byte is escaped: \(text)")
+        let json = try XCTUnwrap(text.dropFirst("payload=".count).removingPercentEncoding)
+        let payload = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        XCTAssertEqual(payload["action"] as? String, "opened")
+        XCTAssertEqual((payload["issue"] as? [String: Any])?["title"] as? String, "C++ & a=b 100%")
+    }
+
     func testPayloadIssueIsWhatTheRESTAPIAnswersAfterTheChange() async throws {
         try await addLabel("bug", to: 105)
         let first = try await received(1).first

@@ -64,7 +64,7 @@ public struct Doctor: Sendable {
         let jenkins = JenkinsClient(
             http: jenkinsHTTP, serverURL: config.jenkins.serverURL, username: config.jenkins.username,
             apiToken: config.jenkins.apiToken, requestTimeout: requestTimeout, logger: logger)
-        let jenkinsCheck = await checkJenkins(jenkins)
+        let (jenkinsCheck, jenkinsProblem) = await checkJenkins(jenkins)
         checks.append(jenkinsCheck)
 
         let cache = CacheDirectoryInspection.directoryChecks(path: config.settings.cacheDirectory)
@@ -74,7 +74,7 @@ public struct Doctor: Sendable {
         for (index, repo) in config.repos.enumerated() {
             let github = access[bases[index]] ?? .unusable(reason: "GitHub was not asked")
             checks += await checkGitHub(repo, client: clients[index], access: github)
-            checks += await checkJob(repo, jenkins: jenkins, jenkinsUsable: jenkinsCheck.status == .ok)
+            checks += await checkJob(repo, jenkins: jenkins, jenkinsProblem: jenkinsProblem)
             let store = IssueCacheStore(directory: config.settings.cacheDirectory, repo: repo.repo)
             checks.append(cacheUsable
                 ? CacheDirectoryInspection.filesCheck(store: store, repo: repo.name)
@@ -245,37 +245,44 @@ public struct Doctor: Sendable {
 
     static let jenkinsUnreachableFix = "check [jenkins] server_url (or JENKINS_URL) and that Jenkins is up, and [jenkins] ca_file for a private CA"
 
-    /// `jenkins.connection`.
-    private func checkJenkins(_ jenkins: JenkinsClient) async -> DoctorCheck {
+    /// `jenkins.connection`, and when it failed, why the checks that need Jenkins are skipped:
+    /// a Jenkins that cannot be reached at all is not one that refuses the credentials, and the
+    /// skipped lines must not send the operator to the API token.
+    private func checkJenkins(_ jenkins: JenkinsClient) async -> (DoctorCheck, skipReason: String?) {
         let id = "jenkins.connection"
         let user = config.jenkins.username
+        let server = config.jenkins.serverURL
         let credentialsFix = "check [jenkins] username and api_token (or JENKINS_USER and JENKINS_TOKEN); the API token is made under your user's Security settings in Jenkins"
+        let unanswered = "Jenkins does not answer these credentials"
         do {
             let info = try await jenkins.serverInfo()
             let version = info.version.map { "Jenkins \($0)" } ?? "Jenkins"
-            return .ok(id, "\(version) answers user \(user) at \(config.jenkins.serverURL)")
+            return (.ok(id, "\(version) answers user \(user) at \(server)"), nil)
         } catch let error as JenkinsError {
             switch error {
             case .unauthorized:
-                return .failed(id, "Jenkins refused the credentials of user \(user) (401) at \(config.jenkins.serverURL)", fix: credentialsFix)
+                return (.failed(id, "Jenkins refused the credentials of user \(user) (401) at \(server)", fix: credentialsFix), unanswered)
             case .http(status: 403, _, _):
-                return .failed(id, "\(error)", fix: "give user \(user) the Overall/Read permission in Jenkins")
+                return (.failed(id, "\(error)", fix: "give user \(user) the Overall/Read permission in Jenkins"), unanswered)
             case .transport, .answerLost:
-                return .failed(id, "\(error)", fix: Self.jenkinsUnreachableFix)
+                return (.failed(id, "\(error)", fix: Self.jenkinsUnreachableFix), "Jenkins could not be reached at \(server)")
             case .malformed:
-                return .failed(id, "\(error)", fix: "check [jenkins] server_url: it must be Jenkins' root URL (the one its own pages use)")
+                return (
+                    .failed(id, "\(error)", fix: "check [jenkins] server_url: it must be Jenkins' root URL (the one its own pages use)"),
+                    unanswered)
             default:
-                return .failed(id, "\(error)", fix: "check [jenkins] server_url and that Jenkins is up")
+                return (.failed(id, "\(error)", fix: "check [jenkins] server_url and that Jenkins is up"), unanswered)
             }
         } catch {
-            return .failed(id, "\(error)", fix: "check [jenkins] server_url and that Jenkins is up")
+            return (.failed(id, "\(error)", fix: "check [jenkins] server_url and that Jenkins is up"), unanswered)
         }
     }
 
     /// `jenkins.job` and `jenkins.job_parameters`.
-    private func checkJob(_ repo: RepoConfig, jenkins: JenkinsClient, jenkinsUsable: Bool) async -> [DoctorCheck] {
-        guard jenkinsUsable else {
-            return ["jenkins.job", "jenkins.job_parameters"].map { .skipped($0, repo: repo.name, because: "Jenkins does not answer these credentials") }
+    /// - Parameter jenkinsProblem: why Jenkins cannot be asked (nil when `jenkins.connection` passed).
+    private func checkJob(_ repo: RepoConfig, jenkins: JenkinsClient, jenkinsProblem: String?) async -> [DoctorCheck] {
+        if let jenkinsProblem {
+            return ["jenkins.job", "jenkins.job_parameters"].map { .skipped($0, repo: repo.name, because: jenkinsProblem) }
         }
         let section = "[coordinator.repos.\(repo.name)]"
         let path = repo.executorJobPath

@@ -3,6 +3,9 @@ import Foundation
 /// The parts of a GitHub `issues` webhook delivery the coordinator reads: the action, the
 /// repository, and the issue as it is after the change (GitHub sends the whole issue, with its
 /// labels and `updated_at`, in the REST API's shape).
+///
+/// Every other key is ignored, whatever its shape: an organisation's or a GitHub App's hook adds
+/// `organization` and `installation` to the same payload, and GitHub adds fields over time.
 public struct IssuesWebhookPayload: Sendable, Equatable {
     public var action: String
     /// `repository.full_name`, "owner/name" as GitHub spells it.

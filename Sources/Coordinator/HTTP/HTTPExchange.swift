@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// A complete HTTP answer: status, headers and the body read in full.
 struct HTTPAnswer: Sendable {
@@ -71,7 +72,7 @@ struct HTTPExchange: Sendable {
         } catch {
             if error is CancellationError || Task.isCancelled { throw CancellationError() }
             let failure = CertificateFailure.transportFailure(error, url: request.url, service: service)
-                ?? Self.classify(error, timeout: timeout)
+                ?? Self.classify(error, timeout: timeout, url: request.url)
             logger.debug(
                 "\(request.method.rawValue) \(request.url) failed after \(Self.milliseconds(clock.now - started)) ms: \(failure.message)",
                 metadata: [
@@ -89,14 +90,19 @@ struct HTTPExchange: Sendable {
 
     /// Turns whatever AsyncHTTPClient or NIO threw into a message an operator can read and a
     /// decision whether another attempt could succeed.
-    static func classify(_ error: Error, timeout: Duration) -> HTTPTransportFailure {
+    ///
+    /// Every transport failure of both services becomes text here, and nowhere else: a failed
+    /// connection reads `cannot connect to HOST:PORT: connection refused`, never NIO's
+    /// `connection reset (error set): Connection refused (errno: 111)`.
+    static func classify(_ error: Error, timeout: Duration, url: String = "") -> HTTPTransportFailure {
+        if let reason = connectionFailure(error) {
+            let target = Self.target(of: url).map { "cannot connect to \($0): " } ?? "cannot connect: "
+            return .init(message: target + reason, retriable: true, mayHaveArrived: !neverConnected(error))
+        }
         if let error = error as? HTTPClientError {
             // HTTPClientError is a struct of static values, not an enum, so it is compared with ==.
             if [.deadlineExceeded, .readTimeout, .writeTimeout].contains(error) {
                 return .init(message: "no answer within \(timeout) (timed out)", retriable: true)
-            }
-            if error == .connectTimeout {
-                return .init(message: "connection timed out", retriable: true, mayHaveArrived: false)
             }
             if error == .remoteConnectionClosed {
                 return .init(message: "the server closed the connection before answering", retriable: true)
@@ -111,9 +117,51 @@ struct HTTPExchange: Sendable {
         if let error = error as? NIOTooManyBytesError {
             return .init(message: "the answer was larger than \(error.maxBytes.map(String.init) ?? "the limit") bytes", retriable: false)
         }
-        // NIO's IOError / ChannelError / connection errors (refused, reset, dropped): describing
-        // them yields "connection refused", "connection reset by peer" and the like.
+        if let error = error as? IOError {
+            // A connection that failed under way: the errno in words, not NIO's description.
+            return .init(message: errnoWords(error.errnoCode), retriable: true, mayHaveArrived: !neverConnected(error))
+        }
+        // Other NIO errors (ChannelError, …) describe themselves in a few words.
         return .init(message: String(describing: error), retriable: true, mayHaveArrived: !neverConnected(error))
+    }
+
+    /// Why a connection could not be made, in words (`connection refused`, `cannot resolve host
+    /// jenkins.example`); nil when `error` is not about making a connection.
+    static func connectionFailure(_ error: Error) -> String? {
+        if let error = error as? HTTPClientError, error == .connectTimeout { return "connection timed out" }
+        if let error = error as? ChannelError, case .connectTimeout = error { return "connection timed out" }
+        if let error = error as? NIOConnectionError {
+            // Every address was tried; the first failure speaks for them (they are alike in practice).
+            if let first = error.connectionErrors.first { return connectionFailure(first.error) ?? "\(first.error)" }
+            if error.dnsAError != nil || error.dnsAAAAError != nil { return "cannot resolve host \(error.host)" }
+            return nil
+        }
+        if let error = error as? SocketAddressError.UnknownHost { return "cannot resolve host \(error.host)" }
+        if let error = error as? IOError, connectErrnos.contains(error.errnoCode) { return errnoWords(error.errnoCode) }
+        return nil
+    }
+
+    /// The `errno`s only a connection attempt ends with (a reset can also end a request under way).
+    private static let connectErrnos: Set<Int32> = [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH]
+
+    /// An `errno` as an operator would say it: `connection refused`, not `Connection refused (errno: 111)`.
+    static func errnoWords(_ code: Int32) -> String {
+        switch code {
+        case ECONNREFUSED: "connection refused"
+        case ECONNRESET: "connection reset by peer"
+        case ETIMEDOUT: "connection timed out"
+        case ENETUNREACH: "network is unreachable"
+        case EHOSTUNREACH: "no route to host"
+        case EPIPE: "the connection was closed while sending"
+        default: String(cString: strerror(code)).lowercased()
+        }
+    }
+
+    /// `host:port` of a request URL, the port filled in from the scheme; nil when it has no host.
+    static func target(of url: String) -> String? {
+        guard let parsed = URL(string: url), let host = parsed.host, !host.isEmpty else { return nil }
+        let port = parsed.port ?? (parsed.scheme?.lowercased() == "https" ? 443 : 80)
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
     /// Whether `error` says no connection was ever made, so no request can have been sent.
@@ -127,9 +175,9 @@ struct HTTPExchange: Sendable {
             default: break
             }
         }
+        if let error = error as? HTTPClientError, error == .connectTimeout { return true }
         if let error = error as? IOError, [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains(error.errnoCode) { return true }
-        // NIOPosix's NIOConnectionError (every address refused or timed out) is not visible from
-        // here without depending on NIOPosix; its type name is stable.
-        return String(describing: type(of: error)) == "NIOConnectionError"
+        // Every address refused, timed out or unresolvable.
+        return error is NIOConnectionError
     }
 }

@@ -52,14 +52,19 @@ struct WebhookReceiver: Sendable {
         }
         let reply = receive(
             event: request.headers[Self.eventHeader], delivery: delivery,
-            signature: request.headers[Self.signatureHeader], body: body, receivedAt: receivedAt, logger: logger)
+            signature: request.headers[Self.signatureHeader], contentType: request.headers[.contentType], body: body,
+            receivedAt: receivedAt, logger: logger)
         return finish(reply, logger: logger, level: reply.result == .accepted || reply.status.code >= 400 ? .info : .debug)
     }
 
     /// The decision for a body read in full. Internal so the order of the checks can be tested
     /// without a socket.
+    ///
+    /// The signature is checked on `body` exactly as received, whichever content type it came
+    /// in; only then is the JSON taken out of it (`WebhookBody`). The repository comes from the
+    /// payload, so one URL serves a repository's hook, an organisation's and a GitHub App's alike.
     func receive(
-        event: String?, delivery: String?, signature header: String?, body: Data,
+        event: String?, delivery: String?, signature header: String?, contentType: String? = nil, body: Data,
         receivedAt: ContinuousClock.Instant, logger: Logger
     ) -> Reply {
         guard signature.isValid(header: header, body: body) else {
@@ -84,9 +89,17 @@ struct WebhookReceiver: Sendable {
         guard deliveries.remember(delivery) else {
             return Reply(result: .duplicate, status: .ok, message: "ignored: delivery \(delivery) was already received")
         }
+        let json: Data
+        switch WebhookBody.json(from: body, contentType: contentType) {
+        case .success(let data):
+            json = data
+        case .failure(let problem):
+            let status: HTTPResponse.Status = if case .unsupportedType = problem { .unsupportedMediaType } else { .badRequest }
+            return Reply(result: .malformed, status: status, message: problem.message)
+        }
         let payload: IssuesWebhookPayload
         do {
-            payload = try IssuesWebhookPayload.decode(body)
+            payload = try IssuesWebhookPayload.decode(json)
         } catch {
             logger.debug("Webhook body is not an issues payload", metadata: ["error": "\(error)"])
             return Reply(result: .malformed, status: .badRequest, message: "body is not a GitHub issues webhook payload")

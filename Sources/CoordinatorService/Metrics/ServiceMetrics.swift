@@ -1,15 +1,15 @@
 import Coordinator
-import CoreMetrics
-import Metrics
 import Prometheus
 import Synchronization
 
 /// Every metric of `coordinator serve`, kept in a Prometheus registry this object owns and
-/// rendered as Prometheus text by `GET /metrics`.
+/// rendered as Prometheus text by `GET /metrics`, followed by the process's own metrics
+/// (`ProcessMetrics`).
 ///
-/// The metrics are swift-metrics objects made with an explicit `factory:` over that registry:
-/// nothing bootstraps the process-wide `MetricsSystem`, so every test (and every daemon in one
-/// process) has metrics of its own.
+/// The metrics are made on that registry directly, each from a `MetricNameDescriptor` with its
+/// help text, so the output passes `promtool check metrics` (swift-metrics' factory would name
+/// them but give them no `# HELP`). Nothing process-wide is bootstrapped, so every test (and
+/// every daemon in one process) has metrics of its own.
 ///
 /// | name | type | labels | meaning |
 /// |---|---|---|---|
@@ -17,7 +17,7 @@ import Synchronization
 /// | `coordinator_dispatches_total` | counter | `repo`, `outcome` = `dispatched`, `skipped`, `failed`, `recovered` | dispatches, from webhooks and polls |
 /// | `coordinator_github_requests_total` | counter | `status_class` = `2xx`, `3xx`, `4xx`, `5xx`, `error` | GitHub API requests by answer (`error`: no HTTP answer) |
 /// | `coordinator_github_rate_limit_remaining` | gauge | | GitHub's last `X-RateLimit-Remaining` (absent until the first answer) |
-/// | `coordinator_seconds_since_last_poll` | gauge | `repo` | age of the last finished poll, computed when scraped (absent until the first poll) |
+/// | `coordinator_last_poll_age_seconds` | gauge | `repo` | age of the last finished poll, computed when scraped (absent until the first poll) |
 /// | `coordinator_webhook_to_jenkins_seconds` | histogram | | from a webhook's arrival to the Jenkins build request it led to; buckets 5 ms … 10 s |
 /// | `coordinator_stuck_issues` | gauge | `repo` | issues the stuck rules flag (absent until first set) |
 ///
@@ -63,46 +63,77 @@ public final class ServiceMetrics: Sendable {
         .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
     ]
 
-    static let deliveriesName = "coordinator_webhook_deliveries_total"
-    static let dispatchesName = "coordinator_dispatches_total"
-    static let githubRequestsName = "coordinator_github_requests_total"
-    static let rateLimitName = "coordinator_github_rate_limit_remaining"
-    static let sinceLastPollName = "coordinator_seconds_since_last_poll"
-    static let webhookToJenkinsName = "coordinator_webhook_to_jenkins_seconds"
-    static let stuckIssuesName = "coordinator_stuck_issues"
+    // Names by Prometheus' conventions: a `coordinator_` namespace, counters ending in `_total`,
+    // durations in seconds with the unit last. One help text per name (the registry refuses a
+    // second, different one).
+    static var deliveries: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "coordinator", metricName: "webhook_deliveries", unitName: "total",
+            helpText: "GitHub webhook deliveries received, by what became of them (a ping counts as ignored).")
+    }
+    static var dispatches: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "coordinator", metricName: "dispatches", unitName: "total",
+            helpText: "Dispatches of issues to Jenkins, from webhooks and polls, by repository and outcome.")
+    }
+    static var githubRequests: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "coordinator", metricName: "github_requests", unitName: "total",
+            helpText: "GitHub API requests, retries included, by the class of their HTTP status (error: no HTTP answer).")
+    }
+    static var rateLimit: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "coordinator", metricName: "github_rate_limit_remaining", unitName: "",
+            helpText: "Requests left in the GitHub rate limit window, from the latest X-RateLimit-Remaining header.")
+    }
+    static var lastPollAge: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "coordinator", metricName: "last_poll_age", unitName: "seconds",
+            helpText: "Seconds since the last successful safety-net poll of the repository, as of the scrape.")
+    }
+    static var webhookToJenkins: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "coordinator", metricName: "webhook_to_jenkins", unitName: "seconds",
+            helpText: "Time from a webhook delivery's arrival to the Jenkins build request it led to.")
+    }
+    static var stuckIssues: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "coordinator", metricName: "stuck_issues", unitName: "",
+            helpText: "Busy issues of the repository that the stuck rules flag, as of the last survey.")
+    }
 
     private let registry: PrometheusCollectorRegistry
-    private let factory: PrometheusMetricsFactory
+    private let process: ProcessMetrics
     private let now: @Sendable () -> ContinuousClock.Instant
-    private let deliveries: [DeliveryResult: CoreMetrics.Counter]
-    private let githubRequests: [StatusClass: CoreMetrics.Counter]
-    private let webhookToJenkinsTimer: CoreMetrics.Timer
+    private let deliveryCounters: [DeliveryResult: Prometheus.Counter]
+    private let githubRequestCounters: [StatusClass: Prometheus.Counter]
+    private let webhookToJenkinsHistogram: DurationHistogram
     /// When each repository's last poll finished; turned into an age on every render.
     private let lastPolls = Mutex<[String: ContinuousClock.Instant]>([:])
 
-    /// - Parameter now: the clock the poll ages are measured with (a test moves it).
-    public init(now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
+    /// - Parameters:
+    ///   - now: the clock the poll ages are measured with (a test moves it).
+    ///   - process: where the `process_*` metrics are read from.
+    public init(now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }, process: ProcessMetrics = ProcessMetrics()) {
         let registry = PrometheusCollectorRegistry()
-        var factory = PrometheusMetricsFactory(registry: registry)
-        factory.durationHistogramBuckets[Self.webhookToJenkinsName] = Self.webhookToJenkinsBuckets
         self.registry = registry
-        self.factory = factory
+        self.process = process
         self.now = now
-        deliveries = Dictionary(uniqueKeysWithValues: DeliveryResult.allCases.map { result in
-            (result, CoreMetrics.Counter(label: Self.deliveriesName, dimensions: [("result", result.rawValue)], factory: factory))
+        deliveryCounters = Dictionary(uniqueKeysWithValues: DeliveryResult.allCases.map { result in
+            (result, registry.makeCounter(descriptor: Self.deliveries, labels: [("result", result.rawValue)]))
         })
-        githubRequests = Dictionary(uniqueKeysWithValues: StatusClass.allCases.map { statusClass in
-            (statusClass, CoreMetrics.Counter(
-                label: Self.githubRequestsName, dimensions: [("status_class", statusClass.rawValue)], factory: factory))
+        githubRequestCounters = Dictionary(uniqueKeysWithValues: StatusClass.allCases.map { statusClass in
+            (statusClass, registry.makeCounter(descriptor: Self.githubRequests, labels: [("status_class", statusClass.rawValue)]))
         })
-        webhookToJenkinsTimer = CoreMetrics.Timer(label: Self.webhookToJenkinsName, factory: factory)
+        webhookToJenkinsHistogram = registry.makeDurationHistogram(
+            descriptor: Self.webhookToJenkins, buckets: Self.webhookToJenkinsBuckets)
     }
 
     // MARK: What the daemon reports
 
     /// One webhook delivery ended with `result`.
     public func webhookDelivery(_ result: DeliveryResult) {
-        deliveries[result]?.increment()
+        deliveryCounters[result]?.increment()
     }
 
     /// A dispatch (from a webhook or a poll) ended with `outcome`.
@@ -114,18 +145,17 @@ public final class ServiceMetrics: Sendable {
         case .failed: name = "failed"
         case .recovered: name = "recovered"
         }
-        CoreMetrics.Counter(label: Self.dispatchesName, dimensions: [("repo", repo), ("outcome", name)], factory: factory)
-            .increment()
+        registry.makeCounter(descriptor: Self.dispatches, labels: [("repo", repo), ("outcome", name)]).increment()
     }
 
     /// One GitHub API request ended with HTTP `status`, or with no answer at all (nil).
     public func githubRequest(status: Int?) {
-        githubRequests[StatusClass(status: status)]?.increment()
+        githubRequestCounters[StatusClass(status: status)]?.increment()
     }
 
     /// GitHub's `X-RateLimit-Remaining` from its latest answer.
     public func githubRateLimit(remaining: Int) {
-        CoreMetrics.Gauge(label: Self.rateLimitName, factory: factory).record(remaining)
+        registry.makeGauge(descriptor: Self.rateLimit).set(to: Double(remaining))
     }
 
     /// A safety-net poll of `repo` finished without error; `/metrics` shows its age from now on.
@@ -136,25 +166,25 @@ public final class ServiceMetrics: Sendable {
 
     /// The time from a webhook's arrival to the Jenkins build request it led to.
     public func webhookToJenkins(_ latency: Duration) {
-        webhookToJenkinsTimer.record(duration: latency)
+        webhookToJenkinsHistogram.record(latency)
     }
 
     /// How many issues of `repo` the stuck rules currently flag.
     public func stuckIssues(repo: String, count: Int) {
-        CoreMetrics.Gauge(label: Self.stuckIssuesName, dimensions: [("repo", repo)], factory: factory).record(count)
+        registry.makeGauge(descriptor: Self.stuckIssues, labels: [("repo", repo)]).set(to: Double(count))
     }
 
     // MARK: Scrape
 
-    /// Every metric in the Prometheus text exposition format (version 0.0.4), poll ages as of now.
+    /// Every metric in the Prometheus text exposition format (version 0.0.4), poll ages and the
+    /// process's figures as of now.
     public func render() -> String {
         let instant = now()
         for (repo, polled) in lastPolls.withLock({ $0 }) {
             let age = instant - polled
             let seconds = Double(age.components.seconds) + Double(age.components.attoseconds) / 1e18
-            CoreMetrics.Gauge(label: Self.sinceLastPollName, dimensions: [("repo", repo)], factory: factory)
-                .record(max(0, seconds))
+            registry.makeGauge(descriptor: Self.lastPollAge, labels: [("repo", repo)]).set(to: max(0, seconds))
         }
-        return registry.emitToString()
+        return registry.emitToString() + process.render()
     }
 }

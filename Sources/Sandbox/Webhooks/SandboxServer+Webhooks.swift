@@ -8,13 +8,15 @@ extension SandboxServer {
     /// - Parameters:
     ///   - secret: signs deliveries (`X-Hub-Signature-256`); nil or empty sends them unsigned.
     ///   - timeoutMs: how long each delivery waits for an answer (GitHub: 10 s).
+    ///   - contentType: `.json`, or `.form` as GitHub's web form sets up a hook by default.
     /// - Throws: `SandboxWebhookError` naming the field that is unusable.
     @discardableResult
     public func addWebhook(
         url: String, secret: String?, events: [String] = ["issues"],
-        timeoutMs: Int = Scenario.Webhook.defaultTimeoutMs
+        timeoutMs: Int = Scenario.Webhook.defaultTimeoutMs, contentType: Scenario.Webhook.ContentType = .json
     ) throws -> SandboxWebhook {
-        try world.addWebhook(Scenario.Webhook(url: url, secret: secret, events: events, timeoutMs: timeoutMs))
+        try world.addWebhook(
+            Scenario.Webhook(url: url, secret: secret, events: events, timeoutMs: timeoutMs, contentType: contentType))
     }
 
     /// Stops deliveries to a hook (those still queued are recorded as dropped); false if unknown.

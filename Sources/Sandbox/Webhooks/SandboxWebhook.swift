@@ -15,19 +15,41 @@ extension Scenario {
         public var events: [String]
         /// How long a delivery waits for the receiver's answer (GitHub: 10 s).
         public var timeoutMs: Int
+        /// GitHub's hook setting `content_type`: `json` sends the payload as the body, `form`
+        /// (the default of GitHub's web form) sends `payload=<percent-encoded JSON>`; both are
+        /// signed over the body as sent.
+        public var contentType: ContentType
+
+        /// How a hook's deliveries carry the payload, by the names of GitHub's hook API.
+        public enum ContentType: String, Codable, Sendable, CaseIterable {
+            case json
+            case form
+
+            /// The `Content-Type` header a delivery is sent with.
+            public var header: String {
+                switch self {
+                case .json: "application/json"
+                case .form: "application/x-www-form-urlencoded"
+                }
+            }
+        }
 
         public static let defaultTimeoutMs = 10_000
         /// The events the Sandbox can send.
         public static let supportedEvents = ["issues", "*"]
 
-        public init(url: String, secret: String? = nil, events: [String] = ["issues"], timeoutMs: Int = Webhook.defaultTimeoutMs) {
+        public init(
+            url: String, secret: String? = nil, events: [String] = ["issues"], timeoutMs: Int = Webhook.defaultTimeoutMs,
+            contentType: ContentType = .json
+        ) {
             self.url = url
             self.secret = secret
             self.events = events
             self.timeoutMs = timeoutMs
+            self.contentType = contentType
         }
 
-        enum CodingKeys: String, CodingKey { case url, secret, events, timeoutMs = "timeout_ms" }
+        enum CodingKeys: String, CodingKey { case url, secret, events, timeoutMs = "timeout_ms", contentType = "content_type" }
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -35,10 +57,11 @@ extension Scenario {
             secret = try c.decodeIfPresent(String.self, forKey: .secret)
             events = try c.decodeIfPresent([String].self, forKey: .events) ?? ["issues"]
             timeoutMs = try c.decodeIfPresent(Int.self, forKey: .timeoutMs) ?? Self.defaultTimeoutMs
+            contentType = try c.decodeIfPresent(ContentType.self, forKey: .contentType) ?? .json
         }
 
         public var description: String {
-            "webhook \(url) events \(events.joined(separator: ",")) \((secret ?? "").isEmpty ? "unsigned" : "signed")"
+            "webhook \(url) events \(events.joined(separator: ",")) \(contentType.rawValue) \((secret ?? "").isEmpty ? "unsigned" : "signed")"
         }
 
         /// What is wrong with this hook, as (field, problem), or nil when it can be used.
@@ -86,6 +109,8 @@ public struct SandboxWebhook: Sendable, Equatable {
     /// Whether deliveries carry `X-Hub-Signature-256`; the secret itself is never shown.
     public var signed: Bool
     public var timeoutMs: Int
+    /// `json` or `form`: how deliveries carry the payload.
+    public var contentType: Scenario.Webhook.ContentType
     /// From the scenario, or added at run time.
     public var fromScenario: Bool
 }

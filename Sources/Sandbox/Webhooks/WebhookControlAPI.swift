@@ -5,7 +5,7 @@ import Foundation
 struct WebhookControlAPI {
     static let endpoints: [String] = [
         "GET    /_sandbox/webhooks",
-        "POST   /_sandbox/webhooks                                {\"url\",\"secret\",\"events\",\"timeout_ms\"}",
+        "POST   /_sandbox/webhooks                                {\"url\",\"secret\",\"events\",\"timeout_ms\",\"content_type\"}",
         "DELETE /_sandbox/webhooks/{id}",
         "GET    /_sandbox/webhooks/deliveries",
         "POST   /_sandbox/webhooks/settle                         {\"timeout_ms\": N}",
@@ -113,7 +113,8 @@ struct WebhookControlAPI {
     static func json(_ hook: SandboxWebhook) -> JSONValue {
         .object([
             ("id", .int(hook.id)), ("url", .string(hook.url)), ("events", .array(hook.events.map(JSONValue.string))),
-            ("signed", .bool(hook.signed)), ("timeout_ms", .int(hook.timeoutMs)), ("from_scenario", .bool(hook.fromScenario)),
+            ("signed", .bool(hook.signed)), ("timeout_ms", .int(hook.timeoutMs)),
+            ("content_type", .string(hook.contentType.rawValue)), ("from_scenario", .bool(hook.fromScenario)),
         ])
     }
 

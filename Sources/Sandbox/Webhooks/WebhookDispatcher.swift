@@ -72,7 +72,7 @@ final class WebhookDispatcher: @unchecked Sendable {
             nextHookID += 1
             let info = SandboxWebhook(
                 id: id, url: config.url, events: config.events, signed: !(config.secret ?? "").isEmpty,
-                timeoutMs: config.timeoutMs, fromScenario: fromScenario)
+                timeoutMs: config.timeoutMs, contentType: config.contentType, fromScenario: fromScenario)
             let (stream, queue) = AsyncStream<Pending>.makeStream(bufferingPolicy: .bufferingOldest(Self.queueLimit))
             hooks[id] = Hook(info: info, secret: config.secret, stream: stream, queue: queue)
             return info
@@ -194,10 +194,12 @@ final class WebhookDispatcher: @unchecked Sendable {
             lock.withLock { update(item.sequence) { $0.outcome = .dropped(stopped ? "sandbox stopped" : "hook removed") } }
             return
         }
+        // A form hook sends the same JSON in a `payload` field, and signs what it sends.
+        let body = WebhookPayload.encoded(item.body, as: hook.info.contentType)
         var request = HTTPClientRequest(url: hook.info.url)
         request.method = .POST
         request.headers.add(name: "Accept", value: "*/*")
-        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Content-Type", value: hook.info.contentType.header)
         request.headers.add(name: "User-Agent", value: Self.userAgent)
         request.headers.add(name: "X-GitHub-Delivery", value: item.deliveryID)
         request.headers.add(name: "X-GitHub-Event", value: item.event)
@@ -205,10 +207,10 @@ final class WebhookDispatcher: @unchecked Sendable {
         request.headers.add(name: "X-GitHub-Hook-Installation-Target-ID", value: String(item.repositoryID))
         request.headers.add(name: "X-GitHub-Hook-Installation-Target-Type", value: "repository")
         if let secret = hook.secret, !secret.isEmpty {
-            request.headers.add(name: "X-Hub-Signature", value: WebhookPayload.signature1(body: item.body, secret: secret))
-            request.headers.add(name: "X-Hub-Signature-256", value: WebhookPayload.signature256(body: item.body, secret: secret))
+            request.headers.add(name: "X-Hub-Signature", value: WebhookPayload.signature1(body: body, secret: secret))
+            request.headers.add(name: "X-Hub-Signature-256", value: WebhookPayload.signature256(body: body, secret: secret))
         }
-        request.body = .bytes(item.body)
+        request.body = .bytes(body)
 
         let started = ContinuousClock.now
         let outcome: SandboxWebhookDelivery.Outcome

@@ -69,6 +69,20 @@ struct WebhookPayload {
         return GitHubRepresentation.adding(extra, to: rest)
     }
 
+    // MARK: Content type
+
+    /// The body a hook sends for the payload `json`: the JSON itself, or for a `form` hook
+    /// `payload=` and the JSON percent-encoded (every byte outside RFC 3986's unreserved set, as
+    /// GitHub does, so `+` and `&` in a title survive).
+    static func encoded(_ json: Data, as contentType: Scenario.Webhook.ContentType) -> Data {
+        switch contentType {
+        case .json:
+            return json
+        case .form:
+            return Data(("payload=" + PercentEncoding.encode(String(decoding: json, as: UTF8.self))).utf8)
+        }
+    }
+
     // MARK: Signing
 
     /// `X-Hub-Signature-256`: `sha256=` and the hex HMAC-SHA256 of the exact body under the secret.

@@ -195,4 +195,22 @@ final class DryRunAgreesWithRunTests: XCTestCase {
         XCTAssertEqual(going.notTried, [])
     }
 
+    /// The console's preview plans as the run does: with the branch query failing, #1 (create-plan
+    /// on main) still shows the plan the run would dispatch; only the issues that need a branch fail.
+    func testTheConsolePreviewWithTheBranchQueryFailingFailsOnlyTheIssuesThatNeedABranch() async throws {
+        let issues: [Scenario.Issue] = [
+            .open(1, [Self.createPlan]), .open(2, [Self.implement], branches: ["2-impl"]), .open(3, ["status-04:plan-review"]),
+        ]
+        let fixture = try await CoordinatorFixture.start(issues: issues)
+        self.fixture = fixture
+        await fixture.server.injectFault(.status(502, method: "POST", path: "/graphql", count: 1000))
+        var plans: [Int: Result<PlanOutcome, DispatchFailure>] = [:]
+        try await fixture.service { service in
+            plans = await service.previewPlans(try await service.fetchLive())
+        }
+        XCTAssertEqual(try plans[1]?.get().plan?.branch, "main")
+        guard case let .failure(failure)? = plans[2] else { return XCTFail("\(String(describing: plans[2]))") }
+        XCTAssertTrue(failure.message.hasPrefix("linked branches could not be read: "), failure.message)
+        guard case .success(.skip(3, .notEligible))? = plans[3] else { return XCTFail("\(String(describing: plans[3]))") }
+    }
 }

@@ -71,3 +71,43 @@ extension RepoService {
         }
     }
 }
+
+extension RepoService {
+    /// The console's preview of `issues`, each planned as the run would plan it: the eligible ones
+    /// through the run's agenda (`RunAgenda`, branches looked up in batches), so a failed batched
+    /// lookup fails only the issues that need a branch — a create-plan on the main branch is still
+    /// shown as the run would dispatch it — and an issue that is not eligible gets a skip saying
+    /// why. One failure never hides the other issues' plans.
+    public func previewPlans(_ issues: [Issue]) async -> [Int: Result<PlanOutcome, DispatchFailure>] {
+        let eligible = rules.eligible(issues)
+        let branches: Result<[Int: [String]], any Error>
+        do {
+            branches = .success(try await prefetchBranches(eligible))
+        } catch {
+            branches = .failure(error)
+        }
+        var found: [Int: [String]?] = [:]
+        var failed: [Int: DispatchFailure] = [:]
+        for item in RunAgenda(interrupted: [], eligible: eligible, branches: branches).items {
+            switch item {
+            case let .dispatch(issue, known): found[issue.number] = known
+            case let .branchLookupFailed(failure): failed[failure.issueNumber] = failure
+            case .finishInterrupted: break
+            }
+        }
+        var plans: [Int: Result<PlanOutcome, DispatchFailure>] = [:]
+        for issue in issues {
+            if let failure = failed[issue.number] {
+                plans[issue.number] = .failure(failure)
+                continue
+            }
+            do {
+                plans[issue.number] = .success(try await preview(issue, branches: found[issue.number] ?? nil))
+            } catch {
+                plans[issue.number] = .failure(DispatchFailure(
+                    issueNumber: issue.number, stage: .prepare, message: "linked branches could not be read: \(error)", jobStarted: false))
+            }
+        }
+        return plans
+    }
+}

@@ -154,7 +154,7 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Issue
         }
 
         private func tooLong(_ reason: String, url: String) -> GitHubError {
-            .malformed(url: url, message: "stopped \(what): \(reason); a read is bounded to \(bound.description(items: items)), whichever comes first, and one that long is not believed")
+            .malformed(url: url, message: "stopped \(what): \(reason); a read is bounded to \(bound.wording(items: items)), whichever comes first, and one that long is not believed")
         }
     }
 

@@ -19,7 +19,7 @@ public struct ListingBound: Sendable, Equatable {
     }
 
     /// `1000 pages or 100000 issues`, for error messages.
-    func description(items noun: String) -> String {
+    func wording(items noun: String) -> String {
         "\(pages) pages or \(items) \(noun)"
     }
 }

@@ -11,6 +11,7 @@
 
 #include <locale.h>
 #include <ncurses.h>
+#include <term.h>
 #include <signal.h>
 #include <string.h>
 
@@ -31,6 +32,20 @@ static inline int coordinator_install_fatal_signal_handler(int number, void (*ha
 /* Puts back an action saved by coordinator_install_fatal_signal_handler. */
 static inline int coordinator_restore_signal_action(int number, const struct sigaction *previous) {
     return sigaction(number, previous, NULL);
+}
+
+/* Whether terminfo describes terminal `name`: setupterm's status (1 found, 0 unknown or a
+   hardcopy terminal, -1 no terminfo database),
+   with the description loaded for the question freed again, so initscr later starts afresh. Asked
+   before initscr, which on an unknown TERM prints its own message and exits the process. */
+static inline int coordinator_terminfo_status(const char *name) {
+    int status = 0;
+    TERMINAL *previous = cur_term;
+    if (setupterm(name, 1, &status) == OK) {
+        TERMINAL *loaded = set_curterm(previous);
+        if (loaded != NULL && loaded != previous) del_curterm(loaded);
+    }
+    return status;
 }
 
 #endif

@@ -228,6 +228,19 @@ final class ConsoleEndToEndTests: XCTestCase {
         XCTAssertEqual(code, 2, output)
     }
 
+    /// On a real terminal (tmux) with a `TERM` terminfo does not know, the console refuses as for
+    /// `dumb` instead of ncurses printing "Error opening terminal" and exiting by itself.
+    func testATermThatTerminfoDoesNotKnowIsRefusedWithExitCode2() async throws {
+        let binary = Self.packageRoot.appendingPathComponent(".build/debug/coordinator").path
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: binary), "build the package first: \(binary)")
+        let command = "env TERM=nonexistent-term \(binary) console; echo \"console exit status $?\"; sleep 600"
+        try tmux("new-session", "-d", "-x", "120", "-y", "40", command)
+        let screen = try await waitFor("the refusal") { $0.contains("console exit status") }
+        XCTAssertTrue(screen.contains("console exit status 2"), screen)
+        XCTAssertTrue(screen.contains("the console needs a terminal (terminfo does not know TERM \"nonexistent-term\""), screen)
+        XCTAssertFalse(screen.contains("Error opening terminal"), screen)
+    }
+
     // MARK: - tmux and the sandbox
 
     /// Runs tmux on the test's private socket.

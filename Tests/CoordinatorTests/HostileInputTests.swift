@@ -209,13 +209,17 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(pages.count, 2)
     }
 
-    func testListingStopsAtThePageCap() async throws {
-        let sandbox = try await start(SandboxHarness.scenario(issues: (1...250).map { SandboxHarness.issue($0) }))
-        let github = GitHubClient(
+    private func github(_ sandbox: SandboxHarness, bound: ListingBound) -> GitHubClient {
+        GitHubClient(
             http: sandbox.http, apiBase: sandbox.server.githubAPIURL, graphQLURL: sandbox.server.githubGraphQLURL,
             owner: SandboxHarness.owner, repo: SandboxHarness.repo, token: Secret(SandboxHarness.token),
             writeSpacing: .zero, requestTimeout: .seconds(5), retryPolicy: SandboxHarness.fastRetries,
-            maxListPages: 2, logger: SandboxHarness.logger)
+            listingBound: bound, logger: SandboxHarness.logger)
+    }
+
+    func testListingStopsAtThePageCap() async throws {
+        let sandbox = try await start(SandboxHarness.scenario(issues: (1...250).map { SandboxHarness.issue($0) }))
+        let github = github(sandbox, bound: ListingBound(pages: 2, items: 100_000))
 
         await assertThrows(GitHubError.self, { try await github.listIssues(state: .open, since: nil, validator: nil) }) { error in
             guard case let .malformed(url, message) = error else { return XCTFail("\(error)") }
@@ -226,8 +230,61 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(pages.count, 2, "the third page is never asked for")
     }
 
-    func testDefaultPageCapIsGenerous() {
-        XCTAssertEqual(GitHubClient.defaultMaxListPages, 1000)
+    func testListingStopsAtTheIssueCap() async throws {
+        let sandbox = try await start(SandboxHarness.scenario(issues: (1...250).map { SandboxHarness.issue($0) }))
+        let github = github(sandbox, bound: ListingBound(pages: 1000, items: 150))
+
+        await assertThrows(GitHubError.self, { try await github.listIssues(state: .open, since: nil, validator: nil) }) { error in
+            guard case let .malformed(url, message) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(url.contains("page=2"), url)
+            XCTAssertTrue(message.contains("the issue listing of acme/demo"), message)
+            XCTAssertTrue(message.contains("more than 150 issues"), message)
+        }
+        let pages = await sandbox.requests(containing: "/repos/acme/demo/issues")
+        XCTAssertEqual(pages.count, 2, "the page that crossed the bound is the last one asked for")
+    }
+
+    func testEndlessLinkChainStopsAtTheBoundNamingTheRepository() async throws {
+        let sandbox = try await start()
+        await sandbox.server.injectFault(.endlessPages(path: "/repos/acme/demo/issues"))
+        let github = github(sandbox, bound: ListingBound(pages: 5, items: 100_000))
+
+        await assertThrows(GitHubError.self, { try await github.listIssues(state: .open, since: nil, validator: nil) }) { error in
+            guard case let .malformed(url, message) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(url.hasSuffix("page=6"), url)
+            XCTAssertEqual(
+                message,
+                "stopped the issue listing of acme/demo: its Link header leads on past 5 pages; a read is bounded to 5 pages or 100000 issues, whichever comes first, and one that long is not believed")
+        }
+        let pages = await sandbox.requests(containing: "/repos/acme/demo/issues")
+        XCTAssertEqual(pages.count, 5)
+    }
+
+    func testTheDefaultBoundIsAThousandPagesOrAHundredThousandIssues() {
+        XCTAssertEqual(ListingBound.standard, ListingBound(pages: 1000, items: 100_000))
+    }
+
+    /// The Workspace's clients carry the default bound: an endless listing stops after exactly
+    /// 1 000 pages, and the refresh that asked for it writes nothing.
+    func testEndlessListingStopsAtTheDefaultBoundAndWritesNothing() async throws {
+        let fixture = try await CoordinatorFixture.start(issues: [.open(1, ["status-04:plan-review"])])
+        self.fixture = fixture
+        try await fixture.service { _ = try await $0.sync() }
+        let before = try XCTUnwrap(fixture.cacheBytes())
+        let earlier = await fixture.server.requests().filter { $0.path.hasPrefix("/repos/acme/demo/issues") }.count
+        await fixture.server.injectFault(.endlessPages(path: "/repos/acme/demo/issues"))
+
+        do {
+            try await fixture.service { _ = try await $0.sync() }
+            XCTFail("an endless listing must fail the refresh")
+        } catch {
+            XCTAssertTrue("\(error)".contains("the issue listing of acme/demo"), "\(error)")
+            XCTAssertTrue("\(error)".contains("past 1000 pages"), "\(error)")
+            XCTAssertTrue("\(error)".contains("1000 pages or 100000 issues"), "\(error)")
+        }
+        let listed = await fixture.server.requests().filter { $0.path.hasPrefix("/repos/acme/demo/issues") }
+        XCTAssertEqual(listed.count - earlier, 1000)
+        XCTAssertEqual(fixture.cacheBytes(), before, "a failed refresh writes nothing")
     }
 
     func testEndlessLinkFailsTheRefreshAndWritesNothing() async throws {

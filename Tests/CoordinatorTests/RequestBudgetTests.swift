@@ -62,10 +62,10 @@ final class RequestBudgetTests: XCTestCase {
             Issue(number: scenario.number, title: scenario.title, state: .open, labels: scenario.labels, user: "alice",
                   updatedAt: Timestamp.parse("2026-11-02T08:00:00Z"), url: "")
         }
-        var plans: [Int: PlanOutcome] = [:]
-        try await fixture.service { plans = try await $0.previews(issues) }
+        var plans: [Int: Result<PlanOutcome, DispatchFailure>] = [:]
+        await fixture.service { plans = await $0.previewPlans(issues) }
         XCTAssertEqual(plans.count, 50)
-        XCTAssertEqual(plans.values.compactMap(\.plan).count, 50)
+        XCTAssertEqual(plans.values.compactMap { try? $0.get().plan }.count, 50)
         let asked = await githubRequests(since: start)
         XCTAssertEqual(asked.map(\.path), ["/graphql"], "25 linked branches in one request")
     }

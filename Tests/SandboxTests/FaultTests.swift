@@ -57,6 +57,26 @@ final class FaultTests: SandboxTestCase {
         XCTAssertEqual(next.status, 201)
     }
 
+    func testEndlessPagesFaultNamesANextPageAfterEveryPage() async throws {
+        let armed = try await control("POST", "/faults", json: #"{"method":"GET","path":"/repos/acme/mcp_coder/issues","count":3,"endless_pages":true}"#)
+        XCTAssertEqual(armed.status, 201)
+        let first = try await gh("/repos/acme/mcp_coder/issues?state=open&per_page=100")
+        XCTAssertEqual(first.status, 200)
+        XCTAssertFalse(first.array.isEmpty, "the first page is the real one")
+        XCTAssertEqual(first.header("link"), "<\(github)/repos/acme/mcp_coder/issues?state=open&per_page=100&page=2>; rel=\"next\"")
+        // Far past the real end: a valid, empty page that still names the next one.
+        let far = try await gh("/repos/acme/mcp_coder/issues?state=open&per_page=100&page=41")
+        XCTAssertEqual(far.status, 200)
+        XCTAssertTrue(far.array.isEmpty)
+        XCTAssertEqual(far.header("link"), "<\(github)/repos/acme/mcp_coder/issues?state=open&per_page=100&page=42>; rel=\"next\"")
+        let last = try await gh("/repos/acme/mcp_coder/issues?state=open&per_page=100&page=9223372036854775807")
+        XCTAssertEqual(last.header("link")?.contains("page=9223372036854775807>"), true, "no overflow at the largest page")
+        let spent = try await gh("/repos/acme/mcp_coder/issues?state=open&per_page=100&page=2")
+        XCTAssertEqual(spent.header("link")?.contains("rel=\"next\""), false, "after count pages the listing ends as it really does")
+        let remaining = try await control("GET", "/faults").array.count
+        XCTAssertEqual(remaining, 0)
+    }
+
     func testGlobMatchesAcrossSegmentsAndEncodedNames() async throws {
         await server.injectFault(.status(500, method: "DELETE", path: "/repos/*/issues/*/labels/status-0?%3A*"))
         let get = try await gh("/repos/acme/mcp_coder/issues/113/labels")
@@ -85,7 +105,7 @@ final class FaultTests: SandboxTestCase {
         let remainingCount = try await control("GET", "/faults").array.count
         XCTAssertEqual(remainingCount, 0)
 
-        for bad in [#"{"path":"/x"}"#, #"{"path":"/x","status":500,"drop":true}"#, #"{"path":"/x","status":42}"#, "nope"] {
+        for bad in [#"{"path":"/x"}"#, #"{"path":"/x","status":500,"drop":true}"#, #"{"path":"/x","lose_answer":true,"endless_pages":true}"#, #"{"path":"/x","status":42}"#, "nope"] {
             let rejected = try await control("POST", "/faults", json: bad)
             XCTAssertEqual(rejected.status, 400, bad)
             XCTAssertNotNil(rejected.object["message"], bad)

@@ -100,7 +100,7 @@ public enum JobEvidence: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A dispatch that did not go through.
-public struct DispatchFailure: Sendable, Equatable {
+public struct DispatchFailure: Error, Sendable, Equatable {
     public enum Stage: String, Sendable, Equatable {
         /// Taking the lock, reading the issue live, or finding its branch: nothing sent.
         case prepare

@@ -21,11 +21,7 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Issue
     let owner: String
     let repo: String
     private let state: GitHubTokenState
-    private let maxListPages: Int
-
-    /// The most pages one listing follows: 100 000 issues at 100 a page. A `Link` header that
-    /// keeps naming new pages past that is broken, and following it would never end.
-    public static let defaultMaxListPages = 1000
+    private let listingBound: ListingBound
 
     /// Why a token cannot be sent; never quotes the token.
     static let unusableTokenReason = "it contains a line break or another control character"
@@ -39,17 +35,18 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Issue
     ///     DELETE) sent with the same `tokenState`.
     ///   - requestTimeout: deadline for one attempt, answer body included.
     ///   - tokenState: shared by every client that uses the same token.
-    ///   - maxListPages: the most pages `listIssues` follows before it fails.
+    ///   - listingBound: how far a paginated read goes before it fails (`ListingBound.standard`:
+    ///     1 000 pages or 100 000 issues).
     public init(
         http: HTTPClient, apiBase: String, graphQLURL: String, owner: String, repo: String, token: Secret,
         writeSpacing: Duration = .seconds(1), requestTimeout: Duration = .seconds(30),
         retryPolicy: RetryPolicy = .default, tokenState: GitHubTokenState = GitHubTokenState(),
-        maxListPages: Int = GitHubClient.defaultMaxListPages, logger: Logger
+        listingBound: ListingBound = .standard, logger: Logger
     ) {
         self.connection = GitHubConnection(
             http: http, token: token, writeSpacing: writeSpacing, requestTimeout: requestTimeout,
             retryPolicy: retryPolicy, tokenState: tokenState, logger: logger)
-        self.maxListPages = max(1, maxListPages)
+        self.listingBound = listingBound
         self.state = tokenState
         self.apiBase = apiBase.trimmingTrailingSlashes()
         self.graphQLURL = graphQLURL
@@ -65,9 +62,9 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Issue
     // MARK: IssueSource
 
     /// Lists the repository's issues, pull requests dropped, following `Link: rel="next"` to the
-    /// last page. A `Link` that leads back to a page already read, or on past `maxListPages`
-    /// pages, fails the listing with `GitHubError.malformed`: a broken server must not keep a
-    /// refresh going forever.
+    /// last page. A `Link` that leads back to a page already read, or on past `listingBound`
+    /// (pages or issues, whichever comes first), fails the listing with `GitHubError.malformed`
+    /// naming the repository and the bound: a broken server must not keep a refresh going forever.
     ///
     /// When `validator` belongs to this exact first-page URL the request is conditional; a `304`
     /// then returns an empty, `notModified` listing (free of rate-limit quota). A fresh validator
@@ -89,7 +86,7 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Issue
         var serverDate: Date?
         var firstETag: String?
         var pages = 0
-        var walk = PageWalk(limit: maxListPages)
+        var walk = PageWalk(bound: listingBound, what: "the issue listing of \(owner)/\(repo)", items: "issues")
         var nextURL: String? = firstURL
         while let url = nextURL {
             try walk.admit(url)
@@ -102,6 +99,7 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Issue
                 firstETag = answer.header("etag")
             }
             let payloads = try connection.decode([GitHubIssuePayload].self, from: answer, url: url)
+            try walk.count(payloads.count, url: url)
             issues += payloads.filter { !$0.isPullRequest }.map(\.issue)
             pages += 1
             nextURL = try nextPage(of: answer, url: url)
@@ -127,19 +125,36 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Issue
         }
     }
 
-    /// The pages of one paginated read: none twice, and not more than `limit`.
+    /// The pages of one paginated read: none twice, and not more than `bound` allows.
     private struct PageWalk {
-        var limit: Int
+        var bound: ListingBound
+        /// What is read, for the error: `the issue listing of acme/demo`.
+        var what: String
+        /// What the items are called: `issues`, `events`.
+        var items: String
         var visited: Set<String> = []
+        var received = 0
 
+        /// Before asking for the page at `url`.
         mutating func admit(_ url: String) throws {
             guard visited.insert(url).inserted else {
                 throw GitHubError.malformed(url: url, message: "the Link header leads back to a page already read")
             }
-            guard visited.count <= limit else {
-                throw GitHubError.malformed(
-                    url: url, message: "the Link header leads on past \(limit) pages; a listing that long is not believed")
+            guard visited.count <= bound.pages else {
+                throw tooLong("its Link header leads on past \(bound.pages) pages", url: url)
             }
+        }
+
+        /// After a page of `count` items from `url`.
+        mutating func count(_ count: Int, url: String) throws {
+            received += count
+            guard received <= bound.items else {
+                throw tooLong("it holds more than \(bound.items) \(items)", url: url)
+            }
+        }
+
+        private func tooLong(_ reason: String, url: String) -> GitHubError {
+            .malformed(url: url, message: "stopped \(what): \(reason); a read is bounded to \(bound.wording(items: items)), whichever comes first, and one that long is not believed")
         }
     }
 
@@ -149,12 +164,13 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Issue
     /// (`GET /repos/{o}/{r}/issues/{n}/events`, every page).
     public func labelEvents(issue number: Int) async throws -> [IssueLabelEvent] {
         var events: [IssueLabelEvent] = []
-        var walk = PageWalk(limit: maxListPages)
+        var walk = PageWalk(bound: listingBound, what: "the events of \(owner)/\(repo)#\(number)", items: "events")
         var nextURL: String? = "\(repoPath)/issues/\(number)/events?per_page=100"
         while let url = nextURL {
             try walk.admit(url)
             let answer = try await connection.send(.GET, url: url, headers: [])
             let payloads = try connection.decode([GitHubIssueEventPayload?].self, from: answer, url: url)
+            try walk.count(payloads.count, url: url)
             events += payloads.compactMap { $0?.labelEvent }
             nextURL = try nextPage(of: answer, url: url)
         }

@@ -30,8 +30,14 @@ public struct RepoRunReport: Sendable {
     public var conflicts: [Issue] = []
     /// Dry run: the plan (or skip) of every eligible issue, in dispatch order.
     public var plans: [PlanOutcome] = []
-    /// Real run: the outcome of every dispatch attempted, in order.
+    /// Real run: the outcome of every dispatch attempted, in order. Dry run: the issues whose
+    /// dispatch would fail before anything is sent (their linked branches could not be read).
     public var outcomes: [DispatchOutcome] = []
+    /// Dry run: the conflicts whose interrupted dispatch the run would finish first.
+    public var finishing: [Int] = []
+    /// Dry run: the issues the run would not try, in order, because it stops at the first failure
+    /// (no `--keep-going`).
+    public var notTried: [Int] = []
 
     public var failed: Bool { error != nil || outcomes.contains(where: \.isFailure) }
 }
@@ -70,7 +76,7 @@ public struct CoordinatorRun: Sendable {
     }
 
     private func run(_ service: RepoService, _ options: RunOptions) async -> RepoRunReport {
-        if options.dryRun { return await service.dryRun(options) }
+        if options.dryRun { return await service.predictRun(options) }
         do {
             return try await service.withLock { await $0.run(options, actor: actor) }
         } catch {

@@ -69,9 +69,10 @@ public protocol ConsoleBackend: Sendable {
     func readCache(repo: String) async throws -> CacheSnapshot
     /// All open issues, live. Never writes the cache.
     func fetchLive(repo: String) async throws -> [Issue]
-    /// The dry-run plan for `issue`, or why it would be skipped.
-    /// The dry-run plans of `issues`, their linked branches looked up in batched requests.
-    func previews(repo: String, issues: [Issue]) async throws -> [Int: PlanOutcome]
+    /// The dry-run plan of each of `issues` (or why it would be skipped), planned as a run plans
+    /// it, their linked branches looked up in batched requests; an issue whose plan could not be
+    /// made (its branches could not be read) fails alone.
+    func previews(repo: String, issues: [Issue]) async throws -> [Int: Result<PlanOutcome, ConsoleFailure>]
     /// The core's dispatch: lock, ledger, live re-read guard, Jenkins, labels, cache update.
     /// `waiting` is told once when the repository's lock has been held by someone else for a
     /// second (nil: the lock file names nobody).

@@ -4,6 +4,9 @@ import Foundation
 /// Key handling: a modal takes every key, then the filter prompt, then the key map.
 extension ConsoleState {
     mutating func handleKey(_ key: Key, keyMap: KeyMap) -> [ConsoleEffect] {
+        if quitting, let effects = handleKeyWhileQuitting(key, keyMap: keyMap) {
+            return effects
+        }
         if let modal {
             return handleModalKey(key, modal)
         }
@@ -156,7 +159,7 @@ extension ConsoleState {
             }
             return []
         case .quit:
-            return [.quit]
+            return askToQuit()
         }
     }
 

@@ -4,6 +4,12 @@ import Foundation
 /// The console's update function: applies `action` to `state` and returns the effects to run.
 /// Pure: no I/O, no clock (time arrives through `tick` and the results' `at`).
 public func reduce(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap: KeyMap = .standard) -> [ConsoleEffect] {
+    let failureBefore = state.result?.kind == .failure ? state.result : nil
+    let effects = apply(&state, action, keyMap: keyMap)
+    return state.quitIfWritesEnded(effects, failureBefore: failureBefore)
+}
+
+private func apply(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap: KeyMap) -> [ConsoleEffect] {
     switch action {
     case .started:
         var effects: [ConsoleEffect] = []

@@ -42,6 +42,9 @@ public struct ConsoleState: Sendable, Equatable {
     /// Whether the detail pane shows the dry-run plan (fetched per issue on demand).
     public var showPreview = false
     public var modal: ConsoleModal?
+    /// Set by `q` while a write (dispatch, sync, unstick) is in flight: closing the console would
+    /// close the HTTP client under it, so it quits by itself once the last write's result is in.
+    public var quitting = false
     public var running: [TaskKey: RunningTask] = [:]
     public var nextTaskID = 1
     public var result: TaskResult?

@@ -37,7 +37,7 @@ public final class EffectRunner: Sendable {
                 let result = await Self.capture { try await backend.previews(repo: repo, issues: issues) }
                 for issue in issues {
                     let one: Result<PlanOutcome, ConsoleFailure> = result.flatMap { plans in
-                        plans[issue.number].map { .success($0) } ?? .failure(ConsoleFailure("no plan for #\(issue.number)"))
+                        plans[issue.number] ?? .failure(ConsoleFailure("no plan for #\(issue.number)"))
                     }
                     inbox.post(.previewLoaded(repo: repo, issue: issue.number, one))
                 }

@@ -14,6 +14,10 @@ extension ScreenPainter {
             text("   Enter keeps the filter, Esc clears it", row: rect.row, column: used, width: rect.width - used, style: CellStyle(.dim))
             return
         }
+        if let waiting = state.quitWaitMessage {
+            text("\(spinnerFrame) \(waiting)", row: rect.row, column: 0, width: rect.width, style: CellStyle(.notice, bold: true))
+            return
+        }
         let tasks = state.runningTasks
         if !tasks.isEmpty {
             let line = "\(spinnerFrame) " + tasks.map(\.message).joined(separator: " \(glyphs.separator) ")

@@ -7,7 +7,8 @@ import Coordinator
 /// Every key of an object is always there (`null` when it does not apply), so a script can index
 /// without checking. Per issue, `outcome` says which other keys matter:
 /// `dispatched`, `recovered` (an earlier run's job, its label move finished now), `skipped`,
-/// `failed`, and in a dry run `planned` or `skipped`.
+/// `failed`, and in a dry run `finishing` (an interrupted dispatch the run would finish first),
+/// `planned`, `skipped` or `failed` (its linked branches could not be read).
 enum RunReportJSON {
     static func render(_ report: RunReport, dryRun: Bool, mapping: WorkflowMapping) throws -> String {
         try JSONText.encode(Document(report, dryRun: dryRun, mapping: mapping)) + "\n"
@@ -49,6 +50,7 @@ enum RunReportJSON {
 
         mutating func count(_ entry: IssueEntry) {
             switch entry {
+            case .finishing: break
             case .planned: planned += 1
             case .dispatched: dispatched += 1
             case .recovered: recovered += 1
@@ -68,6 +70,8 @@ enum RunReportJSON {
         var conflicts: [Conflict]
         /// In dispatch order.
         var issues: [IssueEntry]
+        /// Dry run: the issues a run would not try because it stops at the first failure.
+        var notTried: [Int]
 
         init(_ repo: RepoRunReport, mapping: WorkflowMapping) {
             name = repo.repoName
@@ -75,7 +79,9 @@ enum RunReportJSON {
             notice = repo.notice
             error = repo.error
             conflicts = repo.conflicts.map { Conflict(issue: $0.number, labels: $0.labels) }
-            issues = repo.plans.map(IssueEntry.init) + repo.outcomes.map { IssueEntry($0, mapping: mapping) }
+            issues = repo.finishing.map(IssueEntry.finishing) + repo.plans.map(IssueEntry.init)
+                + repo.outcomes.map { IssueEntry($0, mapping: mapping) }
+            notTried = repo.notTried
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -86,6 +92,7 @@ enum RunReportJSON {
             try c.encode(error, forKey: "error")
             try c.encode(conflicts, forKey: "conflicts")
             try c.encode(issues, forKey: "issues")
+            try c.encode(notTried, forKey: "not_tried")
         }
     }
 
@@ -97,6 +104,7 @@ enum RunReportJSON {
 
     /// What happened to one issue, or in a dry run what would.
     enum IssueEntry: Encodable {
+        case finishing(issue: Int)
         case planned(DispatchPlan)
         case dispatched(DispatchReceipt, workflow: String?, summary: String)
         case recovered(DispatchReceipt, workflow: String?, summary: String)
@@ -124,6 +132,10 @@ enum RunReportJSON {
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: Key.self)
             switch self {
+            case let .finishing(issue):
+                try c.encode(issue, forKey: "issue")
+                try c.encode("finishing", forKey: "outcome")
+                try c.encode("#\(issue) \(RunReportText.finishingText)", forKey: "summary")
             case let .planned(plan):
                 try c.encode(plan.issueNumber, forKey: "issue")
                 try c.encode("planned", forKey: "outcome")

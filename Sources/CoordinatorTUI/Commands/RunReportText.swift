@@ -4,7 +4,7 @@ import Coordinator
 enum RunReportText {
     static func render(_ report: RunReport, dryRun: Bool) -> String {
         var out = ""
-        var dispatched = 0, recovered = 0, skipped = 0, failed = 0
+        var dispatched = 0, recovered = 0, skipped = 0, failed = 0, notTried = 0
         for repo in report.repos {
             out += "\(repo.repoName): "
             if let error = repo.error {
@@ -16,6 +16,9 @@ enum RunReportText {
             if let notice = repo.notice { out += "  notice: \(notice)\n" }
             for issue in repo.conflicts {
                 out += "  #\(issue.number) conflict: holds a pickup and a busy label (\(issue.labels.joined(separator: ", "))); not dispatched\n"
+            }
+            for number in repo.finishing {
+                out += "  #\(number) \(RunReportText.finishingText)\n"
             }
             for plan in repo.plans {
                 switch plan {
@@ -34,17 +37,33 @@ enum RunReportText {
                 case .failed: failed += 1
                 }
             }
-            if repo.plans.isEmpty && repo.outcomes.isEmpty { out += "  nothing eligible\n" }
+            if !repo.notTried.isEmpty {
+                out += "  not tried: \(repo.notTried.map { "#\($0)" }.joined(separator: ", ")) (\(RunReportText.notTriedReason))\n"
+                notTried += repo.notTried.count
+            }
+            if repo.plans.isEmpty && repo.outcomes.isEmpty && repo.finishing.isEmpty { out += "  nothing eligible\n" }
         }
         if dryRun {
             let planned = report.repos.flatMap(\.plans).filter { $0.plan != nil }.count
-            out += "dry run: \(planned) would be dispatched, \(skipped) skipped, \(failed) failed; nothing was changed\n"
+            let finishing = report.repos.flatMap(\.finishing).count
+            out += "dry run: \(planned) would be dispatched"
+            if finishing > 0 { out += ", \(finishing) interrupted would be finished" }
+            out += ", \(skipped) skipped, \(failed) failed"
+            if notTried > 0 { out += ", \(notTried) not tried" }
+            out += "; nothing was changed"
+            out += report.stoppedEarly ? " (a run stops at the first failure; --keep-going continues)\n" : "\n"
         } else {
             out += "\(dispatched) dispatched, \(recovered) recovered, \(skipped) skipped, \(failed) failed"
             out += report.stoppedEarly ? " (stopped at the first failure; --keep-going continues)\n" : "\n"
         }
         return out
     }
+
+    /// A dry run's line for a conflict an interrupted dispatch left.
+    static let finishingText = "would be finished: an interrupted dispatch left it half moved (the ledger has it); Jenkins is asked whether its job started"
+
+    /// Why a dry run lists issues as not tried.
+    static let notTriedReason = "a run stops at the first failure; with --keep-going it goes on"
 
     /// Every detail of a plan, COMMAND in full.
     static func planText(_ plan: DispatchPlan, indent: String) -> String {

@@ -60,8 +60,8 @@ public final class WorkspaceBackend: ConsoleBackend {
         try await service(repo).fetchLive()
     }
 
-    public func previews(repo: String, issues: [Issue]) async throws -> [Int: PlanOutcome] {
-        try await service(repo).previews(issues)
+    public func previews(repo: String, issues: [Issue]) async throws -> [Int: Result<PlanOutcome, ConsoleFailure>] {
+        try await service(repo).previewPlans(issues).mapValues { $0.mapError { ConsoleFailure($0.message) } }
     }
 
     public func dispatch(repo: String, issueNumber: Int, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async -> DispatchOutcome {

@@ -1,15 +1,20 @@
 import Foundation
 
 /// Whether the console may take the screen. `initscr` aborts the process without a usable
-/// terminal, so this is decided first, from plain facts, and tests call it directly.
+/// terminal (no terminal, `TERM` unset, `dumb`, or a name terminfo does not know), so this is
+/// decided first, from plain facts, and tests call it directly.
 public enum TerminalCheck {
     /// The message to print instead of opening the console, or nil when a terminal is there.
     ///
     /// It lists headless commands as whole command lines that work as printed, so a user (or a
     /// cron job) can paste one: `configPath` is the `--config` the console was given, repeated in
     /// each line (`$COORDINATOR_CONFIG` and the default path need nothing: the shell passes the
-    /// one on, the other is the default again).
-    public static func refusal(stdoutIsTerminal: Bool, environment: [String: String], configPath: String? = nil) -> String? {
+    /// one on, the other is the default again). `knowsTerminal` says whether terminfo describes a
+    /// `TERM` (`Terminfo.knows` for this process; tests pass their own answer).
+    public static func refusal(
+        stdoutIsTerminal: Bool, environment: [String: String], configPath: String? = nil,
+        knowsTerminal: (String) -> Bool = { _ in true }
+    ) -> String? {
         let term = environment["TERM"] ?? ""
         let reason: String
         if !stdoutIsTerminal {
@@ -18,6 +23,8 @@ public enum TerminalCheck {
             reason = "TERM is not set"
         } else if term == "dumb" {
             reason = "TERM is \"dumb\""
+        } else if !knowsTerminal(term) {
+            reason = "terminfo does not know TERM \"\(term)\"; set TERM to a terminal it knows, e.g. xterm-256color"
         } else {
             return nil
         }
@@ -49,7 +56,9 @@ public enum TerminalCheck {
 
     /// The refusal for this process, if any.
     public static func refusalForCurrentProcess(configPath: String? = nil) -> String? {
-        refusal(stdoutIsTerminal: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment, configPath: configPath)
+        refusal(
+            stdoutIsTerminal: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment, configPath: configPath,
+            knowsTerminal: Terminfo.knows)
     }
 
     /// `NO_COLOR` set to anything non-empty turns colour off (https://no-color.org).

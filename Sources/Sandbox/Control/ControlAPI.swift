@@ -21,7 +21,7 @@ struct ControlAPI {
         "POST   /_sandbox/jenkins/queue/{id}/cancel",
         "POST   /_sandbox/jenkins/queue/{id}/result               {\"result\":\"SUCCESS\"|\"UNSTABLE\"|\"FAILURE\"|\"NOT_BUILT\"|\"ABORTED\", \"finish\":true}",
         "GET    /_sandbox/faults",
-        "POST   /_sandbox/faults                                  {\"method\",\"path\",\"count\", \"status\"|\"delay_ms\"|\"drop\"|\"lose_answer\"}",
+        "POST   /_sandbox/faults                                  {\"method\",\"path\",\"count\", \"status\"|\"delay_ms\"|\"drop\"|\"lose_answer\"|\"endless_pages\"}",
         "DELETE /_sandbox/faults",
         "GET    /_sandbox/clock",
         "PUT    /_sandbox/clock                                   {\"offset_seconds\": N}",

@@ -105,6 +105,12 @@ struct IssueListing {
         return links.map { "<\(url(forPage: $0.0, request: request))>; rel=\"\($0.1)\"" }.joined(separator: ", ")
     }
 
+    /// The `endless_pages` fault's `Link`: a next page after every page, never a last one.
+    func endlessLinkHeader(request: IncomingRequest) -> String {
+        let (next, overflow) = page.addingReportingOverflow(1)
+        return "<\(url(forPage: overflow ? page : next, request: request))>; rel=\"next\""
+    }
+
     private func url(forPage page: Int, request: IncomingRequest) -> String {
         var parts = request.query.split(separator: "&", omittingEmptySubsequences: true).map(String.init)
         if let index = parts.firstIndex(where: { $0.hasPrefix("page=") }) {

@@ -8,7 +8,7 @@ import Foundation
 ///
 /// JSON shape (control API): `{"method":"POST","path":"/labels","count":1,` plus exactly one of
 /// `"status":503,"headers":{...},"body":"..."` or `"delay_ms":1500` or `"drop":true` or
-/// `"lose_answer":true` `}`.
+/// `"lose_answer":true` or `"endless_pages":true` `}`.
 public struct SandboxFault: Sendable, Equatable, Codable {
     public enum Effect: Sendable, Equatable {
         /// Answer this status instead of the real response. Without a body, a GitHub-style
@@ -23,6 +23,10 @@ public struct SandboxFault: Sendable, Equatable, Codable {
         /// answering: what a client sees when a proxy times out or a connection breaks after the
         /// server acted.
         case loseAnswer
+        /// Answer normally, but with a `Link` whose `rel="next"` names the page after this one
+        /// whatever the page: a listing that never ends, each page valid (empty past the real
+        /// end), the page numbers rising forever. Each page asked for uses up one `count`.
+        case endlessPages
     }
 
     /// Upper-case HTTP method; `nil` matches any.
@@ -60,6 +64,11 @@ public struct SandboxFault: Sendable, Equatable, Codable {
         SandboxFault(method: method, path: path, count: count, effect: .loseAnswer)
     }
 
+    /// A paginated listing at `path` whose `Link` names one more page, `count` times.
+    public static func endlessPages(method: String? = "GET", path: String, count: Int = 1_000_000) -> SandboxFault {
+        SandboxFault(method: method, path: path, count: count, effect: .endlessPages)
+    }
+
     /// GitHub's secondary rate limit: `429` with `retry-after` in seconds.
     public static func secondaryRateLimit(
         retryAfter seconds: Int, method: String? = nil, path: String, count: Int = 1
@@ -85,6 +94,7 @@ public struct SandboxFault: Sendable, Equatable, Codable {
         case method, path, count, status, headers, body, drop
         case delayMs = "delay_ms"
         case loseAnswer = "lose_answer"
+        case endlessPages = "endless_pages"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -96,8 +106,9 @@ public struct SandboxFault: Sendable, Equatable, Codable {
         let delay = try c.decodeIfPresent(Int.self, forKey: .delayMs)
         let drop = try c.decodeIfPresent(Bool.self, forKey: .drop) ?? false
         let loseAnswer = try c.decodeIfPresent(Bool.self, forKey: .loseAnswer) ?? false
+        let endless = try c.decodeIfPresent(Bool.self, forKey: .endlessPages) ?? false
         let effect: Effect
-        switch (status, delay, drop, loseAnswer) {
+        switch (status, delay, drop, loseAnswer || endless) {
         case (let status?, nil, false, false):
             guard (100...599).contains(status) else {
                 throw DecodingError.dataCorruptedError(forKey: .status, in: c, debugDescription: "status must be 100...599")
@@ -119,12 +130,12 @@ public struct SandboxFault: Sendable, Equatable, Codable {
             effect = .delay(milliseconds: delay)
         case (nil, nil, true, false):
             effect = .drop(afterMilliseconds: 0)
-        case (nil, nil, false, true):
-            effect = .loseAnswer
+        case (nil, nil, false, true) where !(loseAnswer && endless):
+            effect = loseAnswer ? .loseAnswer : .endlessPages
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .status, in: c,
-                debugDescription: "give exactly one of \"status\", \"delay_ms\", \"drop\": true (optionally with \"delay_ms\") or \"lose_answer\": true"
+                debugDescription: "give exactly one of \"status\", \"delay_ms\", \"drop\": true (optionally with \"delay_ms\"), \"lose_answer\": true or \"endless_pages\": true"
             )
         }
         guard count > 0 else {
@@ -150,6 +161,8 @@ public struct SandboxFault: Sendable, Equatable, Codable {
             if milliseconds > 0 { try c.encode(milliseconds, forKey: .delayMs) }
         case .loseAnswer:
             try c.encode(true, forKey: .loseAnswer)
+        case .endlessPages:
+            try c.encode(true, forKey: .endlessPages)
         }
     }
 }

@@ -62,6 +62,13 @@ struct SandboxResponder: HTTPResponder {
             _ = await world.respond(to: incoming)
             context.closeConnection()
             throw ConnectionDropped()
+        case .endlessPages?:
+            var response = await world.respond(to: incoming)
+            if (200..<300).contains(response.status) {
+                response.headers.removeAll { $0.0.lowercased() == "link" }
+                response.headers.append(("Link", IssueListing.paging(incoming).endlessLinkHeader(request: incoming)))
+            }
+            return Self.convert(response)
         case nil:
             break
         }

@@ -30,9 +30,9 @@ final class FakeBackend: ConsoleBackend {
         return Fixtures.live
     }
 
-    func previews(repo: String, issues: [Issue]) async throws -> [Int: PlanOutcome] {
+    func previews(repo: String, issues: [Issue]) async throws -> [Int: Result<PlanOutcome, ConsoleFailure>] {
         record("preview \(repo) " + issues.map { "#\($0.number)" }.joined(separator: " "))
-        return Dictionary(uniqueKeysWithValues: issues.map { ($0.number, PlanOutcome.ready(Fixtures.plan109)) })
+        return Dictionary(uniqueKeysWithValues: issues.map { ($0.number, .success(PlanOutcome.ready(Fixtures.plan109))) })
     }
 
     func dispatch(repo: String, issueNumber: Int, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async -> DispatchOutcome {

@@ -75,6 +75,38 @@ final class DryRunCommandTests: CommandTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: h.ledgerFile(owner: "acme", repo: "mcp_coder").path))
     }
 
+    /// With the linked-branches query failing, the dry run says what `run` does (stops at #3, the
+    /// first create-pr) and what `run --keep-going` does (dispatches #1, a create-plan on main).
+    func testDryRunWithTheBranchQueryFailingSaysWhereTheRunStopsAndWhatKeepGoingDispatches() async throws {
+        let h = try await start()
+        let config = try writeStandardConfig(h, repos: [Self.alpha])
+        await h.server.injectFault(.status(502, method: "POST", path: "/graphql", count: 1000))
+
+        let stopping = try await h.run(["run", "--repo", "alpha", "--dry-run", "--config", config])
+        assertExit(stopping, 1)
+        assertContains(stopping.stdout, [
+            "#3 failed (prepare): linked branches could not be read",
+            "not tried: #5, #2, #4, #1 (a run stops at the first failure; with --keep-going it goes on)",
+            "dry run: 0 would be dispatched, 0 skipped, 1 failed, 4 not tried; nothing was changed (a run stops at the first failure; --keep-going continues)",
+        ], "\(stopping)")
+
+        let going = try await h.run(["run", "--repo", "alpha", "--dry-run", "--keep-going", "--config", config])
+        assertExit(going, 1)
+        XCTAssertEqual(planBlock(going.stdout, issue: 1)?.contains("branch:    main"), true, going.stdout)
+        for number in [3, 5, 2, 4] {
+            XCTAssertTrue(going.stdout.contains("#\(number) failed (prepare): linked branches could not be read"), going.stdout)
+        }
+        XCTAssertFalse(going.stdout.contains("not tried"), going.stdout)
+        XCTAssertTrue(going.stdout.contains("dry run: 1 would be dispatched, 0 skipped, 4 failed; nothing was changed\n"), going.stdout)
+
+        let json = try await h.run(["run", "--repo", "alpha", "--dry-run", "--json", "--config", config])
+        let document = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json)")
+        let repo = try XCTUnwrap((document["repos"] as? [[String: Any]])?.first)
+        XCTAssertEqual(repo["not_tried"] as? [Int], [5, 2, 4, 1], json.stdout)
+        let changing = await h.changingRequests()
+        XCTAssertEqual(changing.map { "\($0.method) \($0.path)" }.filter { !$0.hasSuffix("/graphql") }, [])
+    }
+
     /// The block of text from a repository header to the next one.
     private func section(_ text: String, _ header: String) -> String? {
         guard let start = text.range(of: "\n" + header) ?? (text.hasPrefix(header) ? text.range(of: header) : nil) else { return nil }

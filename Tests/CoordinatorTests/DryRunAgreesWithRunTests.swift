@@ -112,8 +112,8 @@ final class DryRunAgreesWithRunTests: XCTestCase {
                 issues: [.open(1, [createPlan, planning]), .open(2, [createPlan])],
                 setup: { fixture in
                     try fixture.store.ensureDirectory()
-                    try DispatchLedger(url: fixture.store.ledgerURL).append(LedgerRecord(
-                        time: Date(), dispatchID: "d1", issue: 1, pickup: createPlan, busy: planning, event: .jobStarted, queueID: 9))
+                    try HistoryLog(url: fixture.store.ledgerURL).append(HistoryRecord(
+                        time: Date(), dispatchID: "d1", issue: 1, pickup: createPlan, busy: planning, step: .jobStarted(queueID: 9, merged: false)))
                 }),
         ]
     }

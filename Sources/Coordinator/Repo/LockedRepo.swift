@@ -113,9 +113,7 @@ public final class LockedRepo {
     /// Whether `issue` is a conflict left by a dispatch the ledger says was interrupted, which a
     /// run finishes rather than leaving it to the operator.
     public func isInterruptedDispatch(_ issue: Issue) -> Bool {
-        guard case let .conflict(pickups, _) = service.rules.classify(issue) else { return false }
-        let history = service.history.current()
-        return pickups.contains { history.unfinishedDispatch(issue: issue.number, pickup: $0) != nil }
+        service.isInterruptedDispatch(issue, in: service.history.current())
     }
 
     /// Plans and dispatches one issue, or finishes the interrupted dispatch a conflict is the trace
@@ -245,24 +243,18 @@ public final class LockedRepo {
         } catch {
             branches = .failure(error)
         }
-        // Conflicts an interrupted run left behind are finished first; the rest wait for a person.
-        let queue = report.conflicts.filter(isInterruptedDispatch).map { (issue: $0, needsBranch: false) }
-            + eligible.map { (issue: $0.issue, needsBranch: DispatchPlanner.needsLinkedBranch($0.route)) }
-        for (issue, needsBranch) in queue {
-            if stopping() { break }
-            let outcome: DispatchOutcome
-            switch (needsBranch, branches) {
-            case let (true, .failure(error)):
-                outcome = .failed(DispatchFailure(
-                    issueNumber: issue.number, stage: .prepare, message: "linked branches could not be read: \(error)", jobStarted: false))
-            case let (_, .success(known)):
-                outcome = await dispatch(issue, actor: actor, branches: known[issue.number])
-            case (false, .failure):
-                outcome = await dispatch(issue, actor: actor)
+        // The one agenda `run --dry-run` walks too (`RunAgenda`): conflicts an interrupted run left
+        // behind are finished first (the rest wait for a person), then the eligible issues in order.
+        let agenda = RunAgenda(interrupted: report.conflicts.filter(isInterruptedDispatch), eligible: eligible, branches: branches)
+        let walk = await agenda.walk(keepGoing: options.keepGoing, stopping: stopping, isFailure: \.isFailure) { item in
+            switch item {
+            case let .finishInterrupted(issue): return await dispatch(issue, actor: actor)
+            case let .dispatch(issue, known): return await dispatch(issue, actor: actor, branches: known)
+            case let .branchLookupFailed(failure): return .failed(failure)
             }
-            report.outcomes.append(outcome)
-            if outcome.isFailure && !options.keepGoing { break }
         }
+        report.outcomes = walk.steps
+        report.notTried = walk.notTried
         saveNotes()
         return report
     }

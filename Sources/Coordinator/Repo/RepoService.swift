@@ -100,16 +100,6 @@ public final class RepoService: Sendable {
         return plan(issue, eligibility: eligibility, branches: linked)
     }
 
-    /// The plans of `issues`, their linked branches looked up in batches (the console's preview).
-    public func previews(_ issues: [Issue]) async throws -> [Int: PlanOutcome] {
-        let branches = try await prefetchBranches(rules.eligible(issues))
-        var plans: [Int: PlanOutcome] = [:]
-        for issue in issues {
-            plans[issue.number] = try await preview(issue, branches: branches[issue.number])
-        }
-        return plans
-    }
-
     /// The plan of `issue` given its eligibility and linked branches (pure): the one place that
     /// words why an issue is not dispatched, for the run, the dry run and the console alike.
     func plan(_ issue: Issue, eligibility: Eligibility, branches: [String]?) -> PlanOutcome {
@@ -154,46 +144,6 @@ public final class RepoService: Sendable {
             try await session.refresh(force: true)
             return session.cache
         }
-    }
-
-    /// What a run would do, changing nothing and taking no lock: the refresh is made in memory,
-    /// and every eligible issue is planned.
-    public func dryRun(_ options: RunOptions) async -> RepoRunReport {
-        var report = RepoRunReport(repoName: repo.name)
-        let cache: IssueCache
-        do {
-            let state = try await readCache()
-            report.notice = state.notice
-            let refreshed = try await refresher.refresh(state.cache, from: github, now: Date(), force: options.forceRefresh)
-            cache = refreshed.0
-            report.refresh = refreshed.1
-        } catch {
-            report.error = "\(error)"
-            return report
-        }
-        let issues = Array(cache.issues.values)
-        report.conflicts = rules.conflicts(issues)
-        let eligible = rules.eligible(issues)
-        let remembered = report.refresh == .reused ? rememberedSkips(eligible, in: SkipNotes.read(store.skipNotesURL)) : [:]
-        let branches: [Int: [String]]
-        do {
-            branches = try await prefetchBranches(eligible.filter { remembered[$0.issue.number] == nil }).merging(remembered) { fetched, _ in fetched }
-        } catch {
-            report.outcomes = eligible.filter { DispatchPlanner.needsLinkedBranch($0.route) }.map {
-                .failed(DispatchFailure(issueNumber: $0.issue.number, stage: .prepare, message: "linked branches could not be read: \(error)", jobStarted: false))
-            }
-            return report
-        }
-        for issue in eligible.map(\.issue) {
-            do {
-                report.plans.append(try await preview(issue, branches: branches[issue.number]))
-            } catch {
-                report.outcomes.append(.failed(DispatchFailure(
-                    issueNumber: issue.number, stage: .prepare, message: "linked branches could not be read: \(error)", jobStarted: false)))
-                if !options.keepGoing { break }
-            }
-        }
-        return report
     }
 
     /// The newest dispatches and unsticks from the history, newest last.

@@ -60,15 +60,19 @@ extension RepoService {
         return report
     }
 
-    /// The conflicts the ledger says an interrupted dispatch left (what
-    /// `LockedRepo.isInterruptedDispatch` finds in a locked session), read without the lock.
+    /// The conflicts the history says an interrupted dispatch left (what a locked session
+    /// finishes first), read without the lock.
     private func interruptedConflicts(_ conflicts: [Issue]) -> [Issue] {
         guard !conflicts.isEmpty else { return [] }
-        let book = LedgerBook(file: ledger)
-        return conflicts.filter { issue in
-            guard case let .conflict(pickups, _) = rules.classify(issue) else { return false }
-            return pickups.contains { book.unfinishedDispatch(issue: issue.number, pickup: $0) != nil }
-        }
+        let projection = history.current()
+        return conflicts.filter { isInterruptedDispatch($0, in: projection) }
+    }
+
+    /// Whether `issue` is a conflict left by a dispatch the history says was interrupted, which a
+    /// run finishes rather than leaving it to the operator.
+    func isInterruptedDispatch(_ issue: Issue, in history: HistoryProjection) -> Bool {
+        guard case let .conflict(pickups, _) = rules.classify(issue) else { return false }
+        return pickups.contains { history.unfinishedDispatch(issue: issue.number, pickup: $0) != nil }
     }
 }
 

@@ -251,3 +251,19 @@ extension Error {
         (self as? HistoryCheckpoint.Unreadable)?.reason ?? "\(self)"
     }
 }
+
+extension RepoHistory {
+    /// The whole audit trail — the archive, then the log — folded afresh: every dispatch and
+    /// unstick with where it ended, newest first (`coordinator history`). Reads everything, so it
+    /// is for a person asking, not for a hot path; the notices name lines that could not be used.
+    public func audit() -> (dispatches: [DispatchSummary], notices: [HistoryLog.Notice]) {
+        var projection = HistoryProjection()
+        var notices: [HistoryLog.Notice] = []
+        for file in [archive, log] {
+            let read = file.read(after: nil)
+            for record in read.records { projection.apply(record) }
+            notices += read.notices
+        }
+        return (projection.dispatches.values.sorted { $0.sequence > $1.sequence }, notices)
+    }
+}

@@ -21,6 +21,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
             StatusCommand.self,
             StuckCommand.self,
             UnstickCommand.self,
+            HistoryCommand.self,
             DiffCommand.self,
             SyncCommand.self,
             TestCommand.self,

@@ -20,12 +20,12 @@ final class EffectRunnerTests: XCTestCase {
 
     func testFetchLivePostsLiveLoadedWithTheTime() async {
         let actions = await run(.fetchLive(repo: "demo"))
-        XCTAssertEqual(actions, [.liveLoaded(repo: "demo", .success(Fixtures.live), at: at)])
+        XCTAssertEqual(actions, [.liveLoaded(repo: "demo", .success(Fixtures.live), at: at, requestedAt: at)])
     }
 
     func testAFailedFetchIsPostedAsAFailure() async {
         let actions = await run(.fetchLive(repo: "demo"), backend: FakeBackend(liveFailure: ConsoleFailure("offline")))
-        XCTAssertEqual(actions, [.liveLoaded(repo: "demo", .failure(ConsoleFailure("offline")), at: at)])
+        XCTAssertEqual(actions, [.liveLoaded(repo: "demo", .failure(ConsoleFailure("offline")), at: at, requestedAt: at)])
     }
 
     func testPreviewPostsEachPlanOfTheBatch() async {

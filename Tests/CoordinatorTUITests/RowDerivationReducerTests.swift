@@ -135,6 +135,7 @@ final class RowDerivationReducerTests: XCTestCase {
         expected.repos[0].busy = 0
         expected.repos[0].dispatches[109] = .dispatched(Fixtures.receipt109, at: at)
         expected.repos[0].live?[109]?.labels = ["status-09:pr-creating"]
+        expected.repos[0].labelPatches[109] = at
         expected.rebuild(0)
         assertSameState(state, expected)
         XCTAssertEqual(state.selectedRow?.marker, .dispatched)

@@ -158,7 +158,7 @@ final class DispatchIntegrationTests: XCTestCase {
             for _ in 0..<3 {
                 group.addTask {
                     let workspace = fixture.workspace()
-                    let outcome = await workspace.repos[0].dispatch(issueNumber: 1, by: "test (console)")
+                    let outcome = await workspace.repos[0].dispatch(issueNumber: 1, by: "test (console)").outcome
                     await workspace.shutdown()
                     return outcome
                 }

@@ -235,7 +235,7 @@ final class HistoryStoreTests: XCTestCase {
         XCTAssertEqual(projection.recordCount, kept.count)
 
         // Recovery after compaction still finds the unfinished dispatch: the labels move, no second job.
-        let outcome = await service.dispatch(issueNumber: 50, by: "tester@host (run)")
+        let outcome = await service.dispatch(issueNumber: 50, by: "tester@host (run)").outcome
         guard case let .recovered(receipt) = outcome else { return XCTFail("\(outcome)") }
         XCTAssertEqual(receipt.queueID, 77)
         let started = await jenkins.started.count

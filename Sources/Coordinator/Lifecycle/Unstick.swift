@@ -17,6 +17,16 @@ public struct UnstickResult: Sendable, Equatable {
     /// False when the issue is not in the cache or the cache could not be written (the next refresh
     /// corrects it); the label move on GitHub stands either way.
     public var cacheUpdated: Bool
+    /// The issue as the unstick left it in the cache and the history.
+    public var change: IssueChange?
+
+    public init(issueNumber: Int, move: LabelMove, labels: [String], cacheUpdated: Bool, change: IssueChange? = nil) {
+        self.issueNumber = issueNumber
+        self.move = move
+        self.labels = labels
+        self.cacheUpdated = cacheUpdated
+        self.change = change
+    }
 }
 
 /// Why an unstick was refused; nothing was changed.
@@ -111,6 +121,6 @@ extension LockedRepo {
             service.logger.warning("#\(number): labels moved, but the history was not written: \(error)")
         }
         service.logger.info("#\(number) unstuck by \(actor): \(move.summary)")
-        return UnstickResult(issueNumber: number, move: move, labels: labels, cacheUpdated: cacheUpdated)
+        return UnstickResult(issueNumber: number, move: move, labels: labels, cacheUpdated: cacheUpdated, change: change(of: number))
     }
 }

@@ -130,11 +130,15 @@ public final class RepoService: Sendable {
 
     /// Dispatches one issue by number, as the operator asked, through the same `Dispatcher` as a
     /// headless run (see `LockedRepo.dispatchLive`).
-    public func dispatch(issueNumber: Int, by actor: String, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void = { _ in }) async -> DispatchOutcome {
+    /// The result carries the issue as the dispatch left it in the cache and the history.
+    public func dispatch(issueNumber: Int, by actor: String, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void = { _ in }) async -> OperatorDispatch {
         do {
-            return try await withLock(waiting: waiting) { await $0.dispatchLive(issueNumber: issueNumber, actor: actor) }
+            return try await withLock(waiting: waiting) { session in
+                let outcome = await session.dispatchLive(issueNumber: issueNumber, actor: actor)
+                return OperatorDispatch(outcome: outcome, change: session.change(of: issueNumber))
+            }
         } catch {
-            return .failed(DispatchFailure(issueNumber: issueNumber, stage: .prepare, message: "\(error)", jobStarted: false))
+            return OperatorDispatch(outcome: .failed(DispatchFailure(issueNumber: issueNumber, stage: .prepare, message: "\(error)", jobStarted: false)))
         }
     }
 

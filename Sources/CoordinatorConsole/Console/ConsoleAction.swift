@@ -9,9 +9,13 @@ public enum ConsoleAction: Sendable, Equatable {
     case resized(ScreenSize)
     case tick(Date)
     case cacheLoaded(repo: String, Result<CacheSnapshot, ConsoleFailure>)
-    case liveLoaded(repo: String, Result<[Issue], ConsoleFailure>, at: Date)
+    /// A live listing came back at `at`; it was asked for at `requestedAt` (nil: unknown), so a
+    /// label move answered after that is newer than what it lists.
+    case liveLoaded(repo: String, Result<[Issue], ConsoleFailure>, at: Date, requestedAt: Date? = nil)
     case previewLoaded(repo: String, issue: Int, Result<PlanOutcome, ConsoleFailure>)
-    case dispatchFinished(repo: String, DispatchOutcome, at: Date)
+    /// `change`: the issue as the dispatch left it in the cache and the history (nil: unknown, so
+    /// the cache is read again).
+    case dispatchFinished(repo: String, DispatchOutcome, change: IssueChange? = nil, at: Date)
     /// A dispatch, sync or unstick of `repo` has waited a second for the repository's lock, held by `holder`.
     case lockWaiting(repo: String, holder: RepoLock.Holder?)
     case syncFinished(repo: String, Result<CacheSnapshot, ConsoleFailure>, at: Date)

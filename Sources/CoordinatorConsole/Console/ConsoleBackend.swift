@@ -73,10 +73,10 @@ public protocol ConsoleBackend: Sendable {
     /// it, their linked branches looked up in batched requests; an issue whose plan could not be
     /// made (its branches could not be read) fails alone.
     func previews(repo: String, issues: [Issue]) async throws -> [Int: Result<PlanOutcome, ConsoleFailure>]
-    /// The core's dispatch: lock, ledger, live re-read guard, Jenkins, labels, cache update.
-    /// `waiting` is told once when the repository's lock has been held by someone else for a
-    /// second (nil: the lock file names nobody).
-    func dispatch(repo: String, issueNumber: Int, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async -> DispatchOutcome
+    /// The core's dispatch: lock, history, live re-read guard, Jenkins, labels, cache update; with
+    /// the issue as it left it in the cache and the history. `waiting` is told once when the
+    /// repository's lock has been held by someone else for a second (nil: the lock file names nobody).
+    func dispatch(repo: String, issueNumber: Int, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async -> OperatorDispatch
     /// A forced full refresh written to the cache.
     func sync(repo: String, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async throws -> CacheSnapshot
     func rateLimit() async -> RateLimitSnapshot?

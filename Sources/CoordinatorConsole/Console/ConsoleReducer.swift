@@ -67,14 +67,23 @@ private func apply(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
         state.rebuild(index)
         return []
 
-    case let .liveLoaded(repo, result, at):
+    case let .liveLoaded(repo, result, at, requestedAt):
         state.endTask(TaskKey(.refresh, repo: repo))
         guard let index = state.repoIndex(repo) else { return [] }
         state.repos[index].busy = max(0, state.repos[index].busy - 1)
         var surveys: [ConsoleEffect] = []
         switch result {
         case let .success(issues):
-            state.repos[index].live = Dictionary(issues.map { ($0.number, $0) }, uniquingKeysWith: { _, last in last })
+            var live = Dictionary(issues.map { ($0.number, $0) }, uniquingKeysWith: { _, last in last })
+            // A label move GitHub answered after this listing was asked for is newer than it.
+            for (number, patchedAt) in state.repos[index].labelPatches {
+                if let requestedAt, patchedAt > requestedAt, let patched = state.repos[index].live?[number] {
+                    live[number]?.labels = patched.labels
+                } else {
+                    state.repos[index].labelPatches[number] = nil
+                }
+            }
+            state.repos[index].live = live
             state.repos[index].liveAt = at
             state.repos[index].liveIsOutdated = false
             state.repos[index].lastError = nil
@@ -106,18 +115,25 @@ private func apply(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
         if !state.repos[index].previews.values.contains(.loading) { state.endTask(TaskKey(.preview, repo: repo)) }
         return []
 
-    case let .dispatchFinished(repo, outcome, at):
+    case let .dispatchFinished(repo, outcome, change, at):
         let number = outcome.issueNumber
         state.endTask(TaskKey(.dispatch, repo: repo, issue: number))
         guard let index = state.repoIndex(repo) else { return [] }
         state.repos[index].busy = max(0, state.repos[index].busy - 1)
-        var effects: [ConsoleEffect] = [.loadCache(repo: repo), .fetchRateLimit]
+        // The core says what the dispatch wrote: that entry is patched; without it the cache is read again.
+        var effects: [ConsoleEffect] = [.fetchRateLimit]
+        if let change {
+            state.apply(change, to: index)
+        } else {
+            effects.insert(.loadCache(repo: repo), at: 0)
+            state.beginTask(TaskKey(.loadCache, repo: repo), "reading \(repo) cache")
+        }
         switch outcome {
         case let .dispatched(receipt), let .recovered(receipt):
             state.repos[index].dispatches[number] = .dispatched(receipt, at: at)
-            // GitHub's answer to the label call is the live truth; the cache is re-read from disk
-            // so the screen shows what the core actually wrote.
+            // GitHub's answer to the label call is the live truth.
             state.repos[index].live?[number]?.labels = receipt.labels
+            state.repos[index].labelPatches[number] = at
             state.repos[index].previews[number] = nil
             var message = "dispatched #\(number)"
             if let queue = receipt.queueID { message += " (queue item \(queue))" }
@@ -137,7 +153,6 @@ private func apply(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
             let started = failure.jobStarted ? " (the job did start; the next run finishes the label move)" : ""
             state.report(.failure, "dispatch #\(number) failed: \(failure.consoleText)\(started)")
         }
-        state.beginTask(TaskKey(.loadCache, repo: repo), "reading \(repo) cache")
         state.rebuild(index)
         return effects
 
@@ -185,27 +200,35 @@ private func apply(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
         state.rebuild(index)
         return []
 
-    case let .unstickFinished(repo, number, result, _):
+    case let .unstickFinished(repo, number, result, at):
         state.endTask(TaskKey(.unstick, repo: repo, issue: number))
         guard let index = state.repoIndex(repo) else { return [] }
         state.repos[index].busy = max(0, state.repos[index].busy - 1)
-        var effects: [ConsoleEffect] = [.loadCache(repo: repo), .fetchRateLimit]
+        var effects: [ConsoleEffect] = [.fetchRateLimit]
         switch result {
         case let .success(unstuck):
-            // GitHub's answer to the label calls is the live truth, as after a dispatch; the cache
-            // is read again to show what the core wrote, and the busy issues surveyed again.
+            // GitHub's answer to the label calls is the live truth, as after a dispatch; what the
+            // core wrote comes with the result (else the cache is read again), and the busy issues
+            // are surveyed again.
             state.repos[index].live?[number]?.labels = unstuck.labels
+            state.repos[index].labelPatches[number] = at
+            if let change = unstuck.change {
+                state.apply(change, to: index)
+            } else {
+                effects.insert(.loadCache(repo: repo), at: 0)
+                state.beginTask(TaskKey(.loadCache, repo: repo), "reading \(repo) cache")
+            }
             if unstuck.cacheUpdated {
                 state.report(.success, "#\(number) unstuck: \(unstuck.move.summary); cache updated")
             } else {
                 state.report(.notice, "#\(number) unstuck: \(unstuck.move.summary); cache not updated (the next refresh corrects it)")
             }
-            state.beginTask(TaskKey(.loadCache, repo: repo), "reading \(repo) cache")
             state.rebuild(index)
             if state.view == .busy { effects += state.startSurvey(repo) }
         case let .failure(failure):
             // Nothing moved, or GitHub said why not (the issue changed): the rows are read again.
             state.report(.failure, "unstick #\(number) failed: \(failure.message)")
+            effects.insert(.loadCache(repo: repo), at: 0)
             state.beginTask(TaskKey(.loadCache, repo: repo), "reading \(repo) cache")
             effects += state.startRefresh(repo)
         }
@@ -221,6 +244,12 @@ extension ConsoleState {
 
     mutating func endTask(_ key: TaskKey) {
         running[key] = nil
+    }
+
+    /// Puts what the core wrote for one issue into the repo's cached entries and history.
+    mutating func apply(_ change: IssueChange, to index: Int) {
+        if let cached = change.cached { repos[index].cached[change.number] = cached }
+        if let history = change.history { repos[index].history[change.number] = history }
     }
 
     mutating func report(_ kind: TaskResult.Kind, _ message: String) {

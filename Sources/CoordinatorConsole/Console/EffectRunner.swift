@@ -29,8 +29,9 @@ public final class EffectRunner: Sendable {
             }
         case let .fetchLive(repo):
             return Task.detached {
+                let requested = clock()
                 let result = await Self.capture { try await backend.fetchLive(repo: repo) }
-                inbox.post(.liveLoaded(repo: repo, result, at: clock()))
+                inbox.post(.liveLoaded(repo: repo, result, at: clock(), requestedAt: requested))
             }
         case let .preview(repo, issues):
             return Task.detached {
@@ -50,7 +51,7 @@ public final class EffectRunner: Sendable {
                     let report = await backend.dispatch(repo: repo, issueNumber: number) { holder in
                         inbox.post(.lockWaiting(repo: repo, holder: holder))
                     }
-                    inbox.post(.dispatchFinished(repo: repo, report, at: clock()))
+                    inbox.post(.dispatchFinished(repo: repo, report.outcome, change: report.change, at: clock()))
                 }
             }
         case let .sync(repo):

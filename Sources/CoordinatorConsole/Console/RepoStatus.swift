@@ -47,6 +47,9 @@ public struct RepoStatus: Sendable, Equatable {
     public var dispatches: [Int: DispatchMark] = [:]
     /// The history's newest dispatch or unstick per issue: by anyone, this session or not.
     public var history: [Int: DispatchSummary] = [:]
+    /// Issues whose live labels came from a label call's answer (a dispatch, an unstick), and when:
+    /// a live listing asked for before that lists older labels and must not overwrite them.
+    public var labelPatches: [Int: Date] = [:]
     /// The last survey of the busy issues: builds, busy-since, stuck. Nil until the busy view
     /// asked for one.
     public var busySurvey: BusySurvey?

@@ -64,9 +64,10 @@ public final class WorkspaceBackend: ConsoleBackend {
         try await service(repo).previewPlans(issues).mapValues { $0.mapError { ConsoleFailure($0.message) } }
     }
 
-    public func dispatch(repo: String, issueNumber: Int, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async -> DispatchOutcome {
+    public func dispatch(repo: String, issueNumber: Int, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async -> OperatorDispatch {
         guard let service = services[repo] else {
-            return .failed(DispatchFailure(issueNumber: issueNumber, stage: .prepare, message: "unknown repository \(repo)", jobStarted: false))
+            return OperatorDispatch(outcome: .failed(DispatchFailure(
+                issueNumber: issueNumber, stage: .prepare, message: "unknown repository \(repo)", jobStarted: false)))
         }
         return await service.dispatch(issueNumber: issueNumber, by: actor, waiting: waiting)
     }

@@ -35,11 +35,11 @@ final class FakeBackend: ConsoleBackend {
         return Dictionary(uniqueKeysWithValues: issues.map { ($0.number, .success(PlanOutcome.ready(Fixtures.plan109))) })
     }
 
-    func dispatch(repo: String, issueNumber: Int, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async -> DispatchOutcome {
+    func dispatch(repo: String, issueNumber: Int, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async -> OperatorDispatch {
         record("dispatch \(repo) #\(issueNumber)")
-        return issueNumber == 109
+        return OperatorDispatch(outcome: issueNumber == 109
             ? .dispatched(Fixtures.receipt109)
-            : .failed(DispatchFailure(issueNumber: issueNumber, stage: .jenkins, message: "boom", jobStarted: false))
+            : .failed(DispatchFailure(issueNumber: issueNumber, stage: .jenkins, message: "boom", jobStarted: false)))
     }
 
     func sync(repo: String, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async throws -> CacheSnapshot {

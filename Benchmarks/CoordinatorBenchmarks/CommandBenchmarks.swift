@@ -9,6 +9,7 @@ import Sandbox
 // from a ledger without a checkpoint), compacts what is past the retention and writes the
 // checkpoint; every later process starts from the checkpoint and the tail.
 //   swift run -c release coordinator-benchmarks commands [iterations]     (default: 10)
+//   COORDINATOR_BINARY=/path/to/coordinator …   measures that binary instead (e.g. an older release)
 
 private struct CommandBenchmarkError: Error, CustomStringConvertible {
     var description: String
@@ -23,8 +24,9 @@ func runCommandBenchmarks(iterations: Int) async {
 }
 
 private func measureCommands(iterations: Int) async throws {
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        .appendingPathComponent("coordinator")
+    // COORDINATOR_BINARY measures another build the same way (an older version, for "before").
+    let binary = ProcessInfo.processInfo.environment["COORDINATOR_BINARY"].map { URL(fileURLWithPath: $0) }
+        ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("coordinator")
     guard FileManager.default.isExecutableFile(atPath: binary.path) else {
         throw CommandBenchmarkError(description: "\(binary.path) is missing: build it first (swift build -c release --product coordinator)")
     }

@@ -269,6 +269,45 @@ final class HistoryStoreTests: XCTestCase {
         XCTAssertEqual(Set(compactor.history.current().dispatches.keys), Set(kept.map(\.dispatchID)))
     }
 
+    func testAnOldUnfinishedDispatchDoesNotMakeEverySessionCompactAgain() async throws {
+        let old = Date().addingTimeInterval(-200 * 86_400)
+        try finishedDispatch("old", issue: 1, at: old)
+        try log.append(.plain(.intent, id: "stalled", issue: 2, pickup: p02, busy: b03, at: old + 10))
+        let service = fakeService(store: store)
+        try await service.withLock { _ in }
+        XCTAssertEqual(HistoryLog(url: store.historyArchiveURL).records().map(\.dispatchID), Array(repeating: "old", count: 5))
+        let inode = try XCTUnwrap(log.end()).inode
+        try await service.withLock { _ in }
+        try await fakeService(store: store).withLock { _ in }  // a new process: from the checkpoint
+        XCTAssertEqual(try XCTUnwrap(log.end()).inode, inode, "the log was not rewritten again")
+        XCTAssertNotNil(service.history.current().compactionNotBefore)
+    }
+
+    func testTheProjectionKeepsEachIssuesNewestAndTheLastDayNotTheYears() throws {
+        let now = Date()
+        for day in (1...30).reversed() {
+            for number in 1...5 { try finishedDispatch("d\(day)-\(number)", issue: number, at: now.addingTimeInterval(-Double(day) * 86_400)) }
+        }
+        try log.append(.plain(.intent, id: "stalled", issue: 9, pickup: p02, busy: b03, at: now.addingTimeInterval(-20 * 86_400)))
+        for number in 1...5 { try finishedDispatch("today-\(number)", issue: 100 + number, at: now.addingTimeInterval(-3600)) }
+        let history = newHistory()
+        history.checkpoint()
+        let projection = history.current()
+        // Each issue's newest dispatch, the unfinished one, everything since it began (days 1 … 20),
+        // and today's.
+        XCTAssertEqual(Set(projection.dispatches.keys), Set(
+            (1...20).flatMap { day in (1...5).map { "d\(day)-\($0)" } } + ["stalled"] + (1...5).map { "today-\($0)" }))
+        XCTAssertEqual(projection.last(issue: 3)?.dispatchID, "d1-3")
+        XCTAssertEqual(projection.unfinishedDispatch(issue: 9, pickup: p02)?.dispatchID, "stalled")
+        XCTAssertEqual(projection.recordCount, 30 * 25 + 1 + 25)
+
+        // Without the stalled dispatch, a day's work and each issue's newest remain.
+        try log.append(.plain(.failed, id: "stalled", issue: 9, pickup: p02, busy: b03, at: now.addingTimeInterval(-20 * 86_400)))
+        history.checkpoint()
+        XCTAssertEqual(Set(history.current().dispatches.keys), Set((1...5).map { "d1-\($0)" } + ["stalled"] + (1...5).map { "today-\($0)" }))
+        XCTAssertEqual(newHistory().current(), history.current(), "a new process starts from the same projection")
+    }
+
     func testNothingToCompactInsideTheRetention() throws {
         for number in 1...3 { try finishedDispatch("d\(number)", issue: number, at: Date().addingTimeInterval(-80 * 86_400)) }
         let history = newHistory()

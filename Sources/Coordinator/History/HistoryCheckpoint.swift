@@ -34,6 +34,8 @@ public enum HistoryCheckpoint {
         let parts = snapshot.projection.parts
         out.int(parts.recordCount)
         out.int(parts.nextSequence)
+        out.date(parts.oldestRecord)
+        out.date(parts.compactionNotBefore)
         out.int(parts.dispatches.count)
         for summary in parts.dispatches { out.summary(summary) }
         out.int(parts.latestByPickup.count)
@@ -73,6 +75,8 @@ public enum HistoryCheckpoint {
                 device: try input.uint(), inode: try input.uint(), offset: Int64(try input.int()), line: try input.int())
             let recordCount = try input.int()
             let nextSequence = try input.int()
+            let oldest = try input.date()
+            let notBefore = try input.date()
             var dispatches: [DispatchSummary] = []
             let dispatchCount = try input.count()
             dispatches.reserveCapacity(dispatchCount)
@@ -96,7 +100,7 @@ public enum HistoryCheckpoint {
             guard sum == fnv1a(bytes[0..<end]) else { throw Unreadable(reason: "checksum does not match: damaged or torn") }
             let projection = HistoryProjection(.init(
                 dispatches: dispatches, latestByPickup: latest, trailByIssue: maps[0], lastByIssue: maps[1], notices: notices,
-                recordCount: recordCount, nextSequence: nextSequence))
+                oldestRecord: oldest, compactionNotBefore: notBefore, recordCount: recordCount, nextSequence: nextSequence))
             return Snapshot(position: position, projection: projection)
         } catch let error as Unreadable {
             throw error

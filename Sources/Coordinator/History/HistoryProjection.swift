@@ -5,10 +5,11 @@ import Foundation
 /// survey, `status`, `stuck`, the console and `serve` (SPEC §12). It is checkpointed
 /// (`HistoryCheckpoint`) so a new process starts from the checkpoint and the log's tail.
 ///
-/// Invariant: the projection is the fold of the records in the history file, less the finished
-/// dispatches compaction moved to the archive.
+/// It answers from the fold of the records in the history file, but keeps only what the questions
+/// need (`prune`): every unfinished dispatch, each issue's newest dispatches, and everything of the
+/// last day — so its size follows the issues and the day's work, not the years of history.
 public struct HistoryProjection: Sendable, Equatable {
-    /// Every dispatch (and unstick) in the file, by id.
+    /// The dispatches (and unsticks) kept, by id.
     public private(set) var dispatches: [String: DispatchSummary] = [:]
     /// (issue, pickup) → the dispatch of its newest step (build notes aside): the one that speaks
     /// for that issue and label, finished or not.
@@ -23,6 +24,11 @@ public struct HistoryProjection: Sendable, Equatable {
     public private(set) var notices: [HistoryLog.Notice] = []
     /// How many records the file holds (what was read; compaction subtracts what it moved).
     public private(set) var recordCount = 0
+    /// The time of the oldest record in the file: compaction is due when it is past the retention.
+    public private(set) var oldestRecord: Date?
+    /// The last compaction found nothing more to move before this time (an unfinished dispatch
+    /// older than the retention keeps its era in the log): not tried again before it.
+    public private(set) var compactionNotBefore: Date?
     private(set) var nextSequence = 0
 
     static let noticeLimit = 20
@@ -37,6 +43,7 @@ public struct HistoryProjection: Sendable, Equatable {
     /// Learns the next record of the file.
     public mutating func apply(_ record: HistoryRecord) {
         recordCount += 1
+        oldestRecord = min(oldestRecord ?? record.time, record.time)
         var summary: DispatchSummary
         if let known = dispatches[record.dispatchID] {
             summary = known
@@ -124,19 +131,34 @@ public struct HistoryProjection: Sendable, Equatable {
         return (queueIDs, buildURLs)
     }
 
-    // MARK: Compaction
+    // MARK: Keeping it small
 
-    /// The dispatches compaction may move to the archive: finished, and no record since `cutoff`.
-    /// What recovery needs (an unfinished dispatch, however old) always stays; so does every
-    /// dispatch since the oldest unfinished one began, whose jobs recovery must tell from its own.
-    public func archivable(before cutoff: Date) -> Set<String> {
-        let keepSince = min(cutoff, unfinished.map(\.startedAt).min() ?? cutoff)
-        return Set(dispatches.values.filter { !$0.isUnfinished && $0.lastTime < keepSince }.map(\.dispatchID))
+    /// Since when every dispatch is kept whatever else: the last `recentWindow`, and everything since
+    /// the oldest unfinished dispatch began, whose jobs recovery must tell from its own.
+    func keepSince(_ cutoff: Date) -> Date {
+        min(cutoff, unfinished.map(\.startedAt).min() ?? cutoff)
+    }
+
+    /// A finished dispatch is kept this long after its last record; after that only while it is an
+    /// issue's newest (its trail, its last dispatch, its newest from a pickup label).
+    static let recentWindow: TimeInterval = 86_400
+
+    /// Drops the dispatches no question needs any more (see the type's comment). The file keeps
+    /// them; `coordinator history` reads them there.
+    mutating func prune(now: Date) {
+        let since = keepSince(now.addingTimeInterval(-Self.recentWindow))
+        var referenced = Set(latestByPickup.values)
+        referenced.formUnion(trailByIssue.values)
+        referenced.formUnion(lastByIssue.values)
+        dispatches = dispatches.filter { $0.value.isUnfinished || $0.value.lastTime >= since || referenced.contains($0.key) }
     }
 
     /// Forgets the dispatches `moved` (now in the archive), `records` records in all, and the
-    /// notices of lines that went with them.
-    mutating func forget(_ moved: Set<String>, records: Int) {
+    /// notices of lines that went with them; `oldest` is the oldest record left in the file, and
+    /// no compaction is tried before `notBefore`.
+    mutating func compacted(moved: Set<String>, records: Int, oldest: Date?, notBefore: Date) {
+        compactionNotBefore = notBefore
+        oldestRecord = oldest
         guard !moved.isEmpty || records > 0 else { return }
         for id in moved { dispatches[id] = nil }
         latestByPickup = latestByPickup.filter { !moved.contains($0.value) }
@@ -157,6 +179,8 @@ extension HistoryProjection {
         var trailByIssue: [(Int, String)]
         var lastByIssue: [(Int, String)]
         var notices: [HistoryLog.Notice]
+        var oldestRecord: Date?
+        var compactionNotBefore: Date?
         var recordCount: Int
         var nextSequence: Int
     }
@@ -166,7 +190,7 @@ extension HistoryProjection {
             dispatches: dispatches.values.sorted { $0.sequence < $1.sequence },
             latestByPickup: latestByPickup.map { ($0.key.issue, $0.key.pickup, $0.value) },
             trailByIssue: trailByIssue.map { ($0.key, $0.value) }, lastByIssue: lastByIssue.map { ($0.key, $0.value) },
-            notices: notices, recordCount: recordCount, nextSequence: nextSequence)
+            notices: notices, oldestRecord: oldestRecord, compactionNotBefore: compactionNotBefore, recordCount: recordCount, nextSequence: nextSequence)
     }
 
     init(_ parts: Parts) {
@@ -175,6 +199,8 @@ extension HistoryProjection {
         trailByIssue = Dictionary(parts.trailByIssue, uniquingKeysWith: { _, later in later })
         lastByIssue = Dictionary(parts.lastByIssue, uniquingKeysWith: { _, later in later })
         notices = parts.notices
+        oldestRecord = parts.oldestRecord
+        compactionNotBefore = parts.compactionNotBefore
         recordCount = parts.recordCount
         nextSequence = parts.nextSequence
     }

@@ -37,7 +37,12 @@ public final class RepoHistory: Sendable {
         var loaded = false
         /// What the operator should hear about the checkpoint (moved aside, unreadable).
         var notice: String?
+        /// The projection is pruned when it holds more dispatches than this (a long-running reader
+        /// that never holds the lock, such as the console, keeps it small too).
+        var pruneAbove = RepoHistory.pruneFloor
     }
+
+    static let pruneFloor = 4_096
 
     public init(log: URL, checkpoint: URL, archive: URL, retentionDays: Int = CoordinatorSettings.defaultHistoryDays, logger: Logger) {
         self.log = HistoryLog(url: log)
@@ -93,6 +98,10 @@ public final class RepoHistory: Sendable {
         for notice in read.notices { logger.warning("\(notice)") }
         state.projection.note(read.notices)
         state.position = read.position
+        if state.projection.dispatches.count > state.pruneAbove {
+            state.projection.prune(now: Date())
+            state.pruneAbove = max(Self.pruneFloor, state.projection.dispatches.count * 2)
+        }
     }
 
     /// Starts from the checkpoint when it is for the log as it is now; a checkpoint that does not
@@ -141,7 +150,9 @@ public final class RepoHistory: Sendable {
     public func maintain(now: Date = Date()) {
         state.withLock { state in
             catchUp(&state)
-            if !state.projection.archivable(before: now.addingTimeInterval(-retention - Self.compactionSlack)).isEmpty {
+            if let oldest = state.projection.oldestRecord, oldest < now.addingTimeInterval(-retention - Self.compactionSlack),
+                (state.projection.compactionNotBefore ?? .distantPast) <= now
+            {
                 do {
                     _ = try compact(&state, now: now)
                 } catch {
@@ -164,6 +175,7 @@ public final class RepoHistory: Sendable {
 
     private func writeCheckpoint(_ state: inout State) {
         guard let position = state.position else { return }
+        state.projection.prune(now: Date())
         let data = HistoryCheckpoint.encode(.init(position: position, projection: state.projection))
         do {
             AtomicFile.removeStaleTempFiles(of: checkpointURL)
@@ -187,36 +199,44 @@ public final class RepoHistory: Sendable {
     /// Moves the finished dispatches with no record since the retention to the archive: appended
     /// there first (fsync'd), then the log is rewritten without them (atomically: a crash leaves
     /// the old log, and at worst a second copy in the archive), then a checkpoint is written for
-    /// the new log. Lines that were not records go to the archive as they are.
+    /// the new log. What recovery needs stays (`HistoryProjection.keepSince`). Lines that were
+    /// not records go to the archive as they are.
     private func compact(_ state: inout State, now: Date) throws -> Int {
-        let cutoff = now.addingTimeInterval(-retention)
-        let moved = state.projection.archivable(before: cutoff)
         let raw = log.readLines(after: nil)
         guard let end = raw.position, end == state.position else {
             // The file changed under a holder of the lock: leave it for next time.
             return 0
         }
+        let lines = raw.lines.map { (bytes: $0.1, record: try? HistoryLine.decode($0.1)) }
+        var lastTime: [String: Date] = [:]
+        for case let record? in lines.map(\.record) { lastTime[record.dispatchID] = max(lastTime[record.dispatchID] ?? record.time, record.time) }
+        let unfinished = Set(state.projection.unfinished.map(\.dispatchID))
+        let keepSince = state.projection.keepSince(now.addingTimeInterval(-retention))
+        let moved = Set(lastTime.filter { !unfinished.contains($0.key) && $0.value < keepSince }.keys)
         var kept = Data()
         var archived = Data()
         var archivedRecords = 0
         var keptLines = 0
-        for (_, line) in raw.lines {
-            if let record = try? HistoryLine.decode(line) {
-                if moved.contains(record.dispatchID) {
-                    archived.append(line)
-                    archived.append(UInt8(ascii: "\n"))
-                    archivedRecords += 1
-                    continue
-                }
-                kept.append(line)
+        var oldestKept: Date?
+        for line in lines {
+            if let record = line.record, !moved.contains(record.dispatchID) {
+                kept.append(line.bytes)
                 kept.append(UInt8(ascii: "\n"))
                 keptLines += 1
+                oldestKept = min(oldestKept ?? record.time, record.time)
             } else {
-                archived.append(line)
+                archived.append(line.bytes)
                 archived.append(UInt8(ascii: "\n"))
+                if line.record != nil { archivedRecords += 1 }
             }
         }
-        guard !archived.isEmpty else { return 0 }
+        // Whole seconds, as every time the checkpoint holds.
+        let notBefore = Date(timeIntervalSince1970: (now.timeIntervalSince1970 + Self.compactionSlack).rounded(.down))
+        guard !archived.isEmpty else {
+            state.projection.compacted(moved: [], records: 0, oldest: oldestKept, notBefore: notBefore)
+            writeCheckpoint(&state)
+            return 0
+        }
         // A line being written when the file was read (none can be: the lock is held) or a torn
         // one stays at the end of the new log as it was.
         let tornTail = logTail(after: end.offset)
@@ -224,7 +244,7 @@ public final class RepoHistory: Sendable {
         var newLog = kept
         newLog.append(tornTail)
         try AtomicFile.write(newLog, to: log.url)
-        state.projection.forget(moved, records: archivedRecords)
+        state.projection.compacted(moved: moved, records: archivedRecords, oldest: oldestKept, notBefore: notBefore)
         guard let replaced = log.end() else { throw HistoryLog.LogError(description: "history \(log.url.path) vanished during compaction") }
         state.position = HistoryLog.Position(device: replaced.device, inode: replaced.inode, offset: Int64(kept.count), line: keptLines)
         writeCheckpoint(&state)

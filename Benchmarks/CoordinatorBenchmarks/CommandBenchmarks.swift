@@ -44,7 +44,7 @@ private func measureCommands(iterations: Int) async throws {
 
     print("new processes (\(binary.path)), one repository, \(iterations) runs each; ms mean / p95")
     print("history lines".padding(toLength: 16, withPad: " ", startingAt: 0)
-        + "run first   run      status first  status   stuck first  stuck    log after  checkpoint")
+        + "run first   run (wall mean/p95, cpu)  status first  status ...   stuck first  stuck ...   log after  checkpoint")
     var baseline: [String: Double] = [:]
     var verdicts: [String] = []
     for lines in [0, 10_000, 100_000] {
@@ -70,7 +70,9 @@ private func measureCommands(iterations: Int) async throws {
             github_credentials_id = "github-pat"
 
             """.utf8).write(to: config)
-        func coordinator(_ arguments: [String]) throws -> Double {
+        /// Wall-clock ms of one run; its CPU ms (user + system, from the children's rusage) go to `cpu`.
+        func coordinator(_ arguments: [String], cpu: inout [Double]) throws -> Double {
+            let before = childrenCPU()
             let process = Process()
             process.executableURL = binary
             process.arguments = arguments + ["--config", config.path]
@@ -83,7 +85,12 @@ private func measureCommands(iterations: Int) async throws {
             guard [0, 3].contains(process.terminationStatus) else {
                 throw CommandBenchmarkError(description: "coordinator \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
             }
+            cpu.append(childrenCPU() - before)
             return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        }
+        func coordinator(_ arguments: [String]) throws -> Double {
+            var ignored: [Double] = []
+            return try coordinator(arguments, cpu: &ignored)
         }
         _ = try coordinator(["sync", "--all"])
         guard let repo = RepoURL(parsing: "https://github.com/acme/demo.git") else { throw CommandBenchmarkError(description: "repository URL") }
@@ -93,8 +100,10 @@ private func measureCommands(iterations: Int) async throws {
         var cells: [String] = []
         for command in [["run", "--all"], ["status"], ["stuck"]] {
             let first = try coordinator(command)
-            let timing = Timing(samples: try (0..<iterations).map { _ in try coordinator(command) })
-            cells.append(String(format: "%8.1f  %6.1f/%-6.1f", first, timing.mean, timing.p95))
+            var cpu: [Double] = []
+            let timing = Timing(samples: try (0..<iterations).map { _ in try coordinator(command, cpu: &cpu) })
+            let cpuTiming = Timing(samples: cpu)
+            cells.append(String(format: "%8.1f  %6.1f/%-6.1f %5.1f", first, timing.mean, timing.p95, cpuTiming.mean))
             let name = command[0]
             if lines == 0 { baseline[name] = timing.mean }
             if lines == 100_000, let zero = baseline[name] {
@@ -137,4 +146,13 @@ private func writeHistory(lines: Int, to url: URL) throws {
         }
     }
     try data.write(to: url)
+}
+
+/// CPU seconds (user + system) of the waited-for children so far, in ms: a machine busy with other
+/// work moves wall-clock times much more than these.
+private func childrenCPU() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+    func ms(_ time: timeval) -> Double { Double(time.tv_sec) * 1000 + Double(time.tv_usec) / 1000 }
+    return ms(usage.ru_utime) + ms(usage.ru_stime)
 }

@@ -6,8 +6,9 @@ import Foundation
 /// (`HistoryCheckpoint`) so a new process starts from the checkpoint and the log's tail.
 ///
 /// It answers from the fold of the records in the history file, but keeps only what the questions
-/// need (`prune`): every unfinished dispatch, each issue's newest dispatches, and everything of the
-/// last day — so its size follows the issues and the day's work, not the years of history.
+/// need (`prune`): every unfinished dispatch and what recovery must tell its job from, each issue's
+/// newest dispatches, and the newest thousand — so its size follows the issues, not the years of
+/// history.
 public struct HistoryProjection: Sendable, Equatable {
     /// The dispatches (and unsticks) kept, by id.
     public private(set) var dispatches: [String: DispatchSummary] = [:]
@@ -133,24 +134,32 @@ public struct HistoryProjection: Sendable, Equatable {
 
     // MARK: Keeping it small
 
-    /// Since when every dispatch is kept whatever else: the last `recentWindow`, and everything since
-    /// the oldest unfinished dispatch began, whose jobs recovery must tell from its own.
-    func keepSince(_ cutoff: Date) -> Date {
-        min(cutoff, unfinished.map(\.startedAt).min() ?? cutoff)
+    /// What recovery may need besides the unfinished dispatches themselves: for each issue with an
+    /// unfinished dispatch, when the oldest began — the issue's later dispatches recorded jobs with
+    /// the same parameters, which recovery must tell from its own.
+    func recoveryNeeds() -> [Int: Date] {
+        var since: [Int: Date] = [:]
+        for summary in unfinished { since[summary.issue] = min(since[summary.issue] ?? summary.startedAt, summary.startedAt) }
+        return since
     }
 
-    /// A finished dispatch is kept this long after its last record; after that only while it is an
-    /// issue's newest (its trail, its last dispatch, its newest from a pickup label).
-    static let recentWindow: TimeInterval = 86_400
+    /// Whether recovery may need `summary` (see `recoveryNeeds`).
+    static func isNeeded(_ summary: DispatchSummary, _ needs: [Int: Date]) -> Bool {
+        summary.isUnfinished || needs[summary.issue].map { summary.lastTime >= $0 } ?? false
+    }
+
+    /// The newest this many dispatches are kept whatever else.
+    static let newestKept = 1_000
 
     /// Drops the dispatches no question needs any more (see the type's comment). The file keeps
     /// them; `coordinator history` reads them there.
-    mutating func prune(now: Date) {
-        let since = keepSince(now.addingTimeInterval(-Self.recentWindow))
+    mutating func prune() {
+        let needs = recoveryNeeds()
+        let newest = nextSequence - Self.newestKept
         var referenced = Set(latestByPickup.values)
         referenced.formUnion(trailByIssue.values)
         referenced.formUnion(lastByIssue.values)
-        dispatches = dispatches.filter { $0.value.isUnfinished || $0.value.lastTime >= since || referenced.contains($0.key) }
+        dispatches = dispatches.filter { $0.value.sequence >= newest || referenced.contains($0.key) || Self.isNeeded($0.value, needs) }
     }
 
     /// Forgets the dispatches `moved` (now in the archive), `records` records in all, and the

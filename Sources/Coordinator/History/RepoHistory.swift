@@ -99,7 +99,7 @@ public final class RepoHistory: Sendable {
         state.projection.note(read.notices)
         state.position = read.position
         if state.projection.dispatches.count > state.pruneAbove {
-            state.projection.prune(now: Date())
+            state.projection.prune()
             state.pruneAbove = max(Self.pruneFloor, state.projection.dispatches.count * 2)
         }
     }
@@ -175,7 +175,7 @@ public final class RepoHistory: Sendable {
 
     private func writeCheckpoint(_ state: inout State) {
         guard let position = state.position else { return }
-        state.projection.prune(now: Date())
+        state.projection.prune()
         let data = HistoryCheckpoint.encode(.init(position: position, projection: state.projection))
         do {
             AtomicFile.removeStaleTempFiles(of: checkpointURL)
@@ -208,11 +208,16 @@ public final class RepoHistory: Sendable {
             return 0
         }
         let lines = raw.lines.map { (bytes: $0.1, record: try? HistoryLine.decode($0.1)) }
-        var lastTime: [String: Date] = [:]
-        for case let record? in lines.map(\.record) { lastTime[record.dispatchID] = max(lastTime[record.dispatchID] ?? record.time, record.time) }
+        var lastOf: [String: (issue: Int, time: Date)] = [:]
+        for case let record? in lines.map(\.record) {
+            lastOf[record.dispatchID] = (record.issue, max(lastOf[record.dispatchID]?.time ?? record.time, record.time))
+        }
         let unfinished = Set(state.projection.unfinished.map(\.dispatchID))
-        let keepSince = state.projection.keepSince(now.addingTimeInterval(-retention))
-        let moved = Set(lastTime.filter { !unfinished.contains($0.key) && $0.value < keepSince }.keys)
+        let needs = state.projection.recoveryNeeds()
+        let cutoff = now.addingTimeInterval(-retention)
+        let moved = Set(lastOf.filter { id, last in
+            !unfinished.contains(id) && last.time < cutoff && !(needs[last.issue].map { last.time >= $0 } ?? false)
+        }.keys)
         var kept = Data()
         var archived = Data()
         var archivedRecords = 0

@@ -7,10 +7,16 @@ import Foundation
 //   swift run -c release coordinator-benchmarks [issues] [iterations]     (defaults: 10000 20)
 //   swift run -c release coordinator-benchmarks serve [relabels]          (default: 1000)
 //   swift run -c release coordinator-benchmarks commands [iterations]     (default: 10)
+//   swift run -c release coordinator-benchmarks serve-memory [dispatches]  (default: 100000)
 
 // `coordinator-benchmarks serve [relabels]` runs only serve's latency benchmark.
 if CommandLine.arguments.dropFirst().first == "serve" {
     await runServeBenchmark(relabels: max(1, CommandLine.arguments.dropFirst(2).compactMap(Int.init).first ?? 1_000))
+    exit(0)
+}
+// `coordinator-benchmarks serve-memory [dispatches]`: serve's resident memory as its history grows.
+if CommandLine.arguments.dropFirst().first == "serve-memory" {
+    await runServeMemoryBenchmark(dispatches: max(1_000, CommandLine.arguments.dropFirst(2).compactMap(Int.init).first ?? 100_000))
     exit(0)
 }
 // `coordinator-benchmarks commands [iterations]` runs only the new-process command benchmark.

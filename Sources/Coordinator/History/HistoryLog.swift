@@ -100,9 +100,11 @@ public struct HistoryLog: Sendable {
         return Position(device: UInt64(truncatingIfNeeded: info.st_dev), inode: UInt64(truncatingIfNeeded: info.st_ino), offset: Int64(info.st_size), line: 0)
     }
 
-    /// The records of the lines appended after `position` (nil: from the start).
-    public func read(after position: Position?) -> Read {
-        let raw = readLines(after: position)
+    /// The records of the lines appended after `position` (nil: from the start); with `limit`, of
+    /// about that many bytes of whole lines (at least one line), so a long tail is read a piece at
+    /// a time.
+    public func read(after position: Position?, limit: Int? = nil) -> Read {
+        let raw = readLines(after: position, limit: limit)
         var records: [HistoryRecord] = []
         var notices: [Notice] = []
         records.reserveCapacity(raw.lines.count)
@@ -132,7 +134,7 @@ public struct HistoryLog: Sendable {
 
     /// The whole lines after `position`, numbered from 1 at the start of the file, and where the
     /// next read starts. Empty lines are counted and skipped.
-    func readLines(after position: Position?) -> (lines: [(Int, Data)], position: Position?, restarted: Bool) {
+    func readLines(after position: Position?, limit: Int? = nil) -> (lines: [(Int, Data)], position: Position?, restarted: Bool) {
         let fd = open(url.path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return ([], nil, position != nil) }
         defer { close(fd) }
@@ -155,6 +157,7 @@ public struct HistoryLog: Sendable {
             guard count > 0 else { break }
             data.append(contentsOf: buffer[0..<count])
             at += Int64(count)
+            if let limit, data.count >= limit, buffer[0..<count].contains(UInt8(ascii: "\n")) { break }
         }
         let whole = data.lastIndex(of: UInt8(ascii: "\n")).map { data.index(after: $0) } ?? data.startIndex
         var lines: [(Int, Data)] = []

@@ -85,24 +85,35 @@ public final class RepoHistory: Sendable {
             state.loaded = true
             loadCheckpoint(&state)
         }
-        var read = log.read(after: state.position)
+        var read = log.read(after: state.position, limit: Self.readPiece)
         if read.restarted {
             // Compaction replaced the file (and wrote a checkpoint for the new one), or it shrank.
             state.projection = HistoryProjection()
             state.position = nil
             state.checkpointLine = 0
             loadCheckpoint(&state)
-            read = log.read(after: state.position)
+            read = log.read(after: state.position, limit: Self.readPiece)
         }
-        for record in read.records { state.projection.apply(record) }
-        for notice in read.notices { logger.warning("\(notice)") }
-        state.projection.note(read.notices)
-        state.position = read.position
-        if state.projection.dispatches.count > state.pruneAbove {
-            state.projection.prune()
-            state.pruneAbove = max(Self.pruneFloor, state.projection.dispatches.count * 2)
+        // A piece at a time, pruning as it goes: a long tail (an upgrade, a reader that slept) never
+        // sits in memory whole.
+        while true {
+            for record in read.records { state.projection.apply(record) }
+            for notice in read.notices { logger.warning("\(notice)") }
+            state.projection.note(read.notices)
+            if state.projection.dispatches.count > state.pruneAbove {
+                state.projection.prune()
+                state.pruneAbove = max(Self.pruneFloor, state.projection.dispatches.count * 2)
+            }
+            let moved = read.position != state.position
+            state.position = read.position
+            guard moved, read.position != nil else { return }
+            read = log.read(after: state.position, limit: Self.readPiece)
+            if read.restarted { return }
         }
     }
+
+    /// How much of the log one read takes at most (whole lines).
+    static let readPiece = 1 << 20
 
     /// Starts from the checkpoint when it is for the log as it is now; a checkpoint that does not
     /// read is moved aside with a notice, and the projection is rebuilt from the log.

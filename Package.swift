@@ -92,7 +92,11 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "CoordinatorTests",
-            dependencies: ["Coordinator", "Sandbox", "TestSupport"]
+            dependencies: [
+                "Coordinator", "Sandbox", "TestSupport",
+                // Throw-away GitHub App keys, made per test: no private key is committed.
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "CoordinatorServiceTests",

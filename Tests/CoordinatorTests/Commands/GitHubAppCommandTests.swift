@@ -64,18 +64,20 @@ final class GitHubAppCommandTests: CommandTestCase {
         XCTAssertTrue(events.contains { $0.actor == "coordinator-e2e[bot]" }, "the label moves are the App's bot's: \(events)")
     }
 
-    func testAShortLivedTokenIsRenewedWithoutAFailedDispatch() async throws {
+    func testATokenEndingMidRunIsRenewedWithoutAFailedDispatch() async throws {
+        // Tokens live one second; 400 ms between label writes stretch the run over several.
         let (h, key) = try await startAsApp(ttl: 1)
         let config = try writeAppConfig(h, key: key)
-        let first = try await h.run(["run", "--repo", "alpha", "--config", config])
-        assertExit(first, 0)
-        try await Task.sleep(for: .milliseconds(1200))
-        let second = try await h.run(["run", "--repo", "beta.tools", "--config", config])
-        assertExit(second, 0)
+        let text = try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "write_spacing_ms = 0", with: "write_spacing_ms = 400")
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try await h.run(["run", "--all", "--config", config], timeout: .seconds(120))
+        assertExit(result, 0)
         let counts = await buildCounts(h)
         XCTAssertEqual(counts.values.reduce(0, +), Self.expectedDispatches.count, "\(counts)")
+        XCTAssertTrue(counts.values.allSatisfy { $0 == 1 }, "\(counts)")
         let purchases = await h.server.requests().filter { $0.path.hasSuffix("/access_tokens") }
-        XCTAssertGreaterThanOrEqual(purchases.count, 2)
+        XCTAssertGreaterThanOrEqual(purchases.count, 3, "the run outlived several tokens")
+        XCTAssertTrue(purchases.allSatisfy { $0.status == 201 })
     }
 
     func testAnUninstalledAppStopsTheRunNamingTheAppAndTheRepository() async throws {

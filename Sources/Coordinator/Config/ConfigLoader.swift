@@ -222,6 +222,10 @@ public enum ConfigLoader {
 
         [github]
         token = ""                                   # a token with issues read/write on every repo below
+        # Or act as a GitHub App (then no token): Issues read & write, Metadata read; Webhooks read for doctor.
+        # app_id = 123456
+        # private_key_file = "/etc/coordinator/app.pem"   # PKCS#1 or PKCS#8 RSA PEM, mode 0600
+        # installation_id = 789                            # optional; else looked up per repository
         # api_url = "https://ghe.example.com/api/v3"  # only to override the API base derived from repo_url
         # ca_file = "/path/to/company-ca.pem"        # PEM bundle GitHub's certificate is checked against (default: SSL_CERT_FILE/SSL_CERT_DIR, else the system store)
 

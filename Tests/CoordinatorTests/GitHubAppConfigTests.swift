@@ -66,6 +66,13 @@ final class GitHubAppConfigTests: XCTestCase {
         XCTAssertEqual(config.github.app?.keyReadableByOthers, true)
     }
 
+    func testTheModeIsTheKeyFilesNotALinks() throws {
+        _ = try writeKey(mode: 0o600)
+        try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent("link.pem").path, withDestinationPath: "app.pem")
+        let config = try ConfigLoader.parse(config("app_id = 1\nprivate_key_file = \"link.pem\""), path: path)
+        XCTAssertEqual(config.github.app?.privateKeyMode, 0o600)
+    }
+
     func testATokenAndAnAppTogetherAreAnErrorNamingTheKeys() throws {
         let key = try writeKey()
         XCTAssertThrowsError(try ConfigLoader.parse(config("token = \"ghp_x\"\napp_id = 1\nprivate_key_file = \"\(key.name)\""), path: path)) { error in

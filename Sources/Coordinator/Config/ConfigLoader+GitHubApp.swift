@@ -53,7 +53,9 @@ extension ConfigLoader {
         } catch {
             throw fail("cannot read \(file): \((error as NSError).localizedDescription); check the path and that this user may read it")
         }
-        let mode = ((try? FileManager.default.attributesOfItem(atPath: file))?[.posixPermissions] as? NSNumber)?.intValue ?? 0o600
+        // The mode of the file itself, not of a symbolic link to it (a link's mode is always 0777).
+        let target = URL(fileURLWithPath: file).resolvingSymlinksInPath().path
+        let mode = ((try? FileManager.default.attributesOfItem(atPath: target))?[.posixPermissions] as? NSNumber)?.intValue ?? 0o600
         do {
             _ = try _RSA.Signing.PrivateKey(pemRepresentation: text)
         } catch {

@@ -34,13 +34,17 @@ final class GitHubAppCommandTests: CommandTestCase {
     }
 
     /// A config with `[github] app_id` and `private_key_file` (mode `mode`) instead of a token.
-    func writeAppConfig(_ h: CommandHarness, key: _RSA.Signing.PrivateKey, mode: Int = 0o600, repos: [ConfigFile.Repo] = [alpha, beta]) throws -> String {
+    func writeAppConfig(
+        _ h: CommandHarness, key: _RSA.Signing.PrivateKey, mode: Int = 0o600, repos: [ConfigFile.Repo] = [alpha, beta],
+        installationID: Int? = nil
+    ) throws -> String {
         let keyFile = h.root.appendingPathComponent("app.pem")
         try key.pkcs8PEMRepresentation.write(to: keyFile, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: keyFile.path)
         return try writeStandardConfig(h, repos: repos) { config in
             config.githubToken = ""
             config.githubExtra = ["app_id = \(Self.appID)", "private_key_file = \"app.pem\""]
+                + (installationID.map { ["installation_id = \($0)"] } ?? [])
         }
     }
 
@@ -92,6 +96,21 @@ final class GitHubAppCommandTests: CommandTestCase {
             "GitHub App 'coordinator-e2e' (id \(Self.appID)) is not installed on acme/alpha",
             "install the App on acme/alpha",
         ], result)
+    }
+
+    func testAWrongInstallationIDIsNamedByTheRunAndByDoctor() async throws {
+        let (h, key) = try await startAsApp()
+        let config = try writeAppConfig(h, key: key, repos: [Self.alpha], installationID: 77)
+        let run = try await h.run(["run", "--all", "--config", config])
+        assertExit(run, 1)
+        assertContains(run.stderr, ["GitHub App 'coordinator-e2e' (id \(Self.appID)): installation 77 (for acme/alpha) no longer exists"], run)
+        let doctor = try await h.run(["doctor", "--config", config])
+        assertExit(doctor, 1)
+        assertContains(doctor.stdout, [
+            "✗ alpha: [github] installation_id is 77, but acme/alpha is covered by installation \(Self.installationID) (acme) — fix: set installation_id = \(Self.installationID), or remove it",
+        ], doctor)
+        let counts = await buildCounts(h)
+        XCTAssertEqual(counts, [:], "nothing is dispatched without a token")
     }
 
     func testDoctorReportsTheAppItsInstallationAndWarnsOfAReadableKey() async throws {

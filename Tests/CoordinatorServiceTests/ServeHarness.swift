@@ -43,11 +43,17 @@ final class ServeHarness: @unchecked Sendable {
     /// Starts a Sandbox holding `repos` (by default `acme/demo` with `issues`) and the engine.
     static func start(
         issues: [Scenario.Issue] = [], repos: [Scenario.Repository]? = nil, pollInterval: Duration? = nil,
-        stallLimit: Duration = .seconds(600), runEngine: Bool = true
+        stallLimit: Duration = .seconds(600), runEngine: Bool = true, app: ServeHarnessApp? = nil
     ) async throws -> ServeHarness {
         let repos = repos ?? [Scenario.Repository(owner: "acme", name: "demo", issues: issues)]
+        let apps = app.map { app in
+            [Scenario.App(
+                id: ServeHarnessApp.appID, slug: "serve-harness", publicKeyPEM: app.key.publicKey.pemRepresentation,
+                installations: [.init(id: ServeHarnessApp.installationID, account: "acme", repositories: repos.map { "\($0.owner)/\($0.name)" })],
+                tokenTTLSeconds: app.tokenTTLSeconds)]
+        } ?? []
         let scenario = Scenario(
-            github: .init(tokens: [.init(token: token, hourlyQuota: 1_000_000)], repositories: repos),
+            github: .init(tokens: [.init(token: token, hourlyQuota: 1_000_000)], repositories: repos, apps: apps),
             jenkins: .init(
                 users: [.init(username: "bot", apiToken: jenkinsToken)],
                 jobs: repos.map { .init(path: "Coordinator/\($0.name)/executor") }))
@@ -61,7 +67,13 @@ final class ServeHarness: @unchecked Sendable {
         serve.pollSeconds = 0
         let config = CoordinatorConfig(
             path: directory.appendingPathComponent("config.toml").path,
-            github: GitHubSettings(token: Secret(token), apiURL: server.githubAPIURL),
+            github: app.map { app in
+                GitHubSettings(
+                    token: Secret(""), app: GitHubAppSettings(
+                        appID: ServeHarnessApp.appID, privateKeyFile: directory.appendingPathComponent("app.pem").path,
+                        privateKeyPEM: Secret(app.key.pemRepresentation)),
+                    apiURL: server.githubAPIURL)
+            } ?? GitHubSettings(token: Secret(token), apiURL: server.githubAPIURL),
             jenkins: JenkinsSettings(serverURL: server.jenkinsURL, username: "bot", apiToken: Secret(jenkinsToken)),
             settings: settings,
             repos: try repos.map { repo in

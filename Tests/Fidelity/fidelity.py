@@ -5,7 +5,8 @@ PyGithub and python-jenkins encode their own expectations of GitHub and Jenkins 
 pagination, label encoding, crumbs, queue locations). If they work against the Sandbox and
 see the scenario's data, the Sandbox speaks the same protocol as the real services. githubkit
 checks issue events against GitHub's published REST schema and, with --control, the Sandbox's
-webhook deliveries against GitHub's webhook schema (webhooks.py).
+webhook deliveries against GitHub's webhook schema (webhooks.py); with --app-id, githubkit's own
+GitHub App authentication logs in to the Sandbox and lists an installation's issues (apps.py).
 
 Run against a fresh Sandbox started from the scenario given with --scenario (default: the
 example shipped in Sources/Sandbox/Scenarios): the checks change labels and start builds.
@@ -23,6 +24,7 @@ import urllib.request
 import jenkins
 from github import Auth, Github, GithubException
 
+import apps
 import webhooks
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -289,6 +291,9 @@ def main():
     parser.add_argument("--jenkins", required=True, help="Jenkins root, e.g. http://127.0.0.1:PORT/jenkins")
     parser.add_argument("--control", help="Sandbox control root, e.g. http://127.0.0.1:PORT/_sandbox")
     parser.add_argument("--scenario", default=DEFAULT_SCENARIO, help="scenario the Sandbox was started with")
+    parser.add_argument("--app-id", type=int, help="a GitHub App the Sandbox hosts (added to the scenario by the test)")
+    parser.add_argument("--app-key", help="that App's private key, a PEM file")
+    parser.add_argument("--app-installation", type=int, help="its installation on acme/mcp_coder")
     args = parser.parse_args()
     with open(args.scenario, encoding="utf-8") as f:
         scenario = json.load(f)
@@ -302,7 +307,9 @@ def main():
         check_doctor_endpoints(args.github, args.jenkins, scenario)
         if args.control:
             webhooks.check_webhooks(args.github, args.control, scenario)
-    except (Mismatch, webhooks.Mismatch) as mismatch:
+        if args.app_id is not None:
+            apps.check_app(args.github, scenario, args.app_id, args.app_key, args.app_installation)
+    except (Mismatch, webhooks.Mismatch, apps.Mismatch) as mismatch:
         print(f"FIDELITY MISMATCH: {mismatch}", file=sys.stderr)
         return 1
     except Exception as error:  # a client library rejecting the Sandbox's answer is a mismatch too

@@ -1,3 +1,4 @@
+import _CryptoExtras
 import Foundation
 import Sandbox
 import XCTest
@@ -6,6 +7,19 @@ import XCTest
 /// Sandbox: independent clients must agree with what the Sandbox serves.
 final class SandboxFidelityTests: SandboxTestCase {
     private static let timeout: TimeInterval = 120
+    private static let appID = 271828
+    private static let appInstallation = 314159
+    /// Made per run for githubkit's App login; only its public half is in the scenario, and the
+    /// private half lives in a temporary file for the length of the test.
+    private var appKey: _RSA.Signing.PrivateKey?
+
+    override func adjust(_ scenario: inout Scenario) {
+        guard let key = try? _RSA.Signing.PrivateKey(keySize: .bits2048) else { return }
+        appKey = key
+        scenario.github.apps = [.init(
+            id: Self.appID, slug: "fidelity-app", publicKeyPEM: key.publicKey.pemRepresentation,
+            installations: [.init(id: Self.appInstallation, account: "acme", repositories: ["acme/mcp_coder"])])]
+    }
 
     private static var packageRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -27,6 +41,11 @@ final class SandboxFidelityTests: SandboxTestCase {
                 """)
             return
         }
+        let key = try XCTUnwrap(appKey, "no RSA key could be made for the App")
+        let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("fidelity-app-\(UUID().uuidString).pem")
+        try key.pkcs8PEMRepresentation.write(to: keyFile, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyFile.path)
+        defer { try? FileManager.default.removeItem(at: keyFile) }
         let script = Self.packageRoot.appendingPathComponent("Tests/Fidelity/fidelity.py").path
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("fidelity-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: output.path, contents: nil)
@@ -43,6 +62,7 @@ final class SandboxFidelityTests: SandboxTestCase {
             "--jenkins", server.jenkinsURL,
             "--control", server.controlURL,
             "--scenario", Scenario.exampleURL.path,
+            "--app-id", "\(Self.appID)", "--app-key", keyFile.path, "--app-installation", "\(Self.appInstallation)",
         ]
         var environment = ProcessInfo.processInfo.environment
         environment["PYTHONUNBUFFERED"] = "1"

@@ -53,9 +53,19 @@ public enum ConfigLoader {
             if !absent.isEmpty { missing.append(.init(section: section, fields: absent)) }
         }
 
-        let token = try env("GITHUB_TOKEN") ?? reader.string(github, "github", "token")
+        // Either a token or a GitHub App. GITHUB_TOKEN overrides a token in the file; with an App
+        // configured it is not read (a shell's GITHUB_TOKEN for `gh` must not switch the bot off
+        // its App), but a `token` in the same file as the App is a contradiction.
+        let app = try githubApp(github, reader: reader, path: path, environment: environment)
+        let fileToken = try reader.string(github, "github", "token")
+        if app != nil, let fileToken, !fileToken.isEmpty {
+            throw ConfigError.invalidValue(
+                path: path, section: "github", field: "token",
+                reason: "set either token or app_id + private_key_file, not both: remove token to act as the GitHub App, or app_id and private_key_file to use the token")
+        }
+        let token = app != nil ? nil : (env("GITHUB_TOKEN") ?? fileToken)
         let apiURL = try reader.string(github, "github", "api_url")
-        require("github", [("token (or GITHUB_TOKEN)", token)])
+        if app == nil { require("github", [("token (or GITHUB_TOKEN), or app_id and private_key_file", token)]) }
         if let token, !HeaderField.isValidValue(token) {
             // The reason must not quote the value: it is a secret.
             throw ConfigError.invalidValue(
@@ -158,7 +168,7 @@ public enum ConfigLoader {
         settings.commandTemplates = try commandTemplates(settings.commandTemplates, workflows: workflows, path: path)
         return CoordinatorConfig(
             path: path,
-            github: GitHubSettings(token: Secret(token ?? ""), apiURL: (apiURL?.isEmpty == false) ? apiURL : nil, trust: trust.github),
+            github: GitHubSettings(token: Secret(token ?? ""), app: app, apiURL: (apiURL?.isEmpty == false) ? apiURL : nil, trust: trust.github),
             jenkins: JenkinsSettings(serverURL: (serverURL ?? "").trimmingTrailingSlashes(), username: username ?? "", apiToken: Secret(apiToken ?? ""), trust: trust.jenkins),
             settings: settings, repos: repos, rules: rules, serve: serve)
     }
@@ -212,6 +222,10 @@ public enum ConfigLoader {
 
         [github]
         token = ""                                   # a token with issues read/write on every repo below
+        # Or act as a GitHub App (then no token): Issues read & write, Metadata read; Webhooks read for doctor.
+        # app_id = 123456
+        # private_key_file = "/etc/coordinator/app.pem"   # PKCS#1 or PKCS#8 RSA PEM, mode 0600
+        # installation_id = 789                            # optional; else looked up per repository
         # api_url = "https://ghe.example.com/api/v3"  # only to override the API base derived from repo_url
         # ca_file = "/path/to/company-ca.pem"        # PEM bundle GitHub's certificate is checked against (default: SSL_CERT_FILE/SSL_CERT_DIR, else the system store)
 

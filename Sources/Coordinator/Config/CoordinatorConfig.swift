@@ -29,16 +29,21 @@ public struct RepoConfig: Sendable, Equatable {
     }
 }
 
+/// `[github]`: how GitHub is reached and who the coordinator is there — a token, or a GitHub App
+/// (`app` set, `token` empty).
 public struct GitHubSettings: Sendable, Equatable {
     public var token: Secret
+    /// `[github] app_id` + `private_key_file`: act as this GitHub App; nil in token mode.
+    public var app: GitHubAppSettings?
     /// `[github] api_url`: overrides the API base derived from each repo URL's host.
     public var apiURL: String?
     /// The CAs GitHub's certificate is checked against: `[github] ca_file`, `SSL_CERT_FILE`/`DIR`
     /// or the system store (see `TLSTrust`).
     public var trust: TLSTrust
 
-    public init(token: Secret, apiURL: String? = nil, trust: TLSTrust = .system) {
+    public init(token: Secret, app: GitHubAppSettings? = nil, apiURL: String? = nil, trust: TLSTrust = .system) {
         self.token = token
+        self.app = app
         self.apiURL = apiURL
         self.trust = trust
     }

@@ -13,12 +13,12 @@ import Logging
 /// A check that cannot run because one before it failed is `skipped` with the reason, not another
 /// failure.
 public struct Doctor: Sendable {
-    private let config: CoordinatorConfig
-    private let githubHTTP: HTTPClient
-    private let jenkinsHTTP: HTTPClient
-    private let retryPolicy: RetryPolicy
-    private let requestTimeout: Duration
-    private let logger: Logger
+    let config: CoordinatorConfig
+    let githubHTTP: HTTPClient
+    let jenkinsHTTP: HTTPClient
+    let retryPolicy: RetryPolicy
+    let requestTimeout: Duration
+    let logger: Logger
 
     /// Retries a failing server or connection once, as a run would, but never waits for a spent
     /// rate limit: doctor reports it instead.
@@ -43,20 +43,26 @@ public struct Doctor: Sendable {
     /// each repository in file order.
     public func run() async -> DoctorReport {
         var checks: [DoctorCheck] = []
-        let tokenState = GitHubTokenState()
+        let auth = config.github.auth(
+            http: githubHTTP, requestTimeout: requestTimeout, retryPolicy: retryPolicy, requests: GitHubTokenState(), logger: logger)
         let clients = config.repos.map { repo in
             GitHubClient(
                 http: githubHTTP, apiBase: repo.repo.apiBase(override: config.github.apiURL),
                 graphQLURL: repo.repo.graphQLURL(override: config.github.apiURL),
-                owner: repo.repo.owner, repo: repo.repo.name, token: config.github.token,
-                requestTimeout: requestTimeout, retryPolicy: retryPolicy, tokenState: tokenState, logger: logger)
+                owner: repo.repo.owner, repo: repo.repo.name, auth: auth,
+                requestTimeout: requestTimeout, retryPolicy: retryPolicy, logger: logger)
         }
 
-        // The token, once per API base: the repositories on one server share its answer.
+        // The token or the App, once per API base: the repositories on one server share its answer.
         var access: [String: GitHubAccess] = [:]
         let bases = config.repos.map { $0.repo.apiBase(override: config.github.apiURL) }
+        if let settings = config.github.app { checks.append(Self.checkPrivateKey(settings)) }
         for (index, base) in bases.enumerated() where access[base] == nil {
-            let (found, result) = await checkToken(clients[index], base: base, namingBase: Set(bases).count > 1)
+            let (found, result) = if let app = auth as? GitHubAppAuth {
+                await checkApp(app, client: clients[index], base: base, namingBase: Set(bases).count > 1)
+            } else {
+                await checkToken(clients[index], base: base, namingBase: Set(bases).count > 1)
+            }
             checks += found
             access[base] = result
         }
@@ -89,6 +95,8 @@ public struct Doctor: Sendable {
     enum GitHubAccess {
         /// The token works; `identity` is nil when it could not be asked (the rate limit).
         case usable(GitHubTokenIdentity)
+        /// The GitHub App answers; each repository's installation is checked with it.
+        case app(GitHubAppAuth)
         /// Nothing more can be asked; `reason` says why, for the skipped checks.
         case unusable(reason: String)
     }
@@ -165,12 +173,25 @@ public struct Doctor: Sendable {
     /// `github.linked_branches`.
     private func checkGitHub(_ repo: RepoConfig, client: GitHubClient, access: GitHubAccess) async -> [DoctorCheck] {
         let ids = ["github.repository", "github.scopes", "github.labels", "github.failure_labels", "github.linked_branches"]
-        guard case let .usable(identity) = access else {
-            guard case let .unusable(reason) = access else { return [] }
-            return ids.map { .skipped($0, repo: repo.name, because: reason) }
-        }
         let section = "[coordinator.repos.\(repo.name)]"
         let name = repo.repo.fullName
+        var checks: [DoctorCheck] = []
+        let identity: GitHubTokenIdentity?
+        switch access {
+        case let .unusable(reason):
+            return ids.map { .skipped($0, repo: repo.name, because: reason) }
+        case let .usable(tokenIdentity):
+            identity = tokenIdentity
+        case let .app(app):
+            // An App has no scopes: its installation's permissions stand in for them, and without
+            // an installation nothing else about the repository can be read.
+            identity = nil
+            let (found, installed) = await checkInstallation(repo, app: app)
+            checks += found
+            guard installed else {
+                return checks + ids.filter { $0 != "github.scopes" }.map { .skipped($0, repo: repo.name, because: "the App is not installed on \(name)") }
+            }
+        }
 
         let info: GitHubRepositoryInfo
         do {
@@ -189,7 +210,6 @@ public struct Doctor: Sendable {
                 + ids.dropFirst().map { .skipped($0, repo: repo.name, because: "the repository could not be read") }
         }
 
-        var checks: [DoctorCheck] = []
         let visibility = info.isPrivate ? "private" : "public"
         if info.archived {
             checks.append(.failed(
@@ -203,19 +223,22 @@ public struct Doctor: Sendable {
             checks.append(.ok("github.repository", repo: repo.name, "\(info.fullName) exists (\(visibility))"))
         }
 
-        switch TokenScopeRule.verdict(scopes: identity.scopes, isPrivate: info.isPrivate) {
-        case let .allowed(scope):
-            checks.append(.ok("github.scopes", repo: repo.name, "the token may read issues and write labels in \(name) (scope \(scope))"))
-        case let .missing(needed):
-            checks.append(.failed(
-                "github.scopes", repo: repo.name,
-                "the token lacks the \(needed) scope needed to write labels in \(name) (\(visibility); it has: \(TokenScopeRule.text(identity.scopes ?? [])))",
-                fix: "give the token the repo scope, or use one that has it (\(Self.tokenFix))"))
-        case .cannotTell:
-            checks.append(DoctorCheck(
-                id: "github.scopes", repo: repo.name, status: .unknown,
-                found: "cannot tell (fine-grained token) whether it may read issues and write labels in \(name)",
-                fix: "make sure the token has Issues: read and write on \(name)"))
+        // A token's scopes; an App's permissions were checked with its installation.
+        if let identity {
+            switch TokenScopeRule.verdict(scopes: identity.scopes, isPrivate: info.isPrivate) {
+            case let .allowed(scope):
+                checks.append(.ok("github.scopes", repo: repo.name, "the token may read issues and write labels in \(name) (scope \(scope))"))
+            case let .missing(needed):
+                checks.append(.failed(
+                    "github.scopes", repo: repo.name,
+                    "the token lacks the \(needed) scope needed to write labels in \(name) (\(visibility); it has: \(TokenScopeRule.text(identity.scopes ?? [])))",
+                    fix: "give the token the repo scope, or use one that has it (\(Self.tokenFix))"))
+            case .cannotTell:
+                checks.append(DoctorCheck(
+                    id: "github.scopes", repo: repo.name, status: .unknown,
+                    found: "cannot tell (fine-grained token) whether it may read issues and write labels in \(name)",
+                    fix: "make sure the token has Issues: read and write on \(name)"))
+            }
         }
 
         do {

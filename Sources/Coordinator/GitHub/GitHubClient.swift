@@ -20,7 +20,8 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Issue
     private let graphQLURL: String
     let owner: String
     let repo: String
-    private let state: GitHubTokenState
+    private let auth: any GitHubAuth
+    private let target: GitHubTarget
     private let listingBound: ListingBound
 
     /// Why a token cannot be sent; never quotes the token.
@@ -37,26 +38,43 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Issue
     ///   - tokenState: shared by every client that uses the same token.
     ///   - listingBound: how far a paginated read goes before it fails (`ListingBound.standard`:
     ///     1 000 pages or 100 000 issues).
-    public init(
+    public convenience init(
         http: HTTPClient, apiBase: String, graphQLURL: String, owner: String, repo: String, token: Secret,
         writeSpacing: Duration = .seconds(1), requestTimeout: Duration = .seconds(30),
         retryPolicy: RetryPolicy = .default, tokenState: GitHubTokenState = GitHubTokenState(),
         listingBound: ListingBound = .standard, logger: Logger
     ) {
+        self.init(
+            http: http, apiBase: apiBase, graphQLURL: graphQLURL, owner: owner, repo: repo,
+            auth: GitHubTokenAuth(token: token, state: tokenState), writeSpacing: writeSpacing,
+            requestTimeout: requestTimeout, retryPolicy: retryPolicy, listingBound: listingBound, logger: logger)
+    }
+
+    /// - Parameter auth: who the requests speak as — a token (`GitHubTokenAuth`) or a GitHub App
+    ///   (`GitHubAppAuth`); shared by every client of the configured repositories.
+    public init(
+        http: HTTPClient, apiBase: String, graphQLURL: String, owner: String, repo: String, auth: any GitHubAuth,
+        writeSpacing: Duration = .seconds(1), requestTimeout: Duration = .seconds(30),
+        retryPolicy: RetryPolicy = .default, listingBound: ListingBound = .standard, logger: Logger
+    ) {
+        let apiBase = apiBase.trimmingTrailingSlashes()
+        let target = GitHubTarget(apiBase: apiBase, owner: owner, repo: repo)
         self.connection = GitHubConnection(
-            http: http, token: token, writeSpacing: writeSpacing, requestTimeout: requestTimeout,
-            retryPolicy: retryPolicy, tokenState: tokenState, logger: logger)
+            http: http, auth: auth, target: target, writeSpacing: writeSpacing, requestTimeout: requestTimeout,
+            retryPolicy: retryPolicy, logger: logger)
         self.listingBound = listingBound
-        self.state = tokenState
-        self.apiBase = apiBase.trimmingTrailingSlashes()
+        self.auth = auth
+        self.target = target
+        self.apiBase = apiBase
         self.graphQLURL = graphQLURL
         self.owner = owner
         self.repo = repo
     }
 
-    /// The rate-limit headers of the most recent answer that carried them, or nil before the first.
+    /// The rate-limit headers of the most recent answer that carried them, or nil before the first
+    /// (for an App: the installation of this repository).
     public func rateLimit() async -> RateLimitSnapshot? {
-        await state.rateLimit
+        await auth.knownState(for: target)?.rateLimit
     }
 
     // MARK: IssueSource

@@ -11,29 +11,29 @@ import NIOHTTP1
 /// gone, leaves the same labels).
 struct GitHubConnection: Sendable {
     private let transport: HTTPTransport
-    private let token: Secret
+    private let auth: any GitHubAuth
+    private let target: GitHubTarget
     private let writeSpacing: Duration
     private let retryPolicy: RetryPolicy
-    private let state: GitHubTokenState
     private let logger: Logger
 
     init(
-        http: HTTPClient, token: Secret, writeSpacing: Duration, requestTimeout: Duration,
-        retryPolicy: RetryPolicy, tokenState: GitHubTokenState, logger: Logger
+        http: HTTPClient, auth: any GitHubAuth, target: GitHubTarget, writeSpacing: Duration, requestTimeout: Duration,
+        retryPolicy: RetryPolicy, logger: Logger
     ) {
-        // The token goes into this one header and nowhere else: not into URLs, errors or logs.
+        // The credential is added per request (an App's token changes); it goes into the
+        // `Authorization` header and nowhere else: not into URLs, errors or logs.
         self.transport = HTTPTransport(
             http: http,
             headers: [
-                ("Authorization", "Bearer \(token.reveal())"),
                 ("Accept", "application/vnd.github+json"),
                 ("X-GitHub-Api-Version", "2022-11-28"),
             ],
             timeout: requestTimeout, retryPolicy: retryPolicy, logger: logger, service: .github)
-        self.token = token
+        self.auth = auth
+        self.target = target
         self.writeSpacing = writeSpacing
         self.retryPolicy = retryPolicy
-        self.state = tokenState
         self.logger = logger
     }
 
@@ -50,22 +50,25 @@ struct GitHubConnection: Sendable {
     func send(
         _ method: HTTPMethod, url: String, body: Data? = nil, headers: [(String, String)] = [], mutating: Bool? = nil
     ) async throws -> HTTPAnswer {
-        // Checked before sending: the HTTP client's error for a bad header value quotes the value,
-        // and this value is the token.
-        guard HeaderField.isValidValue(token.reveal()) else {
-            throw GitHubError.unusableToken(reason: GitHubClient.unusableTokenReason)
-        }
-        let request = transport.request(method, url: url, headers: headers, body: body.map { .json($0) })
+        var credential = try await auth.credential(for: target)
         let isMutating = mutating ?? (method != .GET && method != .HEAD)
-        let (state, spacing) = (self.state, writeSpacing)
-        let waitForWriteSlot: (@Sendable () async throws -> Void)? = isMutating ? { @Sendable in
-            let clock = ContinuousClock()
-            let slot = await state.reserveWriteSlot(spacing: spacing, now: clock.now)
-            try await clock.sleep(until: slot, tolerance: nil)
-        } : nil
-
         var rateLimitWaits = 0
+        var renewedAfterRefusal = false
         while true {
+            // Checked before sending: the HTTP client's error for a bad header value quotes the
+            // value, and this value is the token.
+            guard HeaderField.isValidValue(credential.authorization.reveal()) else {
+                throw GitHubError.unusableToken(reason: GitHubClient.unusableTokenReason)
+            }
+            let request = transport.request(
+                method, url: url, headers: headers + [("Authorization", credential.authorization.reveal())], body: body.map { .json($0) })
+            let (state, spacing) = (credential.state, writeSpacing)
+            let waitForWriteSlot: (@Sendable () async throws -> Void)? = isMutating ? { @Sendable in
+                let clock = ContinuousClock()
+                let slot = await state.reserveWriteSlot(spacing: spacing, now: clock.now)
+                try await clock.sleep(until: slot, tolerance: nil)
+            } : nil
+
             let answer: HTTPAnswer
             do {
                 answer = try await transport.send(request, retrying: true, beforeAttempt: waitForWriteSlot) { answer in
@@ -81,6 +84,15 @@ struct GitHubConnection: Sendable {
             case 200..<400:
                 return answer
             case 401:
+                // An App's token may have ended early or been revoked: one new token, one more try.
+                if !renewedAfterRefusal, await auth.refused(credential, for: target) {
+                    renewedAfterRefusal = true
+                    credential = try await auth.credential(for: target)
+                    continue
+                }
+                if let app = credential.app {
+                    throw GitHubError.appRefused(app: app, url: url, message: answer.errorText)
+                }
                 throw GitHubError.unauthorized(url: url, message: answer.errorText)
             case 403, 429:
                 guard let limit = RateLimitWait(answer: answer) else {

@@ -116,6 +116,16 @@ public enum GitHubError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The token cannot go into an `Authorization` header (a line break or another control
     /// character), so nothing was sent. The reason never quotes the token.
     case unusableToken(reason: String)
+    /// GitHub App: `401` to the App's JWT or to an installation token just bought (a key that is
+    /// not the App's, another App's id, a clock far off).
+    case appRefused(app: String, url: String, message: String)
+    /// GitHub App: `404` for the repository's installation — never installed there, uninstalled,
+    /// or the repository taken out of the installation.
+    case appNotInstalled(app: String, repository: String)
+    /// GitHub App: the installation a token was bought for is gone (`404`), e.g. uninstalled.
+    case appInstallationGone(app: String, installation: Int, repository: String?)
+    /// GitHub App: the private key cannot sign (it was readable and valid at start-up).
+    case appKeyUnusable(file: String)
 
     public var description: String {
         switch self {
@@ -134,6 +144,15 @@ public enum GitHubError: Error, Sendable, Equatable, CustomStringConvertible {
             return "GitHub GraphQL error: \(message)"
         case let .unusableToken(reason):
             return "The GitHub token cannot be sent: \(reason); check [github] token or GITHUB_TOKEN"
+        case let .appRefused(app, url, message):
+            return "GitHub refused \(app) (401 \(message)) for \(url): check [github] app_id, that private_key_file holds this App's current key, and this machine's clock"
+        case let .appNotInstalled(app, repository):
+            return "\(app) is not installed on \(repository) (GitHub answered 404 for its installation: never installed there, uninstalled, or the repository was taken out of it): install the App on \(repository) (the App's page → Install App), or remove the repository from the config"
+        case let .appInstallationGone(app, installation, repository):
+            let on = repository.map { " (for \($0))" } ?? ""
+            return "\(app): installation \(installation)\(on) no longer exists (uninstalled or revoked): install the App again\(repository.map { " on \($0)" } ?? ""), and fix or remove [github] installation_id if it names \(installation)"
+        case let .appKeyUnusable(file):
+            return "The GitHub App's private key \(file) cannot sign a token: download a new key from the App's settings page"
         }
     }
 }

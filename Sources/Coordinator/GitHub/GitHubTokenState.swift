@@ -12,7 +12,13 @@ public actor GitHubTokenState {
     /// known after it: `serve`'s metrics.
     private var observer: (@Sendable (Int?, RateLimitSnapshot?) -> Void)?
 
-    public init() {}
+    /// The state of all credentials together (a GitHub App's installations each have their own):
+    /// told of every answer, and its observer sees them all.
+    private let parent: GitHubTokenState?
+
+    public init(reportingTo parent: GitHubTokenState? = nil) {
+        self.parent = parent
+    }
 
     /// Calls `observer` with the status of every answer to this token's requests, retries
     /// included (nil for a request that got no answer), and the rate limit known after it.
@@ -20,8 +26,9 @@ public actor GitHubTokenState {
         self.observer = observer
     }
 
-    func recordAnswer(status: Int?) {
+    func recordAnswer(status: Int?) async {
         observer?(status, rateLimit)
+        await parent?.recordAnswer(status: status)
     }
 
     /// The rate limit GitHub reported last.
@@ -37,8 +44,9 @@ public actor GitHubTokenState {
         return slot
     }
 
-    func record(_ snapshot: RateLimitSnapshot) {
+    func record(_ snapshot: RateLimitSnapshot) async {
         rateLimit = snapshot
+        await parent?.record(snapshot)
     }
 }
 

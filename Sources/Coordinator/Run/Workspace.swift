@@ -9,7 +9,8 @@ public final class Workspace: Sendable {
     public let config: CoordinatorConfig
     /// In file order.
     public let repos: [RepoService]
-    /// What every repository's GitHub client shares for the one token: rate limit, write slot.
+    /// Every GitHub answer passes here: the token's rate limit and write slot, or, for a GitHub
+    /// App, what its installations' states report (`serve`'s metrics observe it).
     public let githubState: GitHubTokenState
     private let http: ServiceHTTPClients
 
@@ -33,13 +34,13 @@ public final class Workspace: Sendable {
         let planner = DispatchPlanner(command: ExecutorCommand(overrides: settings.commandTemplates), logLevel: logLevel)
         let refresher = CacheRefresher(policy: RefreshPolicy(settings: settings))
         let tokenState = GitHubTokenState()
+        let auth = config.github.auth(http: http.github, retryPolicy: retryPolicy, requests: tokenState, logger: logger)
         let services = config.repos.map { repo in
             let github = GitHubClient(
                 http: http.github, apiBase: repo.repo.apiBase(override: config.github.apiURL),
                 graphQLURL: repo.repo.graphQLURL(override: config.github.apiURL),
-                owner: repo.repo.owner, repo: repo.repo.name, token: config.github.token,
-                writeSpacing: .milliseconds(settings.writeSpacingMilliseconds), retryPolicy: retryPolicy,
-                tokenState: tokenState, logger: logger)
+                owner: repo.repo.owner, repo: repo.repo.name, auth: auth,
+                writeSpacing: .milliseconds(settings.writeSpacingMilliseconds), retryPolicy: retryPolicy, logger: logger)
             return RepoService(
                 repo: repo, rules: config.rules,
                 store: IssueCacheStore(directory: settings.cacheDirectory, repo: repo.repo),

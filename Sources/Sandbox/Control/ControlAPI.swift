@@ -26,6 +26,7 @@ struct ControlAPI {
         "GET    /_sandbox/clock",
         "PUT    /_sandbox/clock                                   {\"offset_seconds\": N}",
         "POST   /_sandbox/reset",
+        "DELETE /_sandbox/github/apps/{app_id}/installations/{id}  (uninstall: its tokens stop working)",
     ] + WebhookControlAPI.endpoints
 
     let world: SandboxWorld
@@ -81,6 +82,14 @@ struct ControlAPI {
             return await WebhookControlAPI(world: world).handle(request, segments: Array(s.dropFirst()))
         case ("POST", ["relabel"]):
             return await WebhookControlAPI(world: world).relabel(request)
+        case ("DELETE", let s) where s.count == 5 && s[0] == "github" && s[1] == "apps" && s[3] == "installations":
+            guard let app = Int(s[2]), let installation = Int(s[4]) else {
+                return Self.error(400, "app and installation ids are numbers: DELETE /_sandbox/github/apps/{app_id}/installations/{id}")
+            }
+            guard await world.removeInstallation(installation, ofApp: app) else {
+                return Self.error(404, "app \(app) has no installation \(installation)")
+            }
+            return OutgoingResponse(status: 204)
         case (_, let s) where s.count >= 4 && s[0] == "repos" && s[3] == "issues":
             return await issues(request, owner: s[1], repo: s[2], rest: Array(s.dropFirst(4)))
         default:

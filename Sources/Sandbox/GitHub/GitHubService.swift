@@ -7,6 +7,8 @@ import Foundation
 struct GitHubService: Sendable {
     var repositories: [String: GitHubRepository] = [:]
     var tokens: [String: Scenario.Token] = [:]
+    /// GitHub Apps: their JWT endpoints and the installation tokens they bought.
+    var apps: GitHubAppHost
     var rateLimits = RateLimitBook()
     var nextLabelID = 9_000_001
     var nextEventID = GitHubService.firstEventID
@@ -16,6 +18,7 @@ struct GitHubService: Sendable {
     var changes: [IssueChange] = []
 
     init(scenario: Scenario.GitHub) {
+        apps = GitHubAppHost(apps: scenario.apps)
         for token in scenario.tokens { tokens[token.token] = token }
         for (index, repo) in scenario.repositories.enumerated() {
             let id = 700_000 + index + 1
@@ -47,6 +50,13 @@ struct GitHubService: Sendable {
         }
     }
 
+    /// Who a token acts as: its account's login, or an App's bot for an installation token.
+    func login(of token: String, now: Date) -> String? {
+        if let account = tokens[token] { return account.login }
+        if case let .installation(_, _, login) = apps.use(of: token, now: now) { return login }
+        return nil
+    }
+
     func repository(owner: String, name: String) -> GitHubRepository? {
         repositories[GitHubRepository.key(owner: owner, name: name)]
     }
@@ -62,13 +72,42 @@ struct GitHubService: Sendable {
         }
         let isGraphQL = segments == ["graphql"] || segments == ["api", "graphql"]
 
-        guard let token = Self.bearerToken(request.header("authorization")), let account = tokens[token] else {
+        let bearer = Self.bearerToken(request.header("authorization"))
+        if !isGraphQL, GitHubAppHost.isAppRoute(segments) {
+            return Self.decorate(apps.handle(
+                request, segments: segments, jwt: bearer, representation: GitHubRepresentation(apiBase: apiBase), now: now))
+        }
+        // An installation token: the App's bot, on its installation's repositories only, with the
+        // installation's rate limit (every token it buys shares it, as on GitHub).
+        var installationScope: Set<String>?
+        var rateKey = bearer ?? ""
+        var installationAccount: Scenario.Token?
+        if let bearer, tokens[bearer] == nil {
+            switch apps.use(of: bearer, now: now) {
+            case .unknown, .refused:
+                break
+            case let .installation(id, repositories, login):
+                installationScope = repositories
+                rateKey = "installation:\(id)"
+                installationAccount = Scenario.Token(token: bearer, login: login, scopes: [], fineGrained: true)
+            }
+        }
+        guard let token = bearer, let account = tokens[token] ?? installationAccount else {
             var response = GitHubError.response(401, "Bad credentials")
             response.setHeader("www-authenticate", "Bearer realm=\"GitHub\"")
             return Self.decorate(response)
         }
+        if let installationScope {
+            if segments == ["user"] {
+                return Self.decorate(GitHubError.response(403, "Resource not accessible by integration"))
+            }
+            // Another repository is invisible to the installation: GitHub answers 404, not 403.
+            if segments.count >= 3, segments[0] == "repos", !installationScope.contains("\(segments[1])/\(segments[2])".lowercased()) {
+                return Self.decorate(GitHubError.notFound())
+            }
+        }
         let resource = isGraphQL ? "graphql" : "core"
-        let before = rateLimits.status(token: token, resource: resource, limit: account.hourlyQuota, now: now)
+        let before = rateLimits.status(token: rateKey, resource: resource, limit: account.hourlyQuota, now: now)
         // GitHub's own rate-limit endpoint is free, so a client can always ask when to retry.
         let free = request.method == "GET" && segments == ["rate_limit"]
         if before.remaining == 0, !free {
@@ -100,8 +139,8 @@ struct GitHubService: Sendable {
                 return Self.decorate(response)
             }
         }
-        if !free { rateLimits.charge(token: token, resource: resource, now: now) }
-        response.headers += rateLimits.status(token: token, resource: resource, limit: account.hourlyQuota, now: now).headers
+        if !free { rateLimits.charge(token: rateKey, resource: resource, now: now) }
+        response.headers += rateLimits.status(token: rateKey, resource: resource, limit: account.hourlyQuota, now: now).headers
         response.headers += Self.scopeHeaders(account)
         return Self.decorate(response)
     }

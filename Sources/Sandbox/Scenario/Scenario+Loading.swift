@@ -77,6 +77,7 @@ extension Scenario {
             }
         }
         try Webhook.validate(github.webhooks, file: file)
+        try validateApps(repositories: repoNames, fail: fail)
         for (i, user) in jenkins.users.enumerated() where user.apiToken == nil && user.password == nil {
             throw fail("jenkins.users[\(i)]", "user \(user.username) needs an api_token or a password")
         }

@@ -21,15 +21,18 @@ public struct Scenario: Codable, Sendable, Equatable {
         public var repositories: [Repository]
         /// Hooks to deliver `issues` events to (more can be added at run time).
         public var webhooks: [Webhook]
+        /// GitHub Apps that may sign JWTs and buy installation tokens (see `App`).
+        public var apps: [App]
 
-        public init(tokens: [Token], labels: [Label] = [], repositories: [Repository], webhooks: [Webhook] = []) {
+        public init(tokens: [Token], labels: [Label] = [], repositories: [Repository], webhooks: [Webhook] = [], apps: [App] = []) {
             self.tokens = tokens
             self.labels = labels
             self.repositories = repositories
             self.webhooks = webhooks
+            self.apps = apps
         }
 
-        enum CodingKeys: String, CodingKey { case tokens, labels, repositories, webhooks }
+        enum CodingKeys: String, CodingKey { case tokens, labels, repositories, webhooks, apps }
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -37,6 +40,7 @@ public struct Scenario: Codable, Sendable, Equatable {
             labels = try c.decodeIfPresent([Label].self, forKey: .labels) ?? []
             repositories = try c.decode([Repository].self, forKey: .repositories)
             webhooks = try c.decodeIfPresent([Webhook].self, forKey: .webhooks) ?? []
+            apps = try c.decodeIfPresent([App].self, forKey: .apps) ?? []
         }
     }
 

@@ -189,6 +189,13 @@ public final class SandboxServer: Sendable {
     /// `Date` header always carries the real time.
     public func setClockOffset(seconds: TimeInterval) async { await world.setClockOffset(seconds) }
 
+    /// Uninstalls a GitHub App's installation, as an organisation owner would: every token it
+    /// bought gets `401 Bad credentials`, and its repositories' installation lookups `404`. False
+    /// when the App has no such installation.
+    public func removeInstallation(_ id: Int, ofApp appID: Int) async -> Bool {
+        await world.removeInstallation(id, ofApp: appID)
+    }
+
     // MARK: Faults and reset
 
     public func injectFault(_ fault: SandboxFault) async { await world.injectFault(fault) }

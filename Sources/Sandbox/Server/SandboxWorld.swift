@@ -54,7 +54,7 @@ actor SandboxWorld {
         } else {
             response = github.handle(request, now: time)
             let token = GitHubService.bearerToken(request.header("authorization"))
-            publishChanges(sender: token.flatMap { github.tokens[$0]?.login } ?? Self.humanLogin)
+            publishChanges(sender: token.flatMap { github.login(of: $0, now: time) } ?? Self.humanLogin)
         }
         record(request, status: response.status)
         return response
@@ -65,6 +65,11 @@ actor SandboxWorld {
     }
 
     // MARK: Inspection and control
+
+    /// Uninstalls a GitHub App's installation (a revocation): its tokens get `401` from now on.
+    func removeInstallation(_ id: Int, ofApp appID: Int) -> Bool {
+        github.apps.removeInstallation(id, ofApp: appID)
+    }
 
     func requests() -> [SandboxRequestRecord] { log }
 

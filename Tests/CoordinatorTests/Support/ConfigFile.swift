@@ -14,6 +14,8 @@ struct ConfigFile {
     }
 
     var githubToken: String
+    /// More `[github]` lines (a GitHub App's `app_id`, `private_key_file`, …).
+    var githubExtra: [String] = []
     var apiURL: String
     var jenkinsURL: String
     var jenkinsUser: String
@@ -37,7 +39,7 @@ struct ConfigFile {
             "[github]",
             "token = \(quote(githubToken))",
             "api_url = \(quote(apiURL))",
-        ]
+        ] + githubExtra
         if let githubCAFile { lines.append("ca_file = \(quote(githubCAFile))") }
         lines += [
             "",

@@ -47,8 +47,11 @@ struct GitHubConnection: Sendable {
     ///
     /// - Parameter mutating: spaces the request after the previous mutating one; defaults to
     ///   "anything but GET" (a GraphQL query is a POST that changes nothing and passes `false`).
+    /// - Parameter retrying: false for a write GitHub must not receive twice (creating a webhook):
+    ///   one attempt, whatever happens.
     func send(
-        _ method: HTTPMethod, url: String, body: Data? = nil, headers: [(String, String)] = [], mutating: Bool? = nil
+        _ method: HTTPMethod, url: String, body: Data? = nil, headers: [(String, String)] = [], mutating: Bool? = nil,
+        retrying: Bool = true
     ) async throws -> HTTPAnswer {
         // Checked before sending: the HTTP client's error for a bad header value quotes the value,
         // and this value is the token.
@@ -68,7 +71,7 @@ struct GitHubConnection: Sendable {
         while true {
             let answer: HTTPAnswer
             do {
-                answer = try await transport.send(request, retrying: true, beforeAttempt: waitForWriteSlot) { answer in
+                answer = try await transport.send(request, retrying: retrying, beforeAttempt: waitForWriteSlot) { answer in
                     if let snapshot = RateLimitSnapshot(headers: answer.headers) { await state.record(snapshot) }
                     await state.recordAnswer(status: answer.status)
                 }

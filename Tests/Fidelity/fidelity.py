@@ -284,6 +284,34 @@ def check_doctor_endpoints(github_url, jenkins_url, scenario):
                job.get("parameters", ["REPO_URL", "BRANCH_NAME", "COMMAND", "GITHUB_CREDENTIALS_ID"]))
 
 
+def check_hooks(github_url, scenario):
+    """What `coordinator hooks sync` and `doctor` do with a repository's webhooks, through PyGithub:
+    create one, list and read it (the secret masked), edit it, read its deliveries, delete it."""
+    token = scenario["github"]["tokens"][0]["token"]
+    gh = Github(base_url=github_url, auth=Auth.Token(token), retry=None, timeout=15,
+                seconds_between_requests=None, seconds_between_writes=None)
+    repo = gh.get_repo("acme/infra")
+    url = "https://coordinator.example.com/webhooks/github"
+    hook = repo.create_hook("web", {"url": url, "content_type": "form", "secret": "fidelity-hook-secret",
+                                    "insecure_ssl": "0"}, events=["push"], active=True)
+    listed = [(h.id, h.name, h.active, h.events, h.config.get("url"), h.config.get("content_type"),
+               h.config.get("secret")) for h in repo.get_hooks()]
+    expect("hooks: get_hooks after create_hook", listed,
+           [(hook.id, "web", True, ["push"], url, "form", "********")])
+    hook.edit("web", {"url": url, "content_type": "json", "secret": "fidelity-hook-secret", "insecure_ssl": "0"},
+              add_events=["issues"], active=False)
+    again = repo.get_hook(hook.id)
+    expect("hooks: get_hook after edit", (again.active, sorted(again.events), again.config.get("content_type")),
+           (False, ["issues", "push"], "json"))
+    expect("hooks: deliveries of an inactive hook", list(repo.get_hook_deliveries(hook.id)), [])
+    hook.delete()
+    try:
+        repo.get_hook(hook.id)
+        raise Mismatch("hooks: a deleted hook is still there")
+    except GithubException as error:
+        expect("hooks: a deleted hook is 404", error.status, 404)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--github", required=True, help="GitHub REST base, e.g. http://127.0.0.1:PORT")
@@ -305,6 +333,7 @@ def main():
         check_issue_events(args.github, scenario)
         check_jenkins(args.jenkins, scenario, args.control)
         check_doctor_endpoints(args.github, args.jenkins, scenario)
+        check_hooks(args.github, scenario)
         if args.control:
             webhooks.check_webhooks(args.github, args.control, scenario)
         if args.app_id is not None:

@@ -248,12 +248,14 @@ public enum ConfigLoader {
         # Workflows (default: create-pr, implement, create-plan as in README.md). A [coordinator.workflows.NAME]
         # table replaces that set with the ones listed: see README.md, "Workflows".
 
-        # coordinator serve: webhooks from GitHub, polling as a safety net (other commands ignore this table).
+        # coordinator serve: webhooks from GitHub, polling as a safety net (run, status, … ignore this table;
+        # doctor checks the repositories' webhooks when it is there, hooks sync sets them up).
         # [serve]
         # webhook_secret = ""                        # GITHUB_WEBHOOK_SECRET wins; serve refuses to start without one
         # poll_seconds = 300                         # safety-net poll per repo (0 = webhooks only; at most 86400)
         # listen = "127.0.0.1:8750"
         # api_token = ""                             # COORDINATOR_API_TOKEN wins; bearer token for /api/*, off without one
+        # public_url = "https://coordinator.example.com"   # what GitHub calls (+ /webhooks/github): doctor, hooks sync
 
         # One section per repository; NAME is what --repo NAME selects.
         # [coordinator.repos.NAME]

@@ -12,8 +12,19 @@ public struct ServeSettings: Sendable, Equatable {
     public var listen: ListenAddress = .init(host: "127.0.0.1", port: 8750)
     /// `api_token` (`COORDINATOR_API_TOKEN` wins): bearer token for `/api/*`; nil turns it off.
     public var apiToken: Secret?
+    /// `public_url`: the absolute http(s) URL GitHub reaches `serve` at (the reverse proxy's, as a
+    /// rule), without `/webhooks/github`; `doctor` checks each repository's webhook against it
+    /// and `hooks sync` points the webhooks there. Nil: not given.
+    public var publicURL: String?
+    /// Whether the config has a `[serve]` table at all: `doctor` checks the webhooks only then.
+    public var isConfigured = false
 
     public init() {}
+
+    /// Where GitHub must deliver: `public_url` + `/webhooks/github`, nil without `public_url`.
+    public var webhookURL: String? {
+        publicURL.map { $0.trimmingTrailingSlashes() + WebhookTarget.path }
+    }
 
     /// `poll_seconds`: at most a day between two safety-net polls.
     public static let pollBound = CoordinatorSettings.Bound(range: 0...86_400, unit: "seconds", upperMeaning: "one day")
@@ -50,6 +61,7 @@ extension ConfigLoader {
     /// Reads `[serve]` (absent: the defaults, no secret).
     static func serveSettings(_ table: TOMLTable?, reader: SectionReader, environment env: (String) -> String?) throws -> ServeSettings {
         var serve = ServeSettings()
+        serve.isConfigured = table != nil
         let path = reader.path
         if let secret = try env("GITHUB_WEBHOOK_SECRET") ?? reader.string(table, "serve", "webhook_secret"), !secret.isEmpty {
             serve.webhookSecret = Secret(secret)
@@ -71,6 +83,12 @@ extension ConfigLoader {
                 throw ConfigError.invalidValue(path: path, section: "serve", field: "api_token", reason: "must be one line of printable characters")
             }
             serve.apiToken = Secret(token)
+        }
+        if let url = try reader.string(table, "serve", "public_url"), !url.isEmpty {
+            if let reason = WebhookTarget.problem(publicURL: url) {
+                throw ConfigError.invalidValue(path: path, section: "serve", field: "public_url", reason: reason)
+            }
+            serve.publicURL = url.trimmingTrailingSlashes()
         }
         return serve
     }

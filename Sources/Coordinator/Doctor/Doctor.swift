@@ -4,7 +4,8 @@ import Logging
 
 /// `coordinator doctor`: checks, for a loaded config, everything a run needs from outside — the
 /// GitHub token and its rights, the rate limit, each repository and its labels, the linked-branches
-/// query, Jenkins and each executor job with its parameters, the cache directory — and says for each
+/// query, Jenkins and each executor job with its parameters, the cache directory, and with `[serve]`
+/// each repository's webhook (`WebhookChecks`) — and says for each
 /// what it found and, when something is wrong, what to do.
 ///
 /// Every request goes through the same `GitHubClient` and `JenkinsClient` a run uses, so what
@@ -80,6 +81,14 @@ public struct Doctor: Sendable {
         for (index, repo) in config.repos.enumerated() {
             let github = access[bases[index]] ?? .unusable(reason: "GitHub was not asked")
             checks += await checkGitHub(repo, client: clients[index], access: github)
+            if config.serve.isConfigured {
+                // The webhook `serve` depends on; only where the token works at all.
+                if case let .unusable(reason) = github {
+                    checks += WebhookChecks.ids.map { .skipped($0, repo: repo.name, because: reason) }
+                } else {
+                    checks += await WebhookChecks.run(repo: repo.name, admin: clients[index], webhookURL: config.serve.webhookURL)
+                }
+            }
             checks += await checkJob(repo, jenkins: jenkins, jenkinsProblem: jenkinsProblem)
             let store = IssueCacheStore(directory: config.settings.cacheDirectory, repo: repo.repo)
             checks.append(cacheUsable

@@ -47,8 +47,11 @@ struct GitHubConnection: Sendable {
     ///
     /// - Parameter mutating: spaces the request after the previous mutating one; defaults to
     ///   "anything but GET" (a GraphQL query is a POST that changes nothing and passes `false`).
+    /// - Parameter retrying: false for a write GitHub must not receive twice (creating a webhook):
+    ///   one attempt, whatever happens.
     func send(
-        _ method: HTTPMethod, url: String, body: Data? = nil, headers: [(String, String)] = [], mutating: Bool? = nil
+        _ method: HTTPMethod, url: String, body: Data? = nil, headers: [(String, String)] = [], mutating: Bool? = nil,
+        retrying: Bool = true
     ) async throws -> HTTPAnswer {
         var credential = try await auth.credential(for: target)
         let isMutating = mutating ?? (method != .GET && method != .HEAD)
@@ -71,7 +74,7 @@ struct GitHubConnection: Sendable {
 
             let answer: HTTPAnswer
             do {
-                answer = try await transport.send(request, retrying: true, beforeAttempt: waitForWriteSlot) { answer in
+                answer = try await transport.send(request, retrying: retrying, beforeAttempt: waitForWriteSlot) { answer in
                     if let snapshot = RateLimitSnapshot(headers: answer.headers) { await state.record(snapshot) }
                     await state.recordAnswer(status: answer.status)
                 }

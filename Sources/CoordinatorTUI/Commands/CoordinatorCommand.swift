@@ -24,6 +24,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
             HistoryCommand.self,
             DiffCommand.self,
             SyncCommand.self,
+            HooksCommand.self,
             TestCommand.self,
             SandboxCommand.self,
             VersionCommand.self,

@@ -16,9 +16,12 @@ struct GitHubService: Sendable {
     var lastEdit = Date(timeIntervalSince1970: 0)
     /// Issue changes not yet handed to the webhook sender; the world takes them after each call.
     var changes: [IssueChange] = []
+    /// The webhook sender, whose hooks `/repos/{owner}/{repo}/hooks` lists and edits (nil: none).
+    var webhooks: WebhookDispatcher?
 
-    init(scenario: Scenario.GitHub) {
+    init(scenario: Scenario.GitHub, webhooks: WebhookDispatcher? = nil) {
         apps = GitHubAppHost(apps: scenario.apps)
+        self.webhooks = webhooks
         for token in scenario.tokens { tokens[token.token] = token }
         for (index, repo) in scenario.repositories.enumerated() {
             let id = 700_000 + index + 1
@@ -190,6 +193,9 @@ struct GitHubService: Sendable {
             return GitHubError.notFound()
         }
         let rest = Array(segments.dropFirst(3))
+        if rest.first == "hooks" {
+            return hooks(request, segments: Array(rest.dropFirst()), repo: repo, account: account, representation: representation, now: now)
+        }
         switch (method, rest.count) {
         case ("GET", 0):
             return .json(200, representation.repository(repo))

@@ -25,7 +25,7 @@ actor SandboxWorld {
         self.scenario = scenario
         self.clock = now
         webhooks = WebhookDispatcher(scenarioHooks: scenario.github.webhooks)
-        github = GitHubService(scenario: scenario.github)
+        github = GitHubService(scenario: scenario.github, webhooks: webhooks)
         jenkins = JenkinsService(scenario: scenario.jenkins)
     }
 
@@ -145,7 +145,7 @@ actor SandboxWorld {
     func clearFaults() { faults.removeAll() }
 
     func reset() {
-        github = GitHubService(scenario: scenario.github)
+        github = GitHubService(scenario: scenario.github, webhooks: webhooks)
         jenkins = JenkinsService(scenario: scenario.jenkins)
         faults.removeAll()
         log.removeAll()

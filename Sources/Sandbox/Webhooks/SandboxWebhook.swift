@@ -19,6 +19,15 @@ extension Scenario {
         /// (the default of GitHub's web form) sends `payload=<percent-encoded JSON>`; both are
         /// signed over the body as sent.
         public var contentType: ContentType
+        /// `owner/name`: a repository's own hook, which only that repository's changes are sent to
+        /// and which `GET /repos/{owner}/{repo}/hooks` lists; nil covers every repository, like an
+        /// organisation's hook (not listed under any repository, as on GitHub).
+        public var repository: String?
+        /// GitHub's hook setting `active`: an inactive hook is kept but sent nothing.
+        public var active: Bool
+        /// GitHub's hook setting `insecure_ssl` (`"0"` or `"1"`); kept and shown, the Sandbox's
+        /// sender verifies nothing either way.
+        public var insecureSSL: String
 
         /// How a hook's deliveries carry the payload, by the names of GitHub's hook API.
         public enum ContentType: String, Codable, Sendable, CaseIterable {
@@ -40,16 +49,22 @@ extension Scenario {
 
         public init(
             url: String, secret: String? = nil, events: [String] = ["issues"], timeoutMs: Int = Webhook.defaultTimeoutMs,
-            contentType: ContentType = .json
+            contentType: ContentType = .json, repository: String? = nil, active: Bool = true, insecureSSL: String = "0"
         ) {
             self.url = url
             self.secret = secret
             self.events = events
             self.timeoutMs = timeoutMs
             self.contentType = contentType
+            self.repository = repository
+            self.active = active
+            self.insecureSSL = insecureSSL
         }
 
-        enum CodingKeys: String, CodingKey { case url, secret, events, timeoutMs = "timeout_ms", contentType = "content_type" }
+        enum CodingKeys: String, CodingKey {
+            case url, secret, events, repository, active
+            case timeoutMs = "timeout_ms", contentType = "content_type", insecureSSL = "insecure_ssl"
+        }
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -58,10 +73,20 @@ extension Scenario {
             events = try c.decodeIfPresent([String].self, forKey: .events) ?? ["issues"]
             timeoutMs = try c.decodeIfPresent(Int.self, forKey: .timeoutMs) ?? Self.defaultTimeoutMs
             contentType = try c.decodeIfPresent(ContentType.self, forKey: .contentType) ?? .json
+            repository = try c.decodeIfPresent(String.self, forKey: .repository)
+            active = try c.decodeIfPresent(Bool.self, forKey: .active) ?? true
+            insecureSSL = try c.decodeIfPresent(String.self, forKey: .insecureSSL) ?? "0"
+        }
+
+        /// Whether a change in `repository` ("owner/name") is sent to this hook: it is active,
+        /// covers that repository, and subscribes to `issues` (the only event the Sandbox sends).
+        func receives(repository name: String) -> Bool {
+            active && (repository.map { $0.lowercased() == name.lowercased() } ?? true)
+                && (events.contains("issues") || events.contains("*"))
         }
 
         public var description: String {
-            "webhook \(url) events \(events.joined(separator: ",")) \(contentType.rawValue) \((secret ?? "").isEmpty ? "unsigned" : "signed")"
+            "webhook \(url)\(repository.map { " of \($0)" } ?? "")\(active ? "" : " inactive") events \(events.joined(separator: ",")) \(contentType.rawValue) \((secret ?? "").isEmpty ? "unsigned" : "signed")"
         }
 
         /// What is wrong with this hook, as (field, problem), or nil when it can be used.
@@ -72,7 +97,10 @@ extension Scenario {
                 return ("url", "\"\(url)\" is not an http:// or https:// URL with a host")
             }
             if events.isEmpty { return ("events", "must name at least one event: [\"issues\"]") }
-            for event in events where !Self.supportedEvents.contains(event) {
+            // A repository's hook is GitHub's hooks-API kind, which may name any event (`push`, …):
+            // it is simply sent none of those. A scenario-wide hook is the Sandbox's own test
+            // receiver, where a typo is more likely than intent.
+            for event in events where repository == nil && !Self.supportedEvents.contains(event) {
                 return ("events", "unknown event \"\(event)\"; the Sandbox sends only \"issues\" (or give \"*\")")
             }
             if !(1...600_000).contains(timeoutMs) {
@@ -113,4 +141,8 @@ public struct SandboxWebhook: Sendable, Equatable {
     public var contentType: Scenario.Webhook.ContentType
     /// From the scenario, or added at run time.
     public var fromScenario: Bool
+    /// "owner/name" for a repository's hook; nil for one covering every repository.
+    public var repository: String?
+    /// An inactive hook is sent nothing.
+    public var active: Bool = true
 }

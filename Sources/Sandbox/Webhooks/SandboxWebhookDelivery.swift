@@ -25,8 +25,11 @@ public struct SandboxWebhookDelivery: Sendable, Equatable {
         }
     }
 
-    /// `X-GitHub-Delivery`: a UUID, lower-case as GitHub sends it.
+    /// `X-GitHub-Delivery`: a UUID, lower-case as GitHub sends it (the `guid` of GitHub's
+    /// hook-deliveries API).
     public var id: String
+    /// The numeric `id` of GitHub's hook-deliveries API, set when the delivery is recorded.
+    public var number: Int = 0
     /// `X-GitHub-Hook-ID`.
     public var hookID: Int
     /// `X-GitHub-Event`: `issues`.

@@ -5,7 +5,7 @@ import Foundation
 struct WebhookControlAPI {
     static let endpoints: [String] = [
         "GET    /_sandbox/webhooks",
-        "POST   /_sandbox/webhooks                                {\"url\",\"secret\",\"events\",\"timeout_ms\",\"content_type\"}",
+        "POST   /_sandbox/webhooks                                {\"url\",\"secret\",\"events\",\"timeout_ms\",\"content_type\",\"repository\",\"active\"}",
         "DELETE /_sandbox/webhooks/{id}",
         "GET    /_sandbox/webhooks/deliveries",
         "POST   /_sandbox/webhooks/settle                         {\"timeout_ms\": N}",
@@ -115,6 +115,7 @@ struct WebhookControlAPI {
             ("id", .int(hook.id)), ("url", .string(hook.url)), ("events", .array(hook.events.map(JSONValue.string))),
             ("signed", .bool(hook.signed)), ("timeout_ms", .int(hook.timeoutMs)),
             ("content_type", .string(hook.contentType.rawValue)), ("from_scenario", .bool(hook.fromScenario)),
+            ("repository", .optional(hook.repository)), ("active", .bool(hook.active)),
         ])
     }
 

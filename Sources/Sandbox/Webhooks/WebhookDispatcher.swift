@@ -21,6 +21,8 @@ final class WebhookDispatcher: @unchecked Sendable {
     static let userAgent = "GitHub-Hookshot/sandbox"
     /// Hook ids count from here, so they look like GitHub's and never like an issue number.
     static let firstHookID = 400_000_001
+    /// Delivery numbers (GitHub's numeric delivery `id`) count from here.
+    static let firstDeliveryNumber = 90_000_000_001
 
     private struct Pending: Sendable {
         var sequence: Int
@@ -33,7 +35,12 @@ final class WebhookDispatcher: @unchecked Sendable {
 
     private struct Hook {
         var info: SandboxWebhook
-        var secret: String?
+        /// The whole configuration, secret included: what `GET …/hooks/{id}` shows (secret masked)
+        /// and `PATCH` edits.
+        var config: Scenario.Webhook
+        var createdAt: Date
+        var updatedAt: Date
+        var secret: String? { config.secret }
         var stream: AsyncStream<Pending>
         var queue: AsyncStream<Pending>.Continuation
         var loop: Task<Void, Never>?
@@ -66,17 +73,41 @@ final class WebhookDispatcher: @unchecked Sendable {
 
     // MARK: Hooks
 
-    func add(_ config: Scenario.Webhook, fromScenario: Bool = false) -> SandboxWebhook {
+    func add(_ config: Scenario.Webhook, fromScenario: Bool = false, now: Date = Date()) -> SandboxWebhook {
         lock.withLock {
             let id = nextHookID
             nextHookID += 1
-            let info = SandboxWebhook(
-                id: id, url: config.url, events: config.events, signed: !(config.secret ?? "").isEmpty,
-                timeoutMs: config.timeoutMs, contentType: config.contentType, fromScenario: fromScenario)
+            let info = Self.info(id: id, config, fromScenario: fromScenario)
             let (stream, queue) = AsyncStream<Pending>.makeStream(bufferingPolicy: .bufferingOldest(Self.queueLimit))
-            hooks[id] = Hook(info: info, secret: config.secret, stream: stream, queue: queue)
+            hooks[id] = Hook(info: info, config: config, createdAt: now, updatedAt: now, stream: stream, queue: queue)
             return info
         }
+    }
+
+    private static func info(id: Int, _ config: Scenario.Webhook, fromScenario: Bool) -> SandboxWebhook {
+        SandboxWebhook(
+            id: id, url: config.url, events: config.events, signed: !(config.secret ?? "").isEmpty,
+            timeoutMs: config.timeoutMs, contentType: config.contentType, fromScenario: fromScenario,
+            repository: config.repository, active: config.active)
+    }
+
+    /// Replaces a hook's configuration (GitHub's `PATCH …/hooks/{id}`); deliveries queued from
+    /// now on go out as it says. Nil if there is no such hook.
+    func update(id: Int, to config: Scenario.Webhook, now: Date = Date()) -> SandboxWebhook? {
+        lock.withLock {
+            guard var hook = hooks[id] else { return nil }
+            hook.config = config
+            hook.info = Self.info(id: id, config, fromScenario: hook.info.fromScenario)
+            hook.updatedAt = now
+            hooks[id] = hook
+            return hook.info
+        }
+    }
+
+    /// A hook's whole configuration (secret included: for the Sandbox's GitHub API, which masks
+    /// it) and when it was created and last changed.
+    func configuration(id: Int) -> (config: Scenario.Webhook, createdAt: Date, updatedAt: Date)? {
+        lock.withLock { hooks[id].map { ($0.config, $0.createdAt, $0.updatedAt) } }
     }
 
     /// Stops deliveries to the hook; ones still queued are recorded as dropped.
@@ -117,12 +148,14 @@ final class WebhookDispatcher: @unchecked Sendable {
 
     /// Queues the deliveries `changes` call for, on every hook; returns at once.
     func publish(_ changes: [IssueChange], github: GitHubService, sender: String, now: Date) {
-        let (targets, base) = lock.withLock { (stopped ? [] : hooks.keys.sorted(), apiBase) }
-        guard !targets.isEmpty else { return }
+        let (configs, base) = lock.withLock { (stopped ? [] : hooks.map { ($0.key, $0.value.config) }.sorted { $0.0 < $1.0 }, apiBase) }
+        guard !configs.isEmpty else { return }
         let payload = WebhookPayload(apiBase: base)
         // GitHub reports a pull request's changes as `pull_request` events, which the Sandbox does not send.
         for change in changes where !change.after.isPullRequest {
             guard let repo = github.repository(owner: change.after.owner, name: change.after.repo) else { continue }
+            let targets = configs.filter { $0.1.receives(repository: repo.fullName) }.map(\.0)
+            guard !targets.isEmpty else { continue }
             for action in change.actions {
                 // Rendered once for every hook, and only when some hook will be sent it.
                 var body: Data?
@@ -265,6 +298,8 @@ final class WebhookDispatcher: @unchecked Sendable {
     private func append(_ record: SandboxWebhookDelivery) -> Int {
         let sequence = nextSequence
         nextSequence += 1
+        var record = record
+        record.number = Self.firstDeliveryNumber + sequence
         log.append(record)
         if log.count > Self.deliveryLogLimit + Self.deliveryLogLimit / 4 {
             let excess = log.count - Self.deliveryLogLimit

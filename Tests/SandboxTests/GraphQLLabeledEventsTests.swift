@@ -61,6 +61,22 @@ final class GraphQLLabeledEventsTests: SandboxTestCase {
         XCTAssertEqual((timeline?["pageInfo"] as? [String: Any])?["hasPreviousPage"] as? Bool, true)
     }
 
+    func testFirstIsTheOldestAndBothQuestionsMixInOneRequest() async throws {
+        let reply = try await ask([
+            "old: issue(number:130){ timelineItems(itemTypes:[LABELED_EVENT], first:1){ totalCount pageInfo{ hasNextPage hasPreviousPage } nodes{ ... on LabeledEvent { __typename label{ name } } } } }",
+            "i110: issue(number:110){ linkedBranches(first:10){ nodes{ ref{ name } } } }",
+        ])
+        XCTAssertNil(reply.object["errors"], reply.text)
+        let repository = (reply.object["data"] as? [String: Any])?["repository"] as? [String: Any]
+        let timeline = (repository?["old"] as? [String: Any])?["timelineItems"] as? [String: Any]
+        XCTAssertEqual(timeline?["totalCount"] as? Int, 4)
+        XCTAssertEqual(timeline?["pageInfo"] as? [String: Bool], ["hasNextPage": true, "hasPreviousPage": false])
+        let nodes = timeline?["nodes"] as? [[String: Any]]
+        XCTAssertEqual(nodes?.first?["__typename"] as? String, "LabeledEvent")
+        XCTAssertEqual((nodes?.first?["label"] as? [String: Any])?["name"] as? String, "status-02:awaiting-planning")
+        XCTAssertNotNil((repository?["i110"] as? [String: Any])?["linkedBranches"])
+    }
+
     func testALabelAddedThroughRESTIsTheNewestEvent() async throws {
         let added = try await gh("POST", "/repos/acme/mcp_coder/issues/131/labels", json: #"{"labels":["bug"]}"#)
         XCTAssertEqual(added.status, 200, added.text)

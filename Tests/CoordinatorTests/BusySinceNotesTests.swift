@@ -116,6 +116,21 @@ final class BusySinceNotesTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: store.busySinceURL.path), "nothing busy: no notes")
     }
 
+    func testWhileARunHoldsTheLockTheNotesWaitForALaterSurvey() async throws {
+        let (github, issues) = await busyGitHub(2)
+        try store.ensureDirectory()
+        let run = try await RepoLock.acquire(path: store.lockPath, timeout: .seconds(1))
+        let watch = newWatch(github)
+        let seen = await watch.survey(issues, now: now)
+        XCTAssertEqual(seen.compactMap(\.busySince).count, 2, "answered all the same")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: store.busySinceURL.path))
+        run.release()
+        _ = await watch.survey(issues, now: now)
+        XCTAssertEqual(BusySinceNotes.read(store.busySinceURL).notes.byIssue.keys.sorted(), [1, 2])
+        let calls = await github.lastLabeledCalls
+        XCTAssertEqual(calls.count, 1, "the second survey wrote what the first learnt, asking nothing")
+    }
+
     func testADamagedNotesFileIsIgnoredAndReplaced() async throws {
         try store.ensureDirectory()
         try Data("{\"version\":1,\"issues\":{\"1\":{\"busy_label\":7}}".utf8).write(to: store.busySinceURL)

@@ -109,15 +109,3 @@ public struct BusySinceNotes: Sendable, Equatable {
         try AtomicFile.write(try encoder.encode(file), to: url, permissions: 0o600)
     }
 }
-
-extension RepoService {
-    /// Replaces the busy-since notes when the repository's lock is free within a second; when a
-    /// run holds it, the answers are written by a later survey (or asked again by the next process).
-    func saveBusySinceNotes(_ notes: BusySinceNotes) async throws {
-        try store.ensureDirectory()
-        let lock = try await RepoLock.acquire(path: store.lockPath, timeout: .seconds(1))
-        defer { lock.release() }
-        AtomicFile.removeStaleTempFiles(of: store.busySinceURL)
-        try notes.write(to: store.busySinceURL)
-    }
-}

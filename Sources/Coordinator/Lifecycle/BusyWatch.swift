@@ -68,8 +68,7 @@ public actor BusyWatch {
                 number: issue.number, title: issue.title, busyLabel: busyLabel, route: route, busySince: since,
                 busySinceSource: source, build: build, dispatchedBy: trail?.by, stuck: stuck))
         }
-        await saveSinceNotes(keeping: Set(unknown.map(\.0.number)))
-        await record(notes)
+        await record(notes, keepingSinceOf: Set(unknown.map(\.0.number)))
         return found.sorted { ($0.isStuck ? 0 : 1, $0.number) < ($1.isStuck ? 0 : 1, $1.number) }
     }
 
@@ -209,32 +208,21 @@ public actor BusyWatch {
         sinceNotes.byIssue.merge(read.notes.byIssue) { ours, _ in ours }
     }
 
-    /// Drops the notes of issues no longer busy (or whose busy-since the ledger now gives) and
-    /// writes the notes when they changed, under the repository's lock when it is free within a
-    /// second; when a run holds it, a later survey writes them.
-    private func saveSinceNotes(keeping busy: Set<Int>) async {
+    /// Records what the survey learnt (`RepoService.recordSurvey`): the history `notes`, and the
+    /// busy-since notes when they changed, those of issues no longer busy (or whose busy-since the
+    /// ledger now gives) dropped.
+    private func record(_ notes: [HistoryRecord], keepingSinceOf busy: Set<Int>) async {
         let kept = sinceNotes.byIssue.filter { busy.contains($0.key) }
         if kept.count != sinceNotes.byIssue.count {
             sinceNotes.byIssue = kept
             sinceNotesChanged = true
         }
-        guard sinceNotesChanged else { return }
+        guard !notes.isEmpty || sinceNotesChanged else { return }
         do {
-            try await service.saveBusySinceNotes(sinceNotes)
+            try await service.recordSurvey(history: notes, busySince: sinceNotesChanged ? sinceNotes : nil)
             sinceNotesChanged = false
         } catch {
-            service.logger.debug("busy-since notes not written: \(error)")
-        }
-    }
-
-    /// Appends the notes under the repository's lock when it is free within a second; when a run
-    /// holds it, they are learnt again next time.
-    private func record(_ notes: [HistoryRecord]) async {
-        guard !notes.isEmpty else { return }
-        do {
-            try await service.appendNotes(notes)
-        } catch {
-            service.logger.debug("build notes not recorded: \(error)")
+            service.logger.debug("what the busy survey learnt was not recorded: \(error)")
         }
     }
 }

@@ -8,6 +8,9 @@ actor FakeGitHub: IssueSource, LabelWriter, BranchResolver, IssueEventReader {
     /// Label history per issue, as GitHub's issue events list it.
     var events: [Int: [IssueLabelEvent]] = [:]
     var eventCalls = 0
+    /// Batched busy-since lookups (`lastLabeled`), and the issues each asked about.
+    var lastLabeledCalls: [[Int]] = []
+    var failLastLabeled = false
     var branches: [Int: [String]] = [:]
     var listCalls: [(state: IssueStateFilter, since: Date?)] = []
     var failLists = false
@@ -28,6 +31,31 @@ actor FakeGitHub: IssueSource, LabelWriter, BranchResolver, IssueEventReader {
 
     nonisolated func labelEvents(issue number: Int) async throws -> [IssueLabelEvent] {
         try await eventsOf(number)
+    }
+
+    func setFailLastLabeled(_ fail: Bool) { failLastLabeled = fail }
+
+    /// Like GitHub's GraphQL: the newest `LabeledEventsBatch.eventsPerIssue` label events per issue;
+    /// an unknown issue, or a label older than those, is unanswered.
+    nonisolated func lastLabeled(_ labels: [Int: String]) async throws -> [Int: LastLabeled] {
+        try await lastLabeledOf(labels)
+    }
+
+    private func lastLabeledOf(_ labels: [Int: String]) throws -> [Int: LastLabeled] {
+        lastLabeledCalls.append(labels.keys.sorted())
+        if failLastLabeled { throw GitHubError.http(status: 502, url: "fake/graphql", message: "Bad Gateway") }
+        var answers: [Int: LastLabeled] = [:]
+        for (number, label) in labels {
+            guard issues[number] != nil else { answers[number] = .unanswered; continue }
+            let labeled = (events[number] ?? []).filter { $0.action == .labeled }
+            let page = labeled.suffix(LabeledEventsBatch.eventsPerIssue)
+            if let newest = page.last(where: { $0.label == label }) {
+                answers[number] = .at(newest.at)
+            } else {
+                answers[number] = labeled.count > page.count ? .unanswered : .never
+            }
+        }
+        return answers
     }
 
     private func eventsOf(_ number: Int) throws -> [IssueLabelEvent] {

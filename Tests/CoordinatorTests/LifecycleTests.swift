@@ -259,7 +259,7 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(recent.first { $0.dispatchID == older }?.buildEnd?.result, "SUCCESS")
     }
 
-    // MARK: Busy since, from GitHub's issue events
+    // MARK: Busy since, from GitHub's label events
 
     func testBusySinceComesFromIssueEventsWhenWeDidNotDispatchIt() async throws {
         let github = FakeGitHub([busyIssue()])
@@ -275,13 +275,15 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(seen?.busySinceSource, .events)
         XCTAssertNil(seen?.build)
         XCTAssertEqual(seen?.stuck, .overTimeout(busyFor: 7300, limit: 7200), "implement's timeout is 120 minutes")
-        // Remembered until the issue's updated_at changes.
+        // Asked in one batched lookup, and remembered until the issue's updated_at changes.
         _ = await watch.survey([busyIssue()], now: now)
-        var calls = await github.eventCalls
-        XCTAssertEqual(calls, 1)
+        var calls = await github.lastLabeledCalls
+        XCTAssertEqual(calls, [[1]])
         _ = await watch.survey([issue(1, [implementing], updated: "2026-11-25T09:00:00Z")], now: now)
-        calls = await github.eventCalls
-        XCTAssertEqual(calls, 2)
+        calls = await github.lastLabeledCalls
+        XCTAssertEqual(calls, [[1], [1]])
+        let restCalls = await github.eventCalls
+        XCTAssertEqual(restCalls, 0, "the REST events only for what the batch cannot answer")
     }
 
     func testOnlyOpenIssuesWithABusyLabelAreSurveyedStuckFirst() async throws {

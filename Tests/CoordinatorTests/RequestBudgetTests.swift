@@ -99,6 +99,86 @@ final class RequestBudgetTests: XCTestCase {
     }
 }
 
+/// What `coordinator status` costs on a repository where someone else's bot holds many issues
+/// busy: busy-since is asked in batches once, then remembered across processes (SPEC §12).
+final class BusySinceRequestBudgetTests: XCTestCase {
+    var fixture: CoordinatorFixture!
+    let implementing = "status-06:implementing"
+
+    override func tearDown() async throws {
+        await fixture?.stop()
+        fixture = nil
+    }
+
+    private func githubRequests(since start: Int) async -> [SandboxRequestRecord] {
+        await fixture.server.requests().dropFirst(start).filter { !$0.path.hasPrefix("/jenkins") }
+    }
+
+    /// `coordinator status` as a new process runs it: a new workspace, the cache as a run left it,
+    /// a new `BusyWatch` per repository.
+    private func status() async throws -> [StatusReport] {
+        let workspace = fixture.workspace()
+        let now = Date()
+        do {
+            let reports = try await StatusReport.of(workspace.repos, now: now) { service, issues in
+                await BusyWatch(service: service).survey(issues, now: now)
+            }
+            await workspace.shutdown()
+            return reports
+        } catch {
+            await workspace.shutdown()
+            throw error
+        }
+    }
+
+    /// 2 000 open issues a bot of someone else's set busy (none in our history), cached.
+    private func startWithTwoThousandBusyIssues() async throws {
+        fixture = try await .start(issues: (1...2000).map { .open($0, [implementing]) })
+        await fixture.service { service in _ = try? await service.sync() }
+        XCTAssertEqual(try fixture.cache().issues.count, 2000)
+    }
+
+    func testTheFirstStatusAsksFortyBatchesAndTheNextProcessNothing() async throws {
+        try await startWithTwoThousandBusyIssues()
+        let start = await fixture.server.requests().count
+
+        let first = try await status()
+
+        let asked = await githubRequests(since: start)
+        XCTAssertLessThanOrEqual(asked.count, 40, "busy-since of 2000 issues in batches of 50")
+        XCTAssertEqual(asked.count, 40, "one request per 50 issues, none per issue")
+        XCTAssertEqual(Set(asked.map(\.path)), ["/graphql"])
+        let busy = first.first?.busy ?? []
+        XCTAssertEqual(busy.count, 2000)
+        XCTAssertEqual(busy.filter { $0.busySince != nil && $0.busySinceSource == "events" }.count, 2000)
+
+        let second = await fixture.server.requests().count
+        let again = try await status()
+        let askedAgain = await githubRequests(since: second)
+        XCTAssertEqual(askedAgain.map(\.path), [], "nothing changed: the notes answer")
+        XCTAssertEqual(again.first?.busy?.map(\.busySince), busy.map(\.busySince))
+    }
+
+    func testOnlyTheIssueThatChangedIsAskedAgain() async throws {
+        try await startWithTwoThousandBusyIssues()
+        _ = try await status()
+        // Someone adds a label to #7: its updated_at moves; the next refresh brings that to the cache.
+        _ = await fixture.server.setLabels(owner: "acme", repo: "demo", number: 7, labels: [implementing, "bug"])
+        try fixture.ageLastChecked()
+        await fixture.service { service in _ = try? await service.sync() }
+        let start = await fixture.server.requests().count
+
+        let reports = try await status()
+
+        let asked = await githubRequests(since: start)
+        XCTAssertEqual(asked.map(\.path), ["/graphql"], "one lookup, for #7")
+        XCTAssertEqual(reports.first?.busy?.count, 2000)
+        let notes = BusySinceNotes.read(fixture.store.busySinceURL).notes.byIssue
+        XCTAssertEqual(notes.count, 2000)
+        XCTAssertEqual(notes[7]?.issueUpdatedAt, try fixture.cache().issues[7]?.updatedAt)
+    }
+}
+
 /// The skip notes file: read leniently, written crash-safely, removed when empty.
 final class SkipNotesTests: XCTestCase {
     func testNotesRoundTripAndAnUnreadableFileIsNoNotes() throws {

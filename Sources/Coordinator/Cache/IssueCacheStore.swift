@@ -28,6 +28,8 @@ public struct IssueCacheStore: Sendable {
     /// Finished dispatches older than the retention, moved out of the log by compaction.
     public var historyArchiveURL: URL { directory.appendingPathComponent("\(repo.cacheStem).dispatches.archive.jsonl") }
     public var skipNotesURL: URL { directory.appendingPathComponent("\(repo.cacheStem).skips.json") }
+    /// Since when busy issues we did not dispatch have been busy, as GitHub said (`BusySinceNotes`).
+    public var busySinceURL: URL { directory.appendingPathComponent("\(repo.cacheStem).busy-since.json") }
 
     /// What reading found.
     public struct Loaded: Sendable {

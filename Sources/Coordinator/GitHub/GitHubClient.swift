@@ -195,6 +195,24 @@ public final class GitHubClient: IssueSource, LabelWriter, BranchResolver, Issue
         return events
     }
 
+    /// When `labels[n]` last came on issue `n`, `LabeledEventsBatch.maxIssues` issues per GraphQL
+    /// request, the requests one after another. Numbers below 1 are no issues and are not asked.
+    /// An issue GitHub cannot answer for is `.unanswered`; any other error fails the call.
+    public func lastLabeled(_ labels: [Int: String]) async throws -> [Int: LastLabeled] {
+        let numbers = labels.keys.filter { $0 > 0 }.sorted()
+        var answers: [Int: LastLabeled] = [:]
+        for start in stride(from: 0, to: numbers.count, by: LabeledEventsBatch.maxIssues) {
+            let batch = numbers[start..<min(start + LabeledEventsBatch.maxIssues, numbers.count)]
+            let request = GraphQLIssueBatch.Request(
+                query: LabeledEventsBatch.query(Array(batch)), variables: .init(owner: owner, name: repo))
+            let response = try await connection.json(
+                LabeledEventsBatch.Response.self, .POST, url: graphQLURL, body: try JSONEncoder().encode(request), mutating: false)
+            let asked = Dictionary(uniqueKeysWithValues: batch.compactMap { number in labels[number].map { (number, $0) } })
+            answers.merge(try LabeledEventsBatch.lastLabeled(in: response, labels: asked)) { _, new in new }
+        }
+        return answers
+    }
+
     // MARK: LabelWriter
 
     /// Adds `labels` to issue `number`; returns every label the issue now has. Adding a label the

@@ -80,10 +80,31 @@ public struct IssueLabelEvent: Sendable, Equatable {
     }
 }
 
+/// When one label last came on an issue, as far as a batched lookup of the newest label events
+/// could tell.
+public enum LastLabeled: Sendable, Equatable {
+    /// The label's newest `labeled` event.
+    case at(Date)
+    /// Every label event of the issue was seen, none of them this label's.
+    case never
+    /// GitHub could not say: the issue did not resolve, or the label is not among its newest label
+    /// events and older ones exist. Its REST events (`labelEvents(issue:)`) can.
+    case unanswered
+}
+
 /// Reads an issue's label history: when a busy label came on, for issues we did not dispatch.
 public protocol IssueEventReader: Sendable {
     /// The issue's `labeled` / `unlabeled` events, oldest first, every page.
     func labelEvents(issue number: Int) async throws -> [IssueLabelEvent]
+    /// When `labels[n]` last came on issue `n`, for each issue of `labels`: one GraphQL request
+    /// per `lastLabeledBatchSize` issues. A failed request throws.
+    func lastLabeled(_ labels: [Int: String]) async throws -> [Int: LastLabeled]
+}
+
+extension IssueEventReader {
+    /// How many issues one `lastLabeled` request asks about: a caller that wants a failed request
+    /// to cost only its own issues asks this many at a time.
+    public var lastLabeledBatchSize: Int { LabeledEventsBatch.maxIssues }
 }
 
 /// GitHub's rate-limit headers as last seen.

@@ -81,15 +81,6 @@ extension RepoService {
     ) async throws -> UnstickResult {
         try await withLock(waiting: waiting) { try await $0.unstick(issueNumber: number, to: target, by: actor) }
     }
-
-    /// Appends history notes (build started / finished) when the lock is free within a second.
-    func appendNotes(_ notes: [HistoryRecord]) async throws {
-        try store.ensureDirectory()
-        let lock = try await RepoLock.acquire(path: store.lockPath, timeout: .seconds(1))
-        defer { lock.release() }
-        for note in notes { try history.append(note) }
-        history.maintain()
-    }
 }
 
 extension LockedRepo {

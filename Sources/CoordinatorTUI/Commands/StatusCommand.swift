@@ -8,7 +8,7 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Per repository, from the caches: eligible issues, conflicts, cache age, last dispatches, busy issues and their builds.",
         discussion: """
-            Reads no GitHub issue list: everything comes from the caches and ledgers, except for             the issues the cache shows busy: the builds of our dispatches that have not ended are             asked of Jenkins, and GitHub's issue events say since when an issue we did not             dispatch has been busy.
+            Reads no GitHub issue list: everything comes from the caches and ledgers, except for             the issues the cache shows busy: the builds of our dispatches that have not ended are             asked of Jenkins, and GitHub's label events say since when an issue we did not             dispatch has been busy (in batches, remembered in NAME.busy-since.json until the             issue changes).
             """)
 
     @OptionGroup var global: GlobalOptions

@@ -10,8 +10,9 @@ struct StuckCommand: AsyncParsableCommand {
         discussion: """
             Reads the open issues live, then for each one carrying a busy label: its build (from \
             the ledger, or Jenkins while it runs), how long it has been busy (the ledger, or \
-            GitHub's issue events), and the stuck rules: over the workflow's \
-            stale_timeout_minutes, build ended more than 10 minutes ago, queue item cancelled, or \
+            GitHub's label events, remembered until the issue changes), and the stuck rules: over \
+            the workflow's stale_timeout_minutes, build ended more than 10 minutes ago, queue item \
+            cancelled, or \
             no build found. Put one right with `coordinator unstick REPO ISSUE --to pickup|failure`.
             """)
 

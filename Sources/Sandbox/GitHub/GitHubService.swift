@@ -289,7 +289,7 @@ struct GitHubService: Sendable {
         guard let body = JSONValue.parse(request.body), let query = body["query"]?.stringValue else {
             return GitHubError.response(400, "Problems parsing JSON")
         }
-        switch LinkedBranchesQuery.parse(query: query, variables: body["variables"]) {
+        switch IssuesQuery.parse(query: query, variables: body["variables"]) {
         case .failure(let failure):
             return Self.graphQLErrors([failure], data: nil)
         case .success(let q):
@@ -312,16 +312,49 @@ struct GitHubService: Sendable {
                     fields.append((field.key, .null))
                     continue
                 }
-                let connection: [(String, JSONValue)] = field.connectionFields.map { name in
-                    name == "totalCount"
-                        ? (name, .int(issue.linkedBranches.count))
-                        : (name, .array(issue.linkedBranches.prefix(field.first).map { .object([("ref", .object([("name", .string($0))]))]) }))
+                switch field.connection {
+                case let .linkedBranches(first, names):
+                    let connection: [(String, JSONValue)] = names.map { name in
+                        name == "totalCount"
+                            ? (name, .int(issue.linkedBranches.count))
+                            : (name, .array(issue.linkedBranches.prefix(first).map { .object([("ref", .object([("name", .string($0))]))]) }))
+                    }
+                    fields.append((field.key, .object([("linkedBranches", .object(connection))])))
+                case let .labeledEvents(page):
+                    let events = (repo.events[field.number] ?? []).filter { $0.kind == .labeled }
+                    fields.append((field.key, .object([("timelineItems", Self.labeledEvents(events, page: page))])))
                 }
-                fields.append((field.key, .object([("linkedBranches", .object(connection))])))
             }
             let data = JSONValue.object([(q.repositoryKey, .object(fields))])
             return failures.isEmpty ? .json(200, .object([("data", data)])) : Self.graphQLErrors(failures, data: data)
         }
+    }
+
+    /// A page of `labeled` events (oldest first, as the REST events list them) in GitHub's
+    /// `timelineItems` shape: `last: N` is the newest N, still oldest first within the page.
+    private static func labeledEvents(_ events: [SandboxIssueEvent], page: IssuesQuery.LabeledEvents) -> JSONValue {
+        let shown = page.fromEnd ? Array(events.suffix(page.count)) : Array(events.prefix(page.count))
+        let more = events.count > shown.count
+        return .object(page.fields.map { field in
+            switch field {
+            case .totalCount:
+                return ("totalCount", .int(events.count))
+            case .pageInfo(let names):
+                return ("pageInfo", .object(names.map { name in
+                    (name, .bool(name == "hasPreviousPage" ? page.fromEnd && more : !page.fromEnd && more))
+                }))
+            case .nodes(let names):
+                return ("nodes", .array(shown.map { event in
+                    .object(names.map { name in
+                        switch name {
+                        case "createdAt": (name, .string(Timestamp.format(event.createdAt)))
+                        case "label": (name, event.label.map { .object([("name", .string($0.name))]) } ?? .null)
+                        default: (name, .string("LabeledEvent"))
+                        }
+                    })
+                }))
+            }
+        })
     }
 
     private static func graphQLErrors(_ failures: [GraphQLFailure], data: JSONValue?) -> OutgoingResponse {

@@ -1,121 +1,27 @@
 import Foundation
 
-/// The one GraphQL question the Sandbox answers: which branches are linked to one issue, or to
-/// several at once through aliases, as GitHub allows:
+/// The shape of a GraphQL document, as far as the Sandbox needs it to answer GitHub's questions:
+/// an optional operation header (name, variable definitions), then one selection set of fields
+/// with aliases, arguments (`$variable`, string, number, enum name, or a list of those) and
+/// inline fragments (`... on LabeledEvent { … }`). Any whitespace, commas and comments.
 ///
-/// ```graphql
-/// query($owner:String!,$name:String!){ repository(owner:$owner,name:$name){
-///   i101: issue(number:101){ linkedBranches(first:10){ nodes{ ref{ name } } } }
-///   i102: issue(number:$second){ linkedBranches(first:10){ totalCount nodes{ ref{ name } } } } } }
-/// ```
-///
-/// Rather than a full GraphQL engine, a small parser reads the document's shape (fields, aliases,
-/// arguments as `$variable` or inline literal, selection sets) and accepts exactly that question:
-/// every spelling a client would send (named or anonymous operation, any whitespace, commas,
-/// comments), nothing that asks for something else.
-struct LinkedBranchesQuery: Equatable {
-    /// What one `issue(number:)` field asks; `key` is where the answer goes (its alias, else "issue").
-    struct IssueField: Equatable {
-        var key: String
-        var number: Int
-        var first: Int
-        /// The connection's fields in the order asked: `nodes`, `totalCount`.
-        var connectionFields: [String]
+/// Not a GraphQL engine: the questions (`IssuesQuery`) read meaning from this shape and refuse
+/// everything else.
+enum GraphQLDocument {
+    /// The document's top selection set.
+    static func parse(_ query: String) throws -> [Field] {
+        var parser = Parser(tokens: try tokenize(query).get())
+        return try parser.document()
     }
 
-    /// Where the repository's answer goes (its alias, else "repository").
-    var repositoryKey: String
-    var owner: String
-    var name: String
-    var issues: [IssueField]
-
-    static let shapeMessage =
-        "The Sandbox answers only repository(owner:,name:){ [alias:] issue(number:){linkedBranches(first:){nodes{ref{name}}}} … }"
-
-    static func parse(query: String, variables: JSONValue?) -> Result<LinkedBranchesQuery, GraphQLFailure> {
-        do {
-            var parser = Parser(tokens: try tokenize(query).get())
-            let selection = try parser.document()
-            return .success(try interpret(selection, variables: variables))
-        } catch let failure as GraphQLFailure {
-            return .failure(failure)
-        } catch {
-            return .failure(GraphQLFailure("\(error)"))
-        }
-    }
-
-    // MARK: Meaning
-
-    private static func interpret(_ selection: [Field], variables: JSONValue?) throws -> LinkedBranchesQuery {
-        guard selection.count == 1, let repository = selection.first, repository.name == "repository",
-              let repositorySelection = repository.selection, !repositorySelection.isEmpty
-        else { throw GraphQLFailure(shapeMessage) }
-        let owner = try string(repository, "owner", variables: variables)
-        let name = try string(repository, "name", variables: variables)
-
-        var issues: [IssueField] = []
-        for field in repositorySelection {
-            guard field.name == "issue", let branches = field.selection?.only(named: "linkedBranches"),
-                  let connection = branches.selection, !connection.isEmpty,
-                  connection.allSatisfy({ ["nodes", "totalCount"].contains($0.name) && $0.alias == nil })
-            else { throw GraphQLFailure(shapeMessage) }
-            let number = try int(field, "number", variables: variables)
-            guard branches.arguments["first"] != nil else {
-                throw GraphQLFailure("You must provide a `first` or `last` value to properly paginate the `linkedBranches` connection.")
-            }
-            let first = try int(branches, "first", variables: variables)
-            guard (0...100).contains(first) else {
-                throw GraphQLFailure("Requesting \(first) records on the `linkedBranches` connection exceeds the `first` limit of 100 records.")
-            }
-            // GraphQL merges same-named fields only when they ask the same; two different issues
-            // under one key is GitHub's "fields conflict" error.
-            let key = field.alias ?? field.name
-            if let earlier = issues.first(where: { $0.key == key }), earlier.number != number || earlier.first != first {
-                throw GraphQLFailure("Field '\(key)' conflict because they have differing arguments. Use different aliases on the fields to fetch both if this was intentional.")
-            }
-            issues.append(IssueField(key: key, number: number, first: first, connectionFields: connection.map(\.name)))
-        }
-        return LinkedBranchesQuery(
-            repositoryKey: repository.alias ?? repository.name, owner: owner, name: name,
-            issues: issues.reduce(into: []) { kept, issue in if !kept.contains(where: { $0.key == issue.key }) { kept.append(issue) } })
-    }
-
-    private static func resolve(_ field: Field, _ argument: String, type: String, variables: JSONValue?) throws -> JSONValue {
-        switch field.arguments[argument] {
-        case .variable(let v)?:
-            guard let value = variables?[v], value != .null else {
-                throw GraphQLFailure("Variable $\(v) of type \(type) was provided invalid value")
-            }
-            return value
-        case .string(let s)?: return .string(s)
-        case .number(let n)?: return .int(n)
-        case nil: throw GraphQLFailure("Field '\(field.name)' is missing required arguments: \(argument)")
-        default: throw GraphQLFailure("Argument '\(argument)' on Field '\(field.name)' has an invalid value.")
-        }
-    }
-
-    private static func string(_ field: Field, _ argument: String, variables: JSONValue?) throws -> String {
-        guard let value = try resolve(field, argument, type: "String!", variables: variables).stringValue else {
-            throw GraphQLFailure("Argument '\(argument)' on Field '\(field.name)' has an invalid value. Expected type 'String!'.")
-        }
-        return value
-    }
-
-    private static func int(_ field: Field, _ argument: String, variables: JSONValue?) throws -> Int {
-        guard let value = try resolve(field, argument, type: "Int!", variables: variables).intValue else {
-            throw GraphQLFailure("Argument '\(argument)' on Field '\(field.name)' has an invalid value. Expected type 'Int!'.")
-        }
-        return value
-    }
-
-    // MARK: Shape
-
-    /// One field of a selection set: `alias: name(arguments) { selection }`.
+    /// One field of a selection set: `alias: name(arguments) { selection }`. An inline fragment
+    /// `... on Type { selection }` is a field named `...` with `typeCondition` `Type`.
     struct Field: Equatable {
         var alias: String?
         var name: String
         var arguments: [String: Token]
         var selection: [Field]?
+        var typeCondition: String?
     }
 
     /// Recursive descent over the tokens: an optional operation header, then one selection set.
@@ -163,7 +69,7 @@ struct LinkedBranchesQuery: Equatable {
             } while depth > 0
         }
 
-        /// The question is five levels deep; a document nested far deeper is not it, and must not
+        /// The questions are at most seven levels deep; a document nested far deeper is none, and must not
         /// exhaust the stack of a recursive parser.
         static let maxDepth = 16
 
@@ -179,6 +85,13 @@ struct LinkedBranchesQuery: Equatable {
         }
 
         private mutating func field(depth: Int) throws -> Field {
+            if peek == .spread {
+                position += 1
+                guard case .name("on")? = peek else { throw unexpected() }
+                position += 1
+                guard case .name(let type) = try next() else { position -= 1; throw unexpected() }
+                return Field(name: "...", arguments: [:], selection: try selectionSet(depth: depth + 1), typeCondition: type)
+            }
             guard case .name(var name) = try next() else { position -= 1; throw unexpected() }
             var alias: String?
             if peek == .punctuation(":") {
@@ -193,16 +106,35 @@ struct LinkedBranchesQuery: Equatable {
                 while peek != .punctuation(")") {
                     guard case .name(let key) = try next() else { position -= 1; throw unexpected() }
                     try expect(.punctuation(":"))
-                    let value = try next()
-                    switch value {
-                    case .variable, .string, .number, .name: arguments[key] = value
-                    case .punctuation: position -= 1; throw unexpected()
-                    }
+                    arguments[key] = try value()
                 }
                 position += 1
             }
             let selection = peek == .punctuation("{") ? try selectionSet(depth: depth + 1) : nil
             return Field(alias: alias, name: name, arguments: arguments, selection: selection)
+        }
+
+        /// An argument's value: a scalar, or a list of scalars (`[LABELED_EVENT, UNLABELED_EVENT]`).
+        private mutating func value() throws -> Token {
+            let token = try next()
+            switch token {
+            case .variable, .string, .number, .name:
+                return token
+            case .punctuation("["):
+                var items: [Token] = []
+                while peek != .punctuation("]") {
+                    let item = try next()
+                    switch item {
+                    case .variable, .string, .number, .name: items.append(item)
+                    default: position -= 1; throw unexpected()
+                    }
+                }
+                position += 1
+                return .list(items)
+            default:
+                position -= 1
+                throw unexpected()
+            }
         }
     }
 
@@ -214,6 +146,10 @@ struct LinkedBranchesQuery: Equatable {
         case string(String)
         case number(Int)
         case punctuation(Character)
+        /// `...`, which opens an inline fragment.
+        case spread
+        /// A list argument's values; only the parser makes these.
+        case list([Token])
 
         var text: String {
             switch self {
@@ -222,6 +158,8 @@ struct LinkedBranchesQuery: Equatable {
             case .string(let s): "\"" + s + "\""
             case .number(let n): String(n)
             case .punctuation(let c): String(c)
+            case .spread: "..."
+            case .list(let items): "[" + items.map(\.text).joined(separator: ", ") + "]"
             }
         }
     }
@@ -237,6 +175,9 @@ struct LinkedBranchesQuery: Equatable {
                 i += 1
             } else if c == "#" {
                 while i < chars.count, chars[i] != "\n" { i += 1 }
+            } else if c == ".", i + 2 < chars.count, chars[i + 1] == ".", chars[i + 2] == "." {
+                tokens.append(.spread)
+                i += 3
             } else if "{}():!=[]@".contains(c) {
                 tokens.append(.punctuation(c))
                 i += 1
@@ -277,9 +218,9 @@ struct LinkedBranchesQuery: Equatable {
     }
 }
 
-private extension Array where Element == LinkedBranchesQuery.Field {
+extension Array where Element == GraphQLDocument.Field {
     /// The selection's one field, when it is `name` without an alias.
-    func only(named name: String) -> LinkedBranchesQuery.Field? {
+    func only(named name: String) -> GraphQLDocument.Field? {
         count == 1 && self[0].name == name && self[0].alias == nil ? self[0] : nil
     }
 }

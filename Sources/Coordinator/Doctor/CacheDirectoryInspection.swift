@@ -69,7 +69,10 @@ enum CacheDirectoryInspection {
     /// `cache.files`: the files one repository has in the cache directory, those that exist.
     static func filesCheck(store: IssueCacheStore, repo: String) -> DoctorCheck {
         let id = "cache.files"
-        let paths = [store.fileURL.path, store.skipNotesURL.path, store.ledgerURL.path, store.lockPath]
+        let paths = [
+            store.fileURL.path, store.skipNotesURL.path, store.ledgerURL.path, store.historyCheckpointURL.path, store.historyArchiveURL.path,
+            store.busySinceURL.path, store.lockPath,
+        ]
         var existing: [String] = []
         var unusable: [String] = []
         var wrongMode: [(path: String, mode: mode_t)] = []

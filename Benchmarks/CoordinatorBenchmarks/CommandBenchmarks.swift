@@ -43,6 +43,12 @@ private func measureCommands(iterations: Int) async throws {
     defer { try? FileManager.default.removeItem(at: root) }
 
     print("new processes (\(binary.path)), one repository, \(iterations) runs each; ms mean / p95")
+    // Trust from SSL_CERT_FILE / SSL_CERT_DIR is parsed by every process (about 20 ms for Debian's
+    // bundle and directory): say whether these runs pay it.
+    let environment = ProcessInfo.processInfo.environment
+    let trust = ["SSL_CERT_FILE", "SSL_CERT_DIR"].filter { environment[$0] != nil }
+    print(trust.isEmpty ? "(SSL_CERT_FILE and SSL_CERT_DIR unset: the system trust store, loaded only for HTTPS)"
+        : "(\(trust.joined(separator: " and ")) set: each process parses those certificates first)")
     print("history lines".padding(toLength: 16, withPad: " ", startingAt: 0)
         + "run first   run (wall mean/p95, cpu)  status first  status ...   stuck first  stuck ...   log after  checkpoint")
     var baseline: [String: Double] = [:]

@@ -11,10 +11,6 @@ import Sandbox
 //   swift run -c release coordinator-benchmarks commands [iterations]     (default: 10)
 //   COORDINATOR_BINARY=/path/to/coordinator …   measures that binary instead (e.g. an older release)
 
-private struct CommandBenchmarkError: Error, CustomStringConvertible {
-    var description: String
-}
-
 func runCommandBenchmarks(iterations: Int) async {
     do {
         try await measureCommands(iterations: iterations)
@@ -24,20 +20,8 @@ func runCommandBenchmarks(iterations: Int) async {
 }
 
 private func measureCommands(iterations: Int) async throws {
-    // COORDINATOR_BINARY measures another build the same way (an older version, for "before").
-    let binary = ProcessInfo.processInfo.environment["COORDINATOR_BINARY"].map { URL(fileURLWithPath: $0) }
-        ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("coordinator")
-    guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-        throw CommandBenchmarkError(description: "\(binary.path) is missing: build it first (swift build -c release --product coordinator)")
-    }
-    let token = "ghp_benchmark_token", jenkinsToken = "jenkins-benchmark-token"
-    // Forty open issues waiting for a person: nothing to dispatch, nothing busy.
-    let issues = (1...40).map {
-        Scenario.Issue(number: $0, title: "Issue \($0)", labels: [$0 % 2 == 0 ? "status-04:plan-review" : "status-07:code-review"], createdAt: "2026-11-20T08:00:00Z")
-    }
-    let server = try await SandboxServer.start(scenario: Scenario(
-        github: .init(tokens: [.init(token: token, hourlyQuota: 10_000_000)], repositories: [.init(owner: "acme", name: "demo", issues: issues)]),
-        jenkins: .init(users: [.init(username: "bot", apiToken: jenkinsToken)], jobs: [.init(path: "Coordinator/demo/executor")])))
+    let binary = try coordinatorBinary()
+    let server = try await startQuietSandbox()
     defer { Task { await server.stop() } }
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("coordinator-command-bench-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: root) }
@@ -58,24 +42,9 @@ private func measureCommands(iterations: Int) async throws {
         let cacheDirectory = directory.appendingPathComponent("cache")
         try FileManager.default.createDirectory(at: cacheDirectory, withIntermediateDirectories: true)
         let config = directory.appendingPathComponent("config.toml")
-        try Data("""
-            [github]
-            token = "\(token)"
-            api_url = "\(server.githubAPIURL)"
-            [jenkins]
-            server_url = "\(server.jenkinsURL)"
-            username = "bot"
-            api_token = "\(jenkinsToken)"
-            [coordinator]
-            cache_refresh_minutes = 525600
-            duplicate_window_seconds = 31536000
-            cache_dir = "\(cacheDirectory.path)"
-            [coordinator.repos.demo]
-            repo_url = "https://github.com/acme/demo.git"
-            executor_job_path = "Coordinator/demo/executor"
-            github_credentials_id = "github-pat"
-
-            """.utf8).write(to: config)
+        try writeBenchmarkConfig(
+            to: config, server: server, cacheDirectory: cacheDirectory,
+            coordinator: "cache_refresh_minutes = 525600\nduplicate_window_seconds = 31536000")
         /// Wall-clock ms of one run; its CPU ms (user + system, from the children's rusage) go to `cpu`.
         func coordinator(_ arguments: [String], cpu: inout [Double]) throws -> Double {
             let before = childrenCPU()
@@ -89,7 +58,7 @@ private func measureCommands(iterations: Int) async throws {
             process.waitUntilExit()
             let elapsed = ContinuousClock.now - start
             guard [0, 3].contains(process.terminationStatus) else {
-                throw CommandBenchmarkError(description: "coordinator \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+                throw ProcessBenchmarkError(description: "coordinator \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
             }
             cpu.append(childrenCPU() - before)
             return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
@@ -99,8 +68,7 @@ private func measureCommands(iterations: Int) async throws {
             return try coordinator(arguments, cpu: &ignored)
         }
         _ = try coordinator(["sync", "--all"])
-        guard let repo = RepoURL(parsing: "https://github.com/acme/demo.git") else { throw CommandBenchmarkError(description: "repository URL") }
-        let store = IssueCacheStore(directory: cacheDirectory.path, repo: repo)
+        let store = try benchmarkStore(cacheDirectory)
         try writeHistory(lines: lines, to: store.ledgerURL)
 
         var cells: [String] = []
@@ -124,34 +92,15 @@ private func measureCommands(iterations: Int) async throws {
     for verdict in verdicts { print(verdict) }
 }
 
-/// `lines` history lines: finished dispatches (intent, job started, labels moved, done, build
-/// finished) of 2 000 issues, evenly spread over the year before now.
+/// `lines` history lines: finished dispatches of 2 000 issues, evenly spread over the year before now.
 private func writeHistory(lines: Int, to url: URL) throws {
     guard lines > 0 else { return }
     let dispatches = lines / 5
     let now = Date()
     let span: TimeInterval = 365 * 86_400
-    var data = Data()
-    let pickup = "status-02:awaiting-planning", busy = "status-03:planning"
-    for index in 0..<dispatches {
-        let time = now.addingTimeInterval(-span + span * Double(index) / Double(max(1, dispatches)) - 3600)
-        let id = "bench-\(index)"
-        let issue = 1_000 + index % 2_000
-        let steps: [HistoryStep] = [
-            .intent(.init(workflow: "create-plan", by: "cron@bench (run)", issueUpdatedAt: time, jobPath: "Coordinator/demo/executor",
-                          parameters: [JobParameter("REPO_URL", "https://github.com/acme/demo.git"), JobParameter("BRANCH_NAME", "main"),
-                                       JobParameter("COMMAND", "mcp-coder --log-level INFO create-plan \(issue)"), JobParameter("GITHUB_CREDENTIALS_ID", "github-pat")])),
-            .jobStarted(queueID: index + 1, merged: false), .labelsMoved,
-            .done(queueID: index + 1, buildURL: "http://jenkins/job/Coordinator/job/demo/job/executor/\(index + 1)/", message: nil),
-            .buildFinished(.init(buildNumber: index + 1, result: "SUCCESS", durationMS: 600_000, finishedAt: time.addingTimeInterval(600))),
-        ]
-        for (offset, step) in steps.enumerated() {
-            data.append(HistoryLine.encode(HistoryRecord(
-                time: time.addingTimeInterval(TimeInterval(offset)), dispatchID: id, issue: issue, pickup: pickup, busy: busy, step: step)))
-            data.append(UInt8(ascii: "\n"))
-        }
+    try appendFinishedDispatches(from: 0, count: dispatches, to: url, by: "cron@bench (run)") { index in
+        now.addingTimeInterval(-span + span * Double(index) / Double(max(1, dispatches)) - 3600)
     }
-    try data.write(to: url)
 }
 
 /// CPU seconds (user + system) of the waited-for children so far, in ms: a machine busy with other

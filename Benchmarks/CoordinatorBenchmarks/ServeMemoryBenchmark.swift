@@ -8,10 +8,6 @@ import Sandbox
 // dispatches of a long life would be. Its resident memory after each, read from /proc.
 //   swift run -c release coordinator-benchmarks serve-memory [dispatches]    (default: 100000)
 
-private struct ServeMemoryError: Error, CustomStringConvertible {
-    var description: String
-}
-
 func runServeMemoryBenchmark(dispatches: Int) async {
     do {
         try await measureServeMemory(dispatches: dispatches)
@@ -21,39 +17,15 @@ func runServeMemoryBenchmark(dispatches: Int) async {
 }
 
 private func measureServeMemory(dispatches: Int) async throws {
-    let binary = ProcessInfo.processInfo.environment["COORDINATOR_BINARY"].map { URL(fileURLWithPath: $0) }
-        ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("coordinator")
-    guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw ServeMemoryError(description: "\(binary.path) is missing") }
-    let token = "ghp_benchmark_token", jenkinsToken = "jenkins-benchmark-token"
-    let issues = (1...40).map { Scenario.Issue(number: $0, title: "Issue \($0)", labels: ["status-04:plan-review"], createdAt: "2026-11-20T08:00:00Z") }
-    let server = try await SandboxServer.start(scenario: Scenario(
-        github: .init(tokens: [.init(token: token, hourlyQuota: 10_000_000)], repositories: [.init(owner: "acme", name: "demo", issues: issues)]),
-        jenkins: .init(users: [.init(username: "bot", apiToken: jenkinsToken)], jobs: [.init(path: "Coordinator/demo/executor")])))
+    let binary = try coordinatorBinary()
+    let server = try await startQuietSandbox()
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("coordinator-serve-memory-\(UUID().uuidString)")
     let cacheDirectory = root.appendingPathComponent("cache")
     try FileManager.default.createDirectory(at: cacheDirectory, withIntermediateDirectories: true)
     let config = root.appendingPathComponent("config.toml")
-    try Data("""
-        [github]
-        token = "\(token)"
-        api_url = "\(server.githubAPIURL)"
-        [jenkins]
-        server_url = "\(server.jenkinsURL)"
-        username = "bot"
-        api_token = "\(jenkinsToken)"
-        [coordinator]
-        cache_dir = "\(cacheDirectory.path)"
-        [coordinator.repos.demo]
-        repo_url = "https://github.com/acme/demo.git"
-        executor_job_path = "Coordinator/demo/executor"
-        github_credentials_id = "github-pat"
-        [serve]
-        webhook_secret = "benchmark-secret"
-        poll_seconds = 1
-
-        """.utf8).write(to: config)
-    guard let repo = RepoURL(parsing: "https://github.com/acme/demo.git") else { throw ServeMemoryError(description: "repository URL") }
-    let store = IssueCacheStore(directory: cacheDirectory.path, repo: repo)
+    try writeBenchmarkConfig(
+        to: config, server: server, cacheDirectory: cacheDirectory, tables: "[serve]\nwebhook_secret = \"benchmark-secret\"\npoll_seconds = 1")
+    let store = try benchmarkStore(cacheDirectory)
     let serve = Process()
     serve.executableURL = binary
     serve.arguments = ["serve", "--listen", "127.0.0.1:0", "--config", config.path, "--log-level", "ERROR"]
@@ -73,7 +45,8 @@ private func measureServeMemory(dispatches: Int) async throws {
     func grow(to total: Int) async throws {
         while written < total {
             let chunk = min(total - written, 1_000)
-            try appendDispatches(from: written, count: chunk, to: store.ledgerURL)
+            let now = Date()
+            try appendFinishedDispatches(from: written, count: chunk, to: store.ledgerURL, by: "serve@bench (serve)") { _ in now }
             written += chunk
             try await caughtUp(lines: written * 5, checkpoint: store.historyCheckpointURL, serve: serve)
         }
@@ -94,13 +67,13 @@ private func measureServeMemory(dispatches: Int) async throws {
 private func caughtUp(lines: Int, checkpoint: URL, serve: Process) async throws {
     let deadline = ContinuousClock.now + .seconds(300)
     while ContinuousClock.now < deadline {
-        guard serve.isRunning else { throw ServeMemoryError(description: "serve exited (\(serve.terminationStatus))") }
+        guard serve.isRunning else { throw ProcessBenchmarkError(description: "serve exited (\(serve.terminationStatus))") }
         if let data = try? Data(contentsOf: checkpoint), let snapshot = try? HistoryCheckpoint.decode(data), snapshot.position.line >= lines {
             return
         }
         try await Task.sleep(for: .milliseconds(100))
     }
-    throw ServeMemoryError(description: "serve did not catch up with \(lines) history lines within 5 minutes")
+    throw ProcessBenchmarkError(description: "serve did not catch up with \(lines) history lines within 5 minutes")
 }
 
 /// VmRSS and VmHWM of `pid`, in MB.
@@ -112,30 +85,4 @@ private func residentMB(pid: Int32) throws -> (rss: Double, peak: Double) {
         return kilobytes / 1024
     }
     return (field("VmRSS"), field("VmHWM"))
-}
-
-/// `count` finished dispatches (five lines each) of 2 000 issues, numbered from `start`, dated now.
-private func appendDispatches(from start: Int, count: Int, to url: URL) throws {
-    var data = Data()
-    let now = Date()
-    for index in start..<(start + count) {
-        let issue = 1_000 + index % 2_000
-        let steps: [HistoryStep] = [
-            .intent(.init(workflow: "create-plan", by: "serve@bench (serve)", issueUpdatedAt: now, jobPath: "Coordinator/demo/executor",
-                          parameters: [JobParameter("BRANCH_NAME", "main"), JobParameter("COMMAND", "mcp-coder create-plan \(issue)")])),
-            .jobStarted(queueID: index + 1, merged: false), .labelsMoved,
-            .done(queueID: index + 1, buildURL: "http://jenkins/job/Coordinator/job/demo/job/executor/\(index + 1)/", message: nil),
-            .buildFinished(.init(buildNumber: index + 1, result: "SUCCESS", durationMS: 600_000, finishedAt: now)),
-        ]
-        for step in steps {
-            data.append(HistoryLine.encode(HistoryRecord(
-                time: now, dispatchID: "bench-\(index)", issue: issue, pickup: "status-02:awaiting-planning", busy: "status-03:planning", step: step)))
-            data.append(UInt8(ascii: "\n"))
-        }
-    }
-    if !FileManager.default.fileExists(atPath: url.path) { try Data().write(to: url) }
-    let handle = try FileHandle(forWritingTo: url)
-    defer { try? handle.close() }
-    try handle.seekToEnd()
-    try handle.write(contentsOf: data)
 }

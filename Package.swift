@@ -123,7 +123,11 @@ let package = Package(
         ),
         .testTarget(
             name: "CoordinatorTUITests",
-            dependencies: ["CoordinatorTUI", "CoordinatorConsole", "Coordinator", "Sandbox", "TestSupport"]
+            dependencies: [
+                "CoordinatorTUI", "CoordinatorConsole", "Coordinator", "Sandbox", "TestSupport",
+                // The console as a GitHub App: a throw-away key made per test.
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
         ),
     ]
 )

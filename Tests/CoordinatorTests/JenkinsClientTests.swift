@@ -363,6 +363,21 @@ final class JenkinsClientTests: XCTestCase {
             apiToken: Secret(SandboxHarness.jenkinsAPIToken), requestTimeout: .seconds(5), logger: SandboxHarness.logger)
         try await jenkins.prepareToStart()
         await doomed.stop()
+        // The crumb request left a keep-alive connection to the stopped server in the shared pool,
+        // and the client may not have seen it close yet: a POST written to it would truly be a lost
+        // answer. Wait until a fresh request is refused, so the build request finds no server.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            let probe = JenkinsClient(
+                http: sandbox.http, serverURL: doomed.server.jenkinsURL, username: SandboxHarness.jenkinsUser,
+                apiToken: Secret(SandboxHarness.jenkinsAPIToken), requestTimeout: .seconds(5), logger: SandboxHarness.logger)
+            do {
+                try await probe.prepareToStart()
+            } catch {
+                if "\(error)".contains("refused") { break }
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
         await assertThrows(JenkinsError.self, {
             try await jenkins.startJob(path: SandboxHarness.jobPath, parameters: self.parameters)
         }) { error in

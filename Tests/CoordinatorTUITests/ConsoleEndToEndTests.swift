@@ -131,6 +131,19 @@ final class ConsoleEndToEndTests: XCTestCase {
         try keys("y")
         _ = try await waitFor("the dispatch result") { $0.contains("dispatched #109") }
 
+        // ... and unsticks it from the busy view: back to its pickup label.
+        try keys("v", "v", "/")
+        try keys("1", "0", "9", "Enter")
+        _ = try await waitFor("#109 in the busy view") { $0.contains("view: busy") && $0.contains("#109") }
+        try keys("u")
+        _ = try await waitFor("the unstick choice") { $0.contains("Unstick #109") }
+        try keys("p")
+        _ = try await waitFor("the confirmation") { $0.contains("Confirm unstick") }
+        try keys("y")
+        _ = try await waitFor("the unstick result") { $0.contains("#109 unstuck: status-09:pr-creating → status-08:ready-pr") }
+        try keys("/", "Escape", "v", "v")
+        _ = try await waitFor("the eligible view") { $0.contains("view: eligible") }
+
         // A cron-like `coordinator run` on the same config and cache dispatches what else is eligible.
         var environment = ProcessInfo.processInfo.environment
         for name in ["GITHUB_TOKEN", "JENKINS_URL", "JENKINS_USER", "JENKINS_TOKEN", "COORDINATOR_CONFIG"] { environment[name] = nil }
@@ -144,9 +157,11 @@ final class ConsoleEndToEndTests: XCTestCase {
             screen.contains("view: history") && screen.contains("(run) ") && screen.contains("(console) ")
         }
         let rows = screen.split(separator: "\n").map(String.init)
-        let console = try XCTUnwrap(rows.firstIndex { $0.contains("#109") && $0.contains("(console) ") }, screen)
+        let console = try XCTUnwrap(rows.firstIndex { $0.contains("#109") && $0.contains("(console) ") && !$0.contains("unstick") }, screen)
+        let unstick = try XCTUnwrap(rows.firstIndex { $0.contains("#109") && $0.contains("unstick") && $0.contains("(console) ") }, screen)
         let run = try XCTUnwrap(rows.firstIndex { $0.contains("(run) ") }, screen)
-        XCTAssertLessThan(run, console, "newest first: the run came after the console's dispatch")
+        XCTAssertLessThan(run, unstick, "newest first: the run came last")
+        XCTAssertLessThan(unstick, console, "the unstick came after the console's dispatch")
         XCTAssertTrue(rows[console].contains("status-08:ready-pr → "), rows[console])
 
         // The filter narrows it to the run's dispatches; Enter shows one in full.

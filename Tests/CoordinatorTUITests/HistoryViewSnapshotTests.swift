@@ -54,6 +54,21 @@ final class HistoryViewSnapshotTests: XCTestCase {
         XCTAssertTrue(text.contains("open the issue"), text)
     }
 
+    func testLinkOpenerStartsTheBrowserWithTheURLAsOneArgumentWithoutWaiting() async throws {
+        let directory = NSTemporaryDirectory() + "link-opener-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // A shell would split this at the spaces and run the `touch` after `;`.
+        let url = directory + "/x; touch pwned $(id)"
+        XCTAssertNil(LinkOpener.open(url, environment: ["BROWSER": "touch", "PATH": "/usr/bin:/bin"]))
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: url), Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: url), "the URL was one argument")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), ["x; touch pwned $(id)"])
+        XCTAssertEqual(LinkOpener.open("http://x", environment: ["BROWSER": "no-such-browser", "PATH": "/usr/bin:/bin"]), "no-such-browser: not found")
+        XCTAssertEqual(LinkOpener.open("http://x", environment: ["PATH": directory]), "xdg-open: not found (set BROWSER)")
+    }
+
     func testLinkOpenerNeverGoesThroughAShell() {
         XCTAssertEqual(LinkOpener.command(for: "http://x/a b;rm", environment: [:]), ["xdg-open", "http://x/a b;rm"])
         XCTAssertEqual(LinkOpener.command(for: "http://x", environment: ["BROWSER": "firefox --new-tab:lynx"]), ["firefox", "--new-tab", "http://x"])

@@ -25,10 +25,17 @@ public enum LinkOpener {
     /// it started, else why not.
     @Sendable
     public static func open(_ url: String) async -> String? {
-        let argv = command(for: url)
+        open(url, environment: ProcessInfo.processInfo.environment)
+    }
+
+    static func open(_ url: String, environment: [String: String]) -> String? {
+        let argv = command(for: url, environment: environment)
+        guard let program = executable(argv[0], path: environment["PATH"]) else {
+            return "\(argv[0]): not found" + (environment["BROWSER"] == nil ? " (set BROWSER)" : "")
+        }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = argv
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = Array(argv.dropFirst())
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -40,5 +47,14 @@ public enum LinkOpener {
         let watcher = Thread { process.waitUntilExit() }
         watcher.start()
         return nil
+    }
+
+    /// `name` itself when it names a file (it has a `/`), else the first executable of that name
+    /// on `PATH`.
+    static func executable(_ name: String, path: String?) -> String? {
+        let manager = FileManager.default
+        if name.contains("/") { return manager.isExecutableFile(atPath: name) ? name : nil }
+        let directories = (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":").map(String.init)
+        return directories.lazy.map { ($0 as NSString).appendingPathComponent(name) }.first { manager.isExecutableFile(atPath: $0) }
     }
 }

@@ -44,6 +44,14 @@ final class HistoryViewSnapshotTests: XCTestCase {
         XCTAssertFalse(text.contains("\u{1B}"), text)
         XCTAssertFalse(text.contains("\u{07}"), text)
         XCTAssertTrue(text.contains("ops@desk ]2;pwned "), text)
+
+        // A C1 CSI and a bidi override in a label or `by` do not reach the terminal either.
+        state.history?.rows[2].by = "ops\u{9B}2J@desk\u{202E}evil (console)"
+        state.history?.rows[2].busy = "status-06:\u{1B}[2Jimplementing"
+        press(&state, .enter)
+        let detail = render(state, size: large).plainText
+        for bad in ["\u{9B}", "\u{202E}", "\u{1B}"] { XCTAssertFalse(detail.contains(bad), detail) }
+        XCTAssertTrue(detail.contains("ops2J@deskevil (console)"), detail)
     }
 
     func testTheHelpListsHistoryAndOpen() {

@@ -116,6 +116,76 @@ final class ConsoleEndToEndTests: XCTestCase {
         XCTAssertFalse(screen.contains("┌─ Repos"), screen)
     }
 
+    func testHListsADispatchOfCoordinatorRunAndOneOfTheConsoleWithWhoMadeEach() async throws {
+        let binary = Self.packageRoot.appendingPathComponent(".build/debug/coordinator").path
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: binary), "build the package first: \(binary)")
+        let port = try Self.freePort()
+        // No display: `o` shows the URL in the footer instead of starting a browser.
+        let command = "env -u DISPLAY -u WAYLAND_DISPLAY LANG=C.UTF-8 TERM=xterm-256color \(binary) demo --port \(port) --workdir \(workdir); echo \"demo exit status $?\"; sleep 600"
+        try tmux("new-session", "-d", "-x", "160", "-y", "40", command)
+        _ = try await waitFor("live data for every repo") { $0.components(separatedBy: "updated ").count > 3 }
+
+        // The console dispatches #109.
+        try keys("d")
+        _ = try await waitFor("the confirmation") { $0.contains("Dispatch #109") }
+        try keys("y")
+        _ = try await waitFor("the dispatch result") { $0.contains("dispatched #109") }
+
+        // ... and unsticks it from the busy view: back to its pickup label.
+        try keys("v", "v", "/")
+        try keys("1", "0", "9", "Enter")
+        _ = try await waitFor("#109 in the busy view") { $0.contains("view: busy") && $0.contains("#109") }
+        try keys("u")
+        _ = try await waitFor("the unstick choice") { $0.contains("Unstick #109") }
+        try keys("p")
+        _ = try await waitFor("the confirmation") { $0.contains("Confirm unstick") }
+        try keys("y")
+        _ = try await waitFor("the unstick result") { $0.contains("#109 unstuck: status-09:pr-creating → status-08:ready-pr") }
+        try keys("/", "Escape", "v", "v")
+        _ = try await waitFor("the eligible view") { $0.contains("view: eligible") }
+
+        // A cron-like `coordinator run` on the same config and cache dispatches what else is eligible.
+        var environment = ProcessInfo.processInfo.environment
+        for name in ["GITHUB_TOKEN", "JENKINS_URL", "JENKINS_USER", "JENKINS_TOKEN", "COORDINATOR_CONFIG"] { environment[name] = nil }
+        let config = URL(fileURLWithPath: workdir).appendingPathComponent("config.toml").path
+        let (status, output) = try Self.spawn([binary, "run", "--config", config, "--all", "--force-refresh"], environment: environment)
+        XCTAssertEqual(status, 0, output)
+
+        // H: both, newest first, each with who made it.
+        try keys("H")
+        var screen = try await waitFor("the history with both dispatches") { screen in
+            screen.contains("view: history") && screen.contains("(run) ") && screen.contains("(console) ")
+        }
+        let rows = screen.split(separator: "\n").map(String.init)
+        let console = try XCTUnwrap(rows.firstIndex { $0.contains("#109") && $0.contains("(console) ") && !$0.contains("unstick") }, screen)
+        let unstick = try XCTUnwrap(rows.firstIndex { $0.contains("#109") && $0.contains("unstick") && $0.contains("(console) ") }, screen)
+        let run = try XCTUnwrap(rows.firstIndex { $0.contains("(run) ") }, screen)
+        XCTAssertLessThan(run, unstick, "newest first: the run came last")
+        XCTAssertLessThan(unstick, console, "the unstick came after the console's dispatch")
+        XCTAssertTrue(rows[console].contains("status-08:ready-pr → "), rows[console])
+
+        // The filter narrows it to the run's dispatches; Enter shows one in full.
+        try keys("/")
+        try keys("(", "r", "u", "n", ")", "Enter")
+        screen = try await waitFor("only the run's dispatches") { $0.contains("/(run)") && !$0.contains("(console) ") }
+        try keys("Enter")
+        screen = try await waitFor("the detail of the run's dispatch") { $0.contains("by ") && $0.contains("(run)") && $0.contains("dispatch   ") }
+
+        // o without a display: the footer shows the URL.
+        try keys("o")
+        screen = try await waitFor("the URL in the footer") { screen in
+            screen.split(separator: "\n").suffix(2).contains { $0.contains(": http") }
+        }
+        XCTAssertTrue(screen.contains("github.com/acme/") || screen.contains("/job/"), screen)
+
+        // Esc twice: back to the issues.
+        try keys("Escape", "Escape")
+        _ = try await waitFor("the issues again") { $0.contains("view: eligible") && $0.contains("Issues · ") }
+        try keys("q")
+        screen = try await waitFor("the exit message") { $0.contains("demo exit status") }
+        XCTAssertTrue(screen.contains("demo exit status 0"), screen)
+    }
+
     func testDemoWithServeShowsAHumansRelabelDispatchedWithinSeconds() async throws {
         let binary = Self.packageRoot.appendingPathComponent(".build/debug/coordinator").path
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: binary), "build the package first: \(binary)")

@@ -1,4 +1,5 @@
 import Coordinator
+import Synchronization
 import XCTest
 @testable import CoordinatorConsole
 @testable import CoordinatorTUI
@@ -11,6 +12,26 @@ final class EffectRunnerTests: XCTestCase {
         let runner = EffectRunner(backend: backend, inbox: inbox, clock: { [at] in at })
         await runner.run(effect)?.value
         return inbox.drain()
+    }
+
+    func testLoadHistoryAsksTheBackendOffTheUIThreadAndPostsTheTrail() async {
+        let backend = FakeBackend()
+        let actions = await run(.loadHistory, backend: backend)
+        XCTAssertEqual(actions, [.historyLoaded(.success(HistoryAudit(entries: Fixtures.historyEntries)), at: at)])
+        XCTAssertEqual(backend.calls.withLock { $0 }, ["history"])
+    }
+
+    func testOpenURLHandsTheURLToTheOpenerAndPostsWhetherItStarted() async {
+        let opened = Mutex<[String]>([])
+        let inbox = Inbox()
+        let runner = EffectRunner(backend: FakeBackend(), inbox: inbox, clock: { [at] in at }, opener: { url in
+            opened.withLock { $0.append(url) }
+            return url.contains("bad") ? "xdg-open: not found" : nil
+        })
+        await runner.run(.openURL("http://jenkins/job/x/7/"))?.value
+        await runner.run(.openURL("http://bad"))?.value
+        XCTAssertEqual(opened.withLock { $0 }, ["http://jenkins/job/x/7/", "http://bad"])
+        XCTAssertEqual(inbox.drain(), [.urlOpened("http://jenkins/job/x/7/", failure: nil), .urlOpened("http://bad", failure: "xdg-open: not found")])
     }
 
     func testLoadCachePostsCacheLoaded() async {

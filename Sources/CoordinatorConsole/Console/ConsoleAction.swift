@@ -21,5 +21,8 @@ public enum ConsoleAction: Sendable, Equatable {
     case syncFinished(repo: String, Result<CacheSnapshot, ConsoleFailure>, at: Date)
     case rateLimitLoaded(RateLimitSnapshot?)
     case busySurveyed(repo: String, [BusyIssue], at: Date)
+    case historyLoaded(Result<HistoryAudit, ConsoleFailure>, at: Date)
+    /// The browser for `url` could not be started (nil: it was).
+    case urlOpened(String, failure: String?)
     case unstickFinished(repo: String, issue: Int, Result<UnstickResult, ConsoleFailure>, at: Date)
 }

@@ -49,6 +49,17 @@ public struct CacheSnapshot: Sendable, Equatable {
     }
 }
 
+/// The history view's data: every repository's dispatches and unsticks, newest first.
+public struct HistoryAudit: Sendable, Equatable {
+    public var entries: [HistoryEntry]
+    public var notices: [String]
+
+    public init(entries: [HistoryEntry], notices: [String] = []) {
+        self.entries = entries
+        self.notices = notices
+    }
+}
+
 /// A failed backend call, as the message the operator reads.
 public struct ConsoleFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
@@ -80,6 +91,9 @@ public protocol ConsoleBackend: Sendable {
     /// A forced full refresh written to the cache.
     func sync(repo: String, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async throws -> CacheSnapshot
     func rateLimit() async -> RateLimitSnapshot?
+    /// The audit trail of every repository (history log and archive), newest first, with notices
+    /// naming lines that could not be used. Reads files only.
+    func history() async throws -> HistoryAudit
     /// The open issues of `issues` that carry a busy label, with their builds, how long they have
     /// been busy and whether they are stuck; stuck first. Asks Jenkins and GitHub's issue events
     /// only as often as the repository's `BusyWatch` allows.

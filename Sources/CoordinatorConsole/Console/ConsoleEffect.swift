@@ -15,6 +15,10 @@ public enum ConsoleEffect: Sendable, Equatable {
     /// Moves issue `issue`'s busy label back to its pickup label or on to its failure label.
     case unstick(repo: String, issue: Int, to: UnstickTarget)
     case fetchRateLimit
+    /// Reads every repository's audit trail for the history view.
+    case loadHistory
+    /// Opens `url` in the browser (`$BROWSER`, else `xdg-open`), the URL passed as an argument.
+    case openURL(String)
     case redraw
     case quit
 }

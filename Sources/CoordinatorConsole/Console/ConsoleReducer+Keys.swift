@@ -93,6 +93,7 @@ extension ConsoleState {
     }
 
     private mutating func perform(_ intent: ConsoleIntent) -> [ConsoleEffect] {
+        if history != nil, let effects = performInHistory(intent) { return effects }
         switch intent {
         case .moveDown: return move(by: 1)
         case .moveUp: return move(by: -1)
@@ -160,7 +161,48 @@ extension ConsoleState {
             return []
         case .quit:
             return askToQuit()
+        case .toggleHistory:
+            return toggleHistory()
+        case .openLink:
+            return openLink()
         }
+    }
+
+    /// The history view takes the moves, `Enter`, `Esc` and `r`; what acts on an issue of a
+    /// repository (dispatch, sync, unstick, preview, view) waits until it is closed. nil: the
+    /// intent means what it means elsewhere.
+    private mutating func performInHistory(_ intent: ConsoleIntent) -> [ConsoleEffect]? {
+        let height = max(1, ConsoleLayout(size: size, showPreview: showPreview).issueListHeight - 1)
+        let cursor = history?.cursor ?? 0
+        let onList = focus != .detail
+        switch intent {
+        case .moveDown where onList: moveHistoryCursor(to: cursor + 1)
+        case .moveUp where onList: moveHistoryCursor(to: cursor - 1)
+        case .moveTop where onList: moveHistoryCursor(to: 0)
+        case .moveBottom where onList: moveHistoryCursor(to: Int.max)
+        case .pageDown where onList: moveHistoryCursor(to: cursor + height)
+        case .pageUp where onList: moveHistoryCursor(to: cursor - height)
+        case .nextPane, .previousPane, .paneLeft, .paneRight, .focusDetail:
+            // Two panes: the list and the entry's detail.
+            let toDetail = intent == .focusDetail || intent == .paneRight || (intent != .paneLeft && focus != .detail)
+            focus = toDetail && history?.selected != nil ? .detail : .issues
+            detailScroll = 0
+        case .dismissMessage:
+            if result?.kind == .failure {
+                result = nil
+            } else if focus == .detail {
+                focus = .issues
+            } else {
+                return toggleHistory()
+            }
+        case .refreshRepo, .refreshAll:
+            return loadHistory()
+        case .dispatchIssue, .dispatchAllEligible, .syncRepo, .unstickIssue, .togglePreview, .cycleView:
+            report(.notice, "the history view only reads: Esc or H goes back to the issues")
+        default:
+            return nil
+        }
+        return []
     }
 
     private var pageSize: Int {

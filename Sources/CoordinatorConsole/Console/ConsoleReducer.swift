@@ -200,6 +200,14 @@ private func apply(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
         state.rebuild(index)
         return []
 
+    case let .historyLoaded(result, at):
+        state.historyLoaded(result, at: at)
+        return []
+
+    case let .urlOpened(url, failure):
+        if let failure { state.report(.failure, "could not open \(url): \(failure)") }
+        return []
+
     case let .unstickFinished(repo, number, result, at):
         state.endTask(TaskKey(.unstick, repo: repo, issue: number))
         guard let index = state.repoIndex(repo) else { return [] }
@@ -284,6 +292,10 @@ extension ConsoleState {
         let selected = (repo: selectedRepo, number: currentRepo?.selectedRow?.number)
         for index in repos.indices { repos[index].relist(view: view, filter: filter) }
         relistStale(entering: selected)
+        if history != nil {
+            history?.relist(filter: filter)
+            keepHistoryCursorVisible()
+        }
         keepCursorVisible()
     }
 

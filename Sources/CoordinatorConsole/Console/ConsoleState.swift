@@ -15,7 +15,7 @@ public struct ScreenSize: Sendable, Equatable {
 /// Names a piece of work shown in the footer, so a result can close the task that started it.
 public struct TaskKey: Hashable, Sendable {
     public enum Kind: Hashable, Sendable {
-        case loadCache, refresh, sync, dispatch, preview, unstick
+        case loadCache, refresh, sync, dispatch, preview, unstick, history
     }
 
     public var kind: Kind
@@ -37,6 +37,10 @@ public struct ConsoleState: Sendable, Equatable {
     public var view: IssueView = .eligible
     /// The stale view's list across every repository; empty in the other views.
     public var stale = StaleList()
+    /// The history view (`H`): shown over the issues and detail panes while not nil.
+    public var history: HistoryList?
+    /// Whether `o` may start a browser (a display is set); otherwise the footer shows the URL.
+    public var canOpenLinks: Bool
     public var filter = ""
     public var isEditingFilter = false
     /// Whether the detail pane shows the dry-run plan (fetched per issue on demand).
@@ -64,8 +68,9 @@ public struct ConsoleState: Sendable, Equatable {
 
     public init(
         repos: [ConsoleRepo], now: Date, size: ScreenSize = ScreenSize(rows: 24, columns: 80),
-        readOnly: Bool = false, refreshSeconds: Int = 0, banner: String? = nil
+        readOnly: Bool = false, refreshSeconds: Int = 0, banner: String? = nil, canOpenLinks: Bool = false
     ) {
+        self.canOpenLinks = canOpenLinks
         self.repos = repos.map(RepoStatus.init(repo:))
         self.now = now
         self.size = size

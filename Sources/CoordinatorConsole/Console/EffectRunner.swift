@@ -7,11 +7,17 @@ public final class EffectRunner: Sendable {
     private let backend: any ConsoleBackend
     private let inbox: Inbox
     private let clock: @Sendable () -> Date
+    /// Starts a browser on a URL; answers why it could not (nil: started).
+    private let opener: @Sendable (String) async -> String?
 
-    public init(backend: any ConsoleBackend, inbox: Inbox, clock: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        backend: any ConsoleBackend, inbox: Inbox, clock: @escaping @Sendable () -> Date = Date.init,
+        opener: @escaping @Sendable (String) async -> String? = { _ in "no browser configured" }
+    ) {
         self.backend = backend
         self.inbox = inbox
         self.clock = clock
+        self.opener = opener
     }
 
     /// Starts `effect`; the returned task finishes when its result has been posted (tests await it).
@@ -78,6 +84,16 @@ public final class EffectRunner: Sendable {
         case .fetchRateLimit:
             return Task.detached {
                 inbox.post(.rateLimitLoaded(await backend.rateLimit()))
+            }
+        case .loadHistory:
+            return Task.detached {
+                let result = await Self.capture { try await backend.history() }
+                inbox.post(.historyLoaded(result, at: clock()))
+            }
+        case let .openURL(url):
+            let opener = self.opener
+            return Task.detached {
+                inbox.post(.urlOpened(url, failure: await opener(url)))
             }
         }
     }

@@ -7,6 +7,7 @@ public enum ConsoleIntent: Hashable, Sendable {
     case dispatchIssue, dispatchAllEligible, syncRepo, unstickIssue
     case togglePreview, startFilter, cycleView
     case showHelp, redraw, dismissMessage, quit
+    case toggleHistory, openLink
 }
 
 /// One row of the key map: the keys, what they do, and the help text.
@@ -65,6 +66,8 @@ public struct KeyMap: Sendable, Equatable {
         KeyBinding([.char("p")], .togglePreview, "show or hide the dry-run plan", hint: "preview"),
         KeyBinding([.char("/")], .startFilter, "filter by number, title or label", hint: "filter"),
         KeyBinding([.char("v")], .cycleView, "view: eligible → stale → busy → all cached", hint: "view"),
+        KeyBinding([.char("H")], .toggleHistory, "history: every repo's dispatches and unsticks, newest first (Esc/H: back)"),
+        KeyBinding([.char("o")], .openLink, "open the issue (in the history: its build) in the browser, else show its URL"),
         KeyBinding([.char("?")], .showHelp, "this help", hint: "help"),
         KeyBinding([.control("l")], .redraw, "redraw the screen"),
         KeyBinding([.escape], .dismissMessage, "dismiss an error message; back from the detail"),

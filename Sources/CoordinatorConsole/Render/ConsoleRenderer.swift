@@ -93,7 +93,7 @@ struct ScreenPainter {
         let rect = layout.header
         let style = CellStyle(.header, bold: true, reverse: true)
         grid.fill(row: rect.row, column: 0, width: rect.width, style: style)
-        var parts = ["Coordinator console", "view: \(state.view.title)"]
+        var parts = ["Coordinator console", "view: \(state.history != nil ? "history" : state.view.title)"]
         if !state.filter.isEmpty { parts.append("filter: \(state.filter)") }
         if state.readOnly { parts.append("READ-ONLY") }
         let left = " " + parts.joined(separator: " \(glyphs.separator) ")

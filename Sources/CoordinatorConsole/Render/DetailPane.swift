@@ -8,6 +8,10 @@ extension ScreenPainter {
 
     mutating func paintDetail() {
         let rect = layout.detail
+        if state.history != nil {
+            paintHistoryDetail()
+            return
+        }
         guard let repo = state.currentRepo, let row = repo.selectedRow else {
             box(rect, title: "Detail", focused: state.focus == .detail)
             return

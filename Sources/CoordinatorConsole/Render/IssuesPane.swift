@@ -20,6 +20,10 @@ extension ScreenPainter {
 
     mutating func paintIssues() {
         let rect = layout.issues
+        if state.history != nil {
+            paintHistory()
+            return
+        }
         if state.view == .stale {
             paintStaleIssues()
             return

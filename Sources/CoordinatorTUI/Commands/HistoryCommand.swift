@@ -50,7 +50,7 @@ struct HistoryCommand: AsyncParsableCommand {
                     .map { HistoryEntry(repo: service.repo.name, $0) }
             }
             // Newest first across repositories; within one second, in the history's own order.
-            return entries.enumerated().sorted { ($0.element.startedAt, -$0.offset) > ($1.element.startedAt, -$1.offset) }.map(\.element)
+            return HistoryEntry.newestFirst(entries)
         }
         if report.json {
             print(try JSONText.encode(entries))
@@ -59,66 +59,5 @@ struct HistoryCommand: AsyncParsableCommand {
         } else {
             for entry in entries { print(entry.line) }
         }
-    }
-}
-
-/// One line of `coordinator history` (and its `--json` object).
-struct HistoryEntry: Encodable {
-    var repo: String
-    var issue: Int
-    var dispatchID: String
-    /// `dispatch` or `unstick`.
-    var kind: String
-    var workflow: String?
-    var pickup: String
-    var busy: String
-    var by: String?
-    var startedAt: String
-    var lastStep: String
-    /// Where it stands, in words.
-    var state: String
-    var labelsMovedAt: String?
-    var queueID: Int?
-    var buildNumber: Int?
-    var buildURL: String?
-    var buildResult: String?
-    var message: String?
-
-    init(repo: String, _ summary: DispatchSummary) {
-        self.repo = repo
-        issue = summary.issue
-        dispatchID = summary.dispatchID
-        kind = summary.isReset ? "unstick" : "dispatch"
-        workflow = summary.workflow
-        pickup = summary.pickup
-        busy = summary.busy
-        by = summary.by
-        startedAt = Timestamp.format(summary.startedAt)
-        lastStep = summary.lastStep.rawValue
-        state = summary.stepDescription
-        labelsMovedAt = summary.labelsMovedAt.map(Timestamp.format)
-        queueID = summary.queueID
-        buildNumber = summary.buildEnd?.buildNumber ?? summary.buildNumber
-        buildURL = summary.buildURL
-        buildResult = summary.buildEnd?.result
-        message = summary.lastMessage
-    }
-
-    var line: String {
-        var text = "\(startedAt)  \(repo)  #\(issue)  "
-        if kind == "unstick" {
-            text += "unstick  " + (message ?? "\(busy) moved")
-        } else {
-            text += "\(workflow ?? "dispatch")  \(pickup) → \(busy)  \(state)"
-            if let queueID { text += "  queue \(queueID)" }
-            if let buildNumber { text += "  build #\(buildNumber)" + (buildResult.map { " \($0.lowercased())" } ?? "") }
-        }
-        if let by { text += "  by \(by)" }
-        return text
-    }
-
-    /// `2026-12-01` (midnight UTC) or an ISO-8601 time.
-    static func since(_ text: String) -> Date? {
-        Timestamp.parse(text) ?? Timestamp.parse(text + "T00:00:00Z")
     }
 }

@@ -89,6 +89,20 @@ public final class WorkspaceBackend: ConsoleBackend {
         try await service(repo).unstick(issueNumber: issueNumber, to: target, by: actor, waiting: waiting)
     }
 
+    /// Every repository's audit trail (log and archive), newest first across them: what
+    /// `coordinator history` prints.
+    public func history() async throws -> HistoryAudit {
+        var entries: [HistoryEntry] = []
+        var notices: [String] = []
+        for repo in repos {
+            guard let service = services[repo.name] else { continue }
+            let audit = service.history.audit()
+            notices += audit.notices.map { "\(repo.name): \($0)" }
+            entries += audit.dispatches.map { HistoryEntry(repo: repo.name, $0) }
+        }
+        return HistoryAudit(entries: HistoryEntry.newestFirst(entries), notices: notices)
+    }
+
     public func rateLimit() async -> RateLimitSnapshot? {
         for service in services.values {
             if let snapshot = await service.rateLimit() { return snapshot }

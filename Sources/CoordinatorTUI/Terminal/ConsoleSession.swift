@@ -30,10 +30,11 @@ public enum ConsoleSession {
         let workspace = Workspace.open(config: config, logger: logger, logLevel: logLevel)
         let backend = WorkspaceBackend(workspace: workspace, actor: Workspace.actor("console"))
         let inbox = Inbox()
-        let runner = EffectRunner(backend: backend, inbox: inbox)
+        let runner = EffectRunner(backend: backend, inbox: inbox, opener: LinkOpener.open)
         let state = ConsoleState(
             repos: backend.repos, now: Date(), readOnly: options.readOnly,
-            refreshSeconds: config.settings.consoleRefreshSeconds, banner: options.banner)
+            refreshSeconds: config.settings.consoleRefreshSeconds, banner: options.banner,
+            canOpenLinks: LinkOpener.hasDisplay())
         let signals = SignalTrap()
         let caught = signals.caught
         let exit = await withCheckedContinuation { (continuation: CheckedContinuation<ConsoleExit, Never>) in

@@ -202,3 +202,42 @@ enum Fixtures {
         return state
     }
 }
+
+extension Fixtures {
+    /// The audit trail the history view shows, newest first: an unstick from the console, a
+    /// dispatch from the console still unfinished, a cron run's dispatch done with its build's end
+    /// (a title-like `by` with an escape sequence in it, as untrusted text), and a failed one.
+    static let historyEntries: [HistoryEntry] = {
+        var projection = HistoryProjection()
+        func record(_ seconds: Double, _ id: String, _ issue: Int, _ pickup: String, _ busy: String, _ step: HistoryStep) {
+            projection.apply(HistoryRecord(time: t0.addingTimeInterval(seconds), dispatchID: id, issue: issue, pickup: pickup, busy: busy, step: step))
+        }
+        record(-3600, "d1", 101, "status-02:awaiting-planning", "status-03:planning",
+               .intent(.init(workflow: "plan", by: "cron@build1 (run)")))
+        record(-3599, "d1", 101, "status-02:awaiting-planning", "status-03:planning", .jobStarted(queueID: 41, merged: false))
+        record(-3598, "d1", 101, "status-02:awaiting-planning", "status-03:planning", .labelsMoved)
+        record(-3597, "d1", 101, "status-02:awaiting-planning", "status-03:planning",
+               .done(queueID: 41, buildURL: "http://jenkins.test/job/Coordinator/job/demo/job/executor/7/", message: nil))
+        record(-3000, "d1", 101, "status-02:awaiting-planning", "status-03:planning",
+               .buildFinished(.init(buildNumber: 7, result: "SUCCESS", durationMS: 60_000)))
+        record(-1800, "d2", 104, "status-05:plan-ready", "status-06:implementing",
+               .intent(.init(workflow: "implement", by: "ops@desk\u{1B}]2;pwned\u{07} (console)")))
+        record(-1799, "d2", 104, "status-05:plan-ready", "status-06:implementing", .failed(message: "Jenkins refused: 500"))
+        record(-600, "d3", 118, "status-02:awaiting-planning", "status-03:planning",
+               .intent(.init(workflow: "plan", by: "ops@desk (console)")))
+        record(-599, "d3", 118, "status-02:awaiting-planning", "status-03:planning", .jobStarted(queueID: 52, merged: false))
+        record(-60, "r1", 111, "status-05:plan-ready", "status-06:implementing",
+               .reset(workflow: "implement", by: "ops@desk (console)", message: "status-06:implementing → status-05:plan-ready"))
+        let entries = projection.dispatches.values.sorted { $0.sequence > $1.sequence }.map { HistoryEntry(repo: "demo", $0) }
+        return HistoryEntry.newestFirst(entries)
+    }()
+
+    /// The loaded console with the history view open and read.
+    static func historyState(size: ScreenSize = ScreenSize(rows: 40, columns: 120), canOpenLinks: Bool = false) -> ConsoleState {
+        var state = loadedState(size: size)
+        state.canOpenLinks = canOpenLinks
+        _ = reduce(&state, .keyPressed(.char("H")))
+        _ = reduce(&state, .historyLoaded(.success(HistoryAudit(entries: historyEntries)), at: t0))
+        return state
+    }
+}

@@ -60,6 +60,11 @@ final class FakeBackend: ConsoleBackend {
         return Fixtures.unstuck111
     }
 
+    func history() async throws -> HistoryAudit {
+        record("history")
+        return HistoryAudit(entries: Fixtures.historyEntries)
+    }
+
     func rateLimit() async -> RateLimitSnapshot? {
         record("rateLimit")
         return RateLimitSnapshot(limit: 5000, remaining: 4999, reset: nil)

@@ -199,6 +199,16 @@ final class HistoryStoreTests: XCTestCase {
         XCTAssertEqual(aside.count, 5, "each damaged checkpoint is kept for a look: \(aside)")
     }
 
+    func testACheckpointWhosePositionIsBeforeTheFilesStartIsRefused() throws {
+        // Checksummed and whole, but it would leave the tail unread for ever.
+        for position in [HistoryLog.Position(device: 1, inode: 2, offset: -5, line: 3), .init(device: 1, inode: 2, offset: 5, line: -1)] {
+            let data = HistoryCheckpoint.encode(.init(position: position, projection: HistoryProjection()))
+            XCTAssertThrowsError(try HistoryCheckpoint.decode(data), "\(position)")
+        }
+        XCTAssertNoThrow(try HistoryCheckpoint.decode(HistoryCheckpoint.encode(.init(
+            position: .init(device: 1, inode: 2, offset: 5, line: 1), projection: HistoryProjection()))))
+    }
+
     func testACheckpointKilledMidWriteLeavesTheOldOneAndTheLog() throws {
         // A real writer killed while writing: SIGKILL a child process in the middle of
         // AtomicFile.write is out of reach of XCTest, so the state it leaves is built: the old

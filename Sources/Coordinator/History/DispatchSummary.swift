@@ -95,15 +95,24 @@ public struct DispatchSummary: Sendable, Equatable {
     }
 
     init(first record: HistoryRecord, sequence: Int) {
-        dispatchID = record.dispatchID
-        issue = record.issue
-        pickup = record.pickup
-        busy = record.busy
+        self.init(
+            dispatchID: record.dispatchID, issue: record.issue, pickup: record.pickup, busy: record.busy, sequence: sequence,
+            startedAt: record.time, lastStep: record.kind, lastStepAt: record.time)
+    }
+
+    init(
+        dispatchID: String, issue: Int, pickup: String, busy: String, sequence: Int, startedAt: Date, lastStep: HistoryStep.Kind,
+        lastStepAt: Date
+    ) {
+        self.dispatchID = dispatchID
+        self.issue = issue
+        self.pickup = pickup
+        self.busy = busy
         self.sequence = sequence
-        startedAt = record.time
-        lastTime = record.time
-        lastStep = record.kind
-        lastStepAt = record.time
+        self.startedAt = startedAt
+        lastTime = startedAt
+        self.lastStep = lastStep
+        self.lastStepAt = lastStepAt
     }
 
     /// Learns one more record of this dispatch.

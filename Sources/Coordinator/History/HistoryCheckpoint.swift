@@ -73,6 +73,8 @@ public enum HistoryCheckpoint {
         do {
             let position = HistoryLog.Position(
                 device: try input.uint(), inode: try input.uint(), offset: Int64(try input.int()), line: try input.int())
+            // A position before the file's start could never be read from: the tail would stay unread.
+            guard position.offset >= 0, position.line >= 0 else { throw Unreadable(reason: "a log position before the file's start") }
             let recordCount = try input.int()
             let nextSequence = try input.int()
             let oldest = try input.date()
@@ -288,13 +290,11 @@ private struct BinaryReader {
         guard let lastStep = HistoryStep.Kind(rawValue: try string()) else { throw HistoryCheckpoint.Unreadable(reason: "unknown step") }
         let lastStepAt = try requiredDate()
         var summary = DispatchSummary(
-            first: HistoryRecord(time: startedAt, dispatchID: id, issue: issue, pickup: pickup, busy: busy, step: .labelsMoved),
-            sequence: sequence)
+            dispatchID: id, issue: issue, pickup: pickup, busy: busy, sequence: sequence, startedAt: startedAt,
+            lastStep: lastStep, lastStepAt: lastStepAt)
         summary.workflow = workflow
         summary.by = by
         summary.lastTime = lastTime
-        summary.lastStep = lastStep
-        summary.lastStepAt = lastStepAt
         summary.lastMessage = try optional { try $0.string() }
         summary.intent = try optional { input in
             HistoryStep.Intent(

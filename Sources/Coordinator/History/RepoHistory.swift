@@ -210,7 +210,7 @@ public final class RepoHistory: Sendable {
     /// Moves the finished dispatches with no record since the retention to the archive: appended
     /// there first (fsync'd), then the log is rewritten without them (atomically: a crash leaves
     /// the old log, and at worst a second copy in the archive), then a checkpoint is written for
-    /// the new log. What recovery needs stays (`HistoryProjection.keepSince`). Lines that were
+    /// the new log. What recovery needs stays (`HistoryProjection.recoveryNeeds`). Lines that were
     /// not records go to the archive as they are.
     private func compact(_ state: inout State, now: Date) throws -> Int {
         let raw = log.readLines(after: nil)

@@ -76,6 +76,21 @@ struct ScreenPainter {
         return grid.put(DisplayWidth.truncate(text, to: width, ellipsis: glyphs.ellipsis), row: row, column: column, maxWidth: width, style: style)
     }
 
+    /// The visible rows of a list of `count` rows scrolled to `scroll`, each painted by `paintRow`
+    /// (index, screen row), and "cursor/count" on the pane's bottom border when they do not all fit.
+    /// The one scrolling rule of the issues, stale, busy and history lists.
+    mutating func paintRows(
+        count: Int, cursor: Int, scroll: Int, height: Int, firstRow: Int, pane rect: Rect, _ paintRow: (inout Self, Int, Int) -> Void
+    ) {
+        let first = min(max(scroll, 0), max(count - height, 0))
+        let last = min(first + height, count)
+        for index in first..<last { paintRow(&self, index, firstRow + index - first) }
+        if count > height {
+            let position = " \(cursor + 1)/\(count) "
+            grid.put(position, row: rect.row + rect.height - 1, column: rect.column + rect.width - DisplayWidth.of(position) - 2, style: CellStyle(.dim))
+        }
+    }
+
     var spinnerFrame: String {
         let frames = glyphs.spinner
         let tick = Int((state.now.timeIntervalSinceReferenceDate * 10).rounded(.down))

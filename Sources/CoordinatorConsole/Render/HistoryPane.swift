@@ -79,14 +79,8 @@ extension ScreenPainter {
             return
         }
         let count = list.rows.count
-        let first = min(max(list.scroll, 0), max(count - listHeight, 0))
-        let last = min(first + listHeight, count)
-        for index in first..<last {
-            paintHistoryRow(list.rows[index], selected: index == list.cursor, row: inner.row + 1 + index - first, inner: inner, columns: columns)
-        }
-        if count > listHeight {
-            let position = " \(list.cursor + 1)/\(count) "
-            grid.put(position, row: rect.row + rect.height - 1, column: rect.column + rect.width - DisplayWidth.of(position) - 2, style: CellStyle(.dim))
+        paintRows(count: count, cursor: list.cursor, scroll: list.scroll, height: listHeight, firstRow: inner.row + 1, pane: rect) {
+            $0.paintHistoryRow(list.rows[$1], selected: $1 == list.cursor, row: $2, inner: inner, columns: columns)
         }
     }
 

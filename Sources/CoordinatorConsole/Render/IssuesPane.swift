@@ -55,14 +55,8 @@ extension ScreenPainter {
             text(emptyMessage(repo), row: inner.row + 1, column: inner.column + 2, width: inner.width - 2, style: CellStyle(.dim))
             return
         }
-        let first = min(max(repo.scroll, 0), max(count - listHeight, 0))
-        let last = min(first + listHeight, count)
-        for index in first..<last {
-            paintIssueRow(repo.rows[index], selected: index == repo.cursor, row: inner.row + 1 + index - first, inner: inner, columns: columns)
-        }
-        if count > listHeight {
-            let position = " \(repo.cursor + 1)/\(count) "
-            grid.put(position, row: rect.row + rect.height - 1, column: rect.column + rect.width - DisplayWidth.of(position) - 2, style: CellStyle(.dim))
+        paintRows(count: count, cursor: repo.cursor, scroll: repo.scroll, height: listHeight, firstRow: inner.row + 1, pane: rect) {
+            $0.paintIssueRow(repo.rows[$1], selected: $1 == repo.cursor, row: $2, inner: inner, columns: columns)
         }
     }
 

@@ -65,16 +65,9 @@ extension ScreenPainter {
             return
         }
         let count = list.rows.count
-        let first = min(max(list.scroll, 0), max(count - listHeight, 0))
-        let last = min(first + listHeight, count)
-        for index in first..<last {
-            let listing = list.rows[index]
-            let selected = index == list.cursor && listing.repo == state.selectedRepo
-            paintStaleRow(listing, selected: selected, row: inner.row + 1 + index - first, inner: inner, columns: columns)
-        }
-        if count > listHeight {
-            let position = " \(list.cursor + 1)/\(count) "
-            grid.put(position, row: rect.row + rect.height - 1, column: rect.column + rect.width - DisplayWidth.of(position) - 2, style: CellStyle(.dim))
+        paintRows(count: count, cursor: list.cursor, scroll: list.scroll, height: listHeight, firstRow: inner.row + 1, pane: rect) {
+            let listing = list.rows[$1]
+            $0.paintStaleRow(listing, selected: $1 == list.cursor && listing.repo == $0.state.selectedRepo, row: $2, inner: inner, columns: columns)
         }
     }
 

@@ -219,7 +219,7 @@ final class ConsoleEndToEndTests: XCTestCase {
         let binary = Self.packageRoot.appendingPathComponent(".build/debug/coordinator").path
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: binary), "build the package first: \(binary)")
         let port = try Self.freePort()
-        let command = "env LANG=C.UTF-8 TERM=xterm-256color \(binary) demo --port \(port) --workdir \(workdir); echo \"demo exit status $?\"; sleep 600"
+        let command = "env -u NO_COLOR LANG=C.UTF-8 TERM=xterm-256color \(binary) demo --port \(port) --workdir \(workdir); echo \"demo exit status $?\"; sleep 600"
         try tmux("new-session", "-d", "-x", "120", "-y", "40", command)
         _ = try await waitFor("live data for every repo") { $0.components(separatedBy: "updated ").count > 3 }
 
@@ -243,9 +243,16 @@ final class ConsoleEndToEndTests: XCTestCase {
         try keys("v", "v", "/")
         try keys("1", "0", "9", "Enter")
         var screen = try await waitFor("#109 stuck after its failed build") { screen in
-            screen.contains("view: busy") && screen.split(separator: "\n").contains { $0.contains("✗ failure") && $0.contains("#109") }
+            // The whole filter typed and Enter taken, so #109 is the only row and the selected one.
+            screen.contains("view: busy") && screen.contains("filter: 109") && !screen.contains("Enter keeps the filter")
+                && screen.split(separator: "\n").contains { $0.contains("✗ failure") && $0.contains("#109") }
         }
-        XCTAssertTrue(screen.contains("stuck   ✗ build ended (failure)"), screen)
+        screen = try await waitFor("#109's detail") { $0.contains("stuck   ✗ build ended (failure)") }
+        // The issue's URL is written over as an OSC 8 hyperlink (colour is on: `swift test` sets
+        // NO_COLOR, the command unsets it; TERM is not a plain one): the text stays the same and
+        // nothing of the sequence shows.
+        XCTAssertTrue(screen.contains("links   https://github.com/acme/mcp_coder/issues/109  "), screen)
+        XCTAssertFalse(screen.contains("8;;"), screen)
 
         // u, the pickup label, then y on the confirmation naming the exact move.
         try keys("u")

@@ -20,6 +20,9 @@ extension ScreenPainter {
         let inner = rect.inner
         guard inner.height > 0, inner.width > 4 else { return }
         let lines = detailLines(repo: repo, row: row, width: inner.width)
+        // The URLs the lines show, as hyperlinks where the terminal has them.
+        if let url = repo.live?[row.number]?.url ?? repo.cached[row.number]?.url { grid.offerLink(url) }
+        if let url = newestBuildURL(repo: repo, number: row.number) { grid.offerLink(url) }
         let first = min(state.detailScroll, max(lines.count - inner.height, 0))
         for (offset, line) in lines.dropFirst(first).prefix(inner.height).enumerated() {
             var column = inner.column
@@ -33,6 +36,14 @@ extension ScreenPainter {
             let more = " \(first + 1)-\(min(first + inner.height, lines.count))/\(lines.count) "
             grid.put(more, row: rect.row + rect.height - 1, column: rect.column + rect.width - DisplayWidth.of(more) - 2, style: CellStyle(.dim))
         }
+    }
+
+    /// The web page of the issue's newest build known: the survey's, this session's dispatch's, the history's.
+    func newestBuildURL(repo: RepoStatus, number: Int) -> String? {
+        if let url = repo.busySurvey?.issue(number)?.build?.url, !url.isEmpty { return url }
+        if case let .dispatched(receipt, _)? = repo.dispatches[number], let url = receipt.buildURL, !url.isEmpty { return url }
+        if let url = repo.history[number]?.buildURL, !url.isEmpty { return url }
+        return nil
     }
 
     func detailLines(repo: RepoStatus, row: IssueRow, width: Int) -> [Line] {
@@ -99,6 +110,13 @@ extension ScreenPainter {
             if let queue = record.queueID { text += " \(glyphs.separator) queue \(queue)" }
             if let url = record.buildURL { text += " \(glyphs.separator) \(url)" }
             lines.append([("history ", CellStyle(.dim)), (text, record.lastStep == .failed ? CellStyle(.error) : .normal)])
+        }
+        // The issue's page and its newest build's, each whole on a line of its own (o opens the
+        // issue; terminals with OSC 8 make both clickable).
+        let issueURL = live?.url ?? cached?.url ?? ""
+        if !issueURL.isEmpty { lines.append([("links   ", CellStyle(.dim)), (issueURL, CellStyle(.normal))]) }
+        if let build = newestBuildURL(repo: repo, number: row.number) {
+            lines.append([(issueURL.isEmpty ? "links   " : "        ", CellStyle(.dim)), (build, CellStyle(.normal))])
         }
 
         lines.append([])

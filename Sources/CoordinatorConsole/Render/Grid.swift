@@ -16,6 +16,8 @@ public struct Grid: Sendable, Equatable {
     public private(set) var cells: [Cell]
     /// Without a UTF-8 locale, every non-ASCII grapheme is drawn as `?`.
     public let asciiOnly: Bool
+    /// URLs the painter drew whole, which `links` finds on the screen (see `offerLink`).
+    public internal(set) var linkTargets: Set<String> = []
 
     public init(size: ScreenSize, asciiOnly: Bool = false) {
         self.size = size

@@ -117,6 +117,7 @@ extension ScreenPainter {
         let inner = rect.inner
         guard inner.height > 0, inner.width > 4 else { return }
         let facts = entry.facts
+        if let url = entry.buildURL { grid.offerLink(url) }
         let nameWidth = (facts.map { DisplayWidth.of($0.name) }.max() ?? 8) + 2
         // Long values (the state in words, a build URL) wrap instead of being cut.
         var lines: [Line] = []

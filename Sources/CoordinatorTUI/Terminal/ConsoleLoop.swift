@@ -30,6 +30,7 @@ final class ConsoleLoop {
     /// Owns the terminal from start to end; it is restored however the loop ends.
     func run() -> ConsoleExit {
         let screen = CursesScreen(color: color, inputTimeoutMilliseconds: Self.tickMilliseconds)
+        screen.hyperlinks = HyperlinkOverlay.enabled(color: screen.hasColor, environment: ProcessInfo.processInfo.environment)
         defer { screen.end() }
         let options = RenderOptions(unicode: screen.unicode)
         var exit: ConsoleExit?

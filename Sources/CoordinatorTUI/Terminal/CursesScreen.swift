@@ -15,6 +15,8 @@ final class CursesScreen {
     /// Whether the locale is UTF-8, i.e. whether Unicode glyphs can be drawn.
     let unicode: Bool
     private var ended = false
+    /// Whether URLs shown whole become OSC 8 hyperlinks (`HyperlinkOverlay.enabled`).
+    var hyperlinks = false
 
     /// Takes the screen: locale, cbreak, no echo, keypad, hidden cursor, short ESC delay, colours
     /// on the terminal's default background (htop's CRT.c hygiene), and a crash handler that
@@ -94,6 +96,19 @@ final class CursesScreen {
         }
         wattrset(window, 0)
         wrefresh(window)
+        if hyperlinks {
+            // After curses has drawn the frame: the links go over text already on the screen.
+            let overlay = HyperlinkOverlay.sequence(for: grid.links)
+            if !overlay.isEmpty {
+                var bytes = Array(overlay.utf8)[...]
+                while !bytes.isEmpty {
+                    let written = bytes.withUnsafeBufferPointer { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+                    if written < 0, errno == EINTR { continue }
+                    guard written > 0 else { break }
+                    bytes = bytes.dropFirst(written)
+                }
+            }
+        }
     }
 
     /// Waits up to the input timeout for one event; nil when nothing happened.

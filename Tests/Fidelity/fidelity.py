@@ -22,6 +22,7 @@ import time
 import urllib.request
 
 import jenkins
+import requests
 from github import Auth, Github, GithubException
 
 import apps
@@ -237,6 +238,7 @@ def check_jenkins(url, scenario, control_url):
             raise Mismatch(f"ended build timestamp is not epoch milliseconds of about now: {build.get('timestamp')!r}")
         print("ok   ended build duration and timestamp in milliseconds")
         expect("job's lastFailedBuild", server.get_job_info(job).get("lastFailedBuild", {}).get("number"), number)
+        check_build_log(server, url, job, number, bot["username"], parameters)
         expect("queue item still leads to the build", server.get_queue_item(queue_id)["executable"]["number"], number)
 
     people = [u for u in users if u.get("password")]
@@ -250,6 +252,26 @@ def check_jenkins(url, scenario, control_url):
             builds = json.load(response)
         expect("sandbox saw the build", builds[0]["job_path"], job)
         expect("sandbox saw the parameters", builds[0]["parameters"], parameters)
+
+
+def check_build_log(server, url, job, number, user, parameters):
+    """python-jenkins reads the console of the build that just ended as a failure; the progressive
+    endpoint, through the same authenticated session, reports the log's size and no more data."""
+    console = server.get_build_console_output(job, number)
+    lines = console.split("\n")
+    expect("console log first line", lines[0], f"Started by user {user}")
+    expect("console log last line", lines[-2:], ["Finished: FAILURE", ""])
+    for name, value in parameters.items():
+        if f"{name}={value}" not in console:
+            raise Mismatch(f"console log does not show parameter {name}: {console!r}")
+    print("ok   console log names its parameters")
+    folders = "".join(f"/job/{part}" for part in job.split("/"))
+    response = server.jenkins_request(requests.Request("GET", f"{url}{folders}/{number}/logText/progressiveText?start=0"))
+    expect("progressive text size", response.headers.get("X-Text-Size"), str(len(console.encode("utf-8"))))
+    expect("progressive text of an ended build has no more data", response.headers.get("X-More-Data"), None)
+    expect("progressive text body", response.text.replace("\r\n", "\n"), console)
+    tail = server.jenkins_request(requests.Request("GET", f"{url}{folders}/{number}/logText/progressiveText?start=8"))
+    expect("progressive text from an offset", tail.text.replace("\r\n", "\n"), console[8:])
 
 
 def check_doctor_endpoints(github_url, jenkins_url, scenario):

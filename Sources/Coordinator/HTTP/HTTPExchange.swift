@@ -16,6 +16,9 @@ struct HTTPAnswer: Sendable {
     var hops: [(status: Int, headers: HTTPHeaders)]
     /// How many times the request was sent to get this answer (`HTTPTransport` retries).
     var attempts = 1
+    /// The body is only the first part of what the server sent: it was read up to a limit the
+    /// caller set (`HTTPExchange.send(_:keepingAtMost:)`) and the rest left unread.
+    var truncated = false
 
     func header(_ name: String) -> String? { headers.first(name: name) }
 }
@@ -50,18 +53,37 @@ struct HTTPExchange: Sendable {
     /// Answers larger than this are refused instead of being held in memory.
     let maxBodyBytes: Int = 32 * 1024 * 1024
 
-    func send(_ request: HTTPClientRequest) async throws -> HTTPAnswer {
+    /// - Parameter limit: nil reads the whole body (refused beyond `maxBodyBytes`); a number reads
+    ///   at most that many bytes as they stream in, leaves the rest unread (the connection is
+    ///   closed, not drained) and marks the answer `truncated` — for bodies that may be huge.
+    func send(_ request: HTTPClientRequest, keepingAtMost limit: Int? = nil) async throws -> HTTPAnswer {
         let clock = ContinuousClock()
         let started = clock.now
         do {
             let response = try await http.execute(request, timeout: TimeAmount(timeout), logger: logger)
-            let buffer = try await response.body.collect(upTo: maxBodyBytes)
-            let answer = HTTPAnswer(
+            var body = Data()
+            var truncated = false
+            if let limit {
+                let wanted = max(0, limit)
+                for try await chunk in response.body {
+                    let room = wanted - body.count
+                    if chunk.readableBytes > room {
+                        body.append(contentsOf: chunk.readableBytesView.prefix(room))
+                        truncated = true
+                        break
+                    }
+                    body.append(contentsOf: chunk.readableBytesView)
+                }
+            } else {
+                body = Data(try await response.body.collect(upTo: maxBodyBytes).readableBytesView)
+            }
+            var answer = HTTPAnswer(
                 status: Int(response.status.code),
                 headers: response.headers,
-                body: Data(buffer.readableBytesView),
+                body: body,
                 hops: response.history.map { (Int($0.responseHead.status.code), $0.responseHead.headers) }
             )
+            answer.truncated = truncated
             logger.debug(
                 "\(request.method.rawValue) \(request.url) -> \(answer.status) in \(Self.milliseconds(clock.now - started)) ms",
                 metadata: [

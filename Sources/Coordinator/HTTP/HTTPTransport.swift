@@ -67,11 +67,12 @@ struct HTTPTransport: Sendable {
     /// the server. Without it the request is sent exactly once.
     ///
     /// - Parameters:
+    ///   - limit: read at most this many body bytes (see `HTTPExchange.send(_:keepingAtMost:)`).
     ///   - beforeAttempt: awaited before every attempt (GitHub spaces its writes here).
     ///   - onAnswer: sees every answer, also those that are retried (GitHub's rate-limit headers).
     /// - Throws: `HTTPTransportFailure` when no attempt got an answer; `CancellationError`.
     func send(
-        _ request: HTTPClientRequest, retrying: Bool,
+        _ request: HTTPClientRequest, retrying: Bool, keepingAtMost limit: Int? = nil,
         beforeAttempt: (@Sendable () async throws -> Void)? = nil,
         onAnswer: (@Sendable (HTTPAnswer) async -> Void)? = nil
     ) async throws -> HTTPAnswer {
@@ -82,7 +83,7 @@ struct HTTPTransport: Sendable {
             attempts += 1
             let reason: String
             do {
-                var answer = try await exchange.send(request)
+                var answer = try await exchange.send(request, keepingAtMost: limit)
                 answer.attempts = attempts
                 await onAnswer?(answer)
                 guard (500..<600).contains(answer.status), attempts < maxAttempts else { return answer }

@@ -171,9 +171,11 @@ public final class JenkinsClient: JobStarter, Sendable {
 
     // MARK: Requests
 
-    func get(_ url: String) async throws -> HTTPAnswer {
+    /// - Parameter limit: read at most this many body bytes (nil: the whole body).
+    func get(_ url: String, accept: String = "application/json", keepingAtMost limit: Int? = nil) async throws -> HTTPAnswer {
         do {
-            return try await transport.send(transport.request(.GET, url: url, headers: [("Accept", "application/json")]), retrying: true)
+            return try await transport.send(
+                transport.request(.GET, url: url, headers: [("Accept", accept)]), retrying: true, keepingAtMost: limit)
         } catch let failure as HTTPTransportFailure {
             throw JenkinsError.transport(url: url, message: failure.text)
         }

@@ -159,3 +159,35 @@ public enum JenkinsError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+/// A piece of a build's console log, as `logText/progressiveText` gave it.
+public struct BuildLogPiece: Sendable, Equatable {
+    /// The log from the `start` asked for, as Jenkins sent it (Jenkins sends every lone `\n` as
+    /// `\r\n`; `LogDecoder` reads both as a line end). At most the `limit` asked for.
+    public var bytes: [UInt8]
+    /// Where the next piece starts: Jenkins' `X-Text-Size`, never before `start`. When the answer
+    /// was longer than `limit`, the offset after the bytes kept.
+    public var nextStart: Int
+    /// Jenkins may write more: the build runs (`X-More-Data: true`), or the answer was cut at
+    /// `limit`.
+    public var more: Bool
+
+    public init(bytes: [UInt8], nextStart: Int, more: Bool) {
+        self.bytes = bytes
+        self.nextStart = nextStart
+        self.more = more
+    }
+}
+
+/// Reads build logs, and the queue items and builds that lead to them: what a log viewer needs
+/// of Jenkins. Every URL is built from the job path, never taken from an answer.
+public protocol BuildLogReading: Sendable {
+    /// `GET …/job/A/job/B/N/logText/progressiveText?start=K`; at most `limit` bytes are read of
+    /// the answer. Nil when Jenkins has no such build (`404`).
+    func logText(path jobPath: String, number: Int, start: Int, limit: Int) async throws -> BuildLogPiece?
+    /// The log's size in bytes now, read without downloading it (to open a viewer at the tail);
+    /// nil when Jenkins has no such build.
+    func logSize(path jobPath: String, number: Int) async throws -> Int?
+    func queueItem(id: Int) async throws -> QueueItem
+    func buildNumber(path jobPath: String, queueItem id: Int) async throws -> Int?
+}

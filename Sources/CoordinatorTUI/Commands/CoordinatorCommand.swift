@@ -22,6 +22,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
             StuckCommand.self,
             UnstickCommand.self,
             HistoryCommand.self,
+            LogsCommand.self,
             DiffCommand.self,
             SyncCommand.self,
             HooksCommand.self,

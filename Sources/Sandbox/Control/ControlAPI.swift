@@ -20,6 +20,7 @@ struct ControlAPI {
         "POST   /_sandbox/repos/{owner}/{repo}/issues/{n}/reopen  {\"actor\"} (optional)",
         "POST   /_sandbox/jenkins/queue/{id}/cancel",
         "POST   /_sandbox/jenkins/queue/{id}/result               {\"result\":\"SUCCESS\"|\"UNSTABLE\"|\"FAILURE\"|\"NOT_BUILT\"|\"ABORTED\", \"finish\":true}",
+        "POST   /_sandbox/jenkins/queue/{id}/log                  (body: bytes added to the running build's log as they are)",
         "GET    /_sandbox/faults",
         "POST   /_sandbox/faults                                  {\"method\",\"path\",\"count\", \"status\"|\"delay_ms\"|\"drop\"|\"lose_answer\"|\"endless_pages\"}",
         "DELETE /_sandbox/faults",
@@ -78,6 +79,15 @@ struct ControlAPI {
             return OutgoingResponse(status: 204)
         case ("POST", let s) where s.count == 4 && s[0] == "jenkins" && s[1] == "queue" && s[3] == "result":
             return await buildResult(request, queueID: s[2])
+        case ("POST", let s) where s.count == 4 && s[0] == "jenkins" && s[1] == "queue" && s[3] == "log":
+            guard let id = Int(s[2]) else { return Self.error(404, "no queue item \(s[2])") }
+            switch await world.appendBuildLog(queueID: id, bytes: request.body) {
+            case .success(let size):
+                return .json(200, .object([("queue_id", .int(id)), ("log_size", .int(size))]))
+            case .failure(let failure):
+                if case .unknownQueueItem = failure { return Self.error(404, failure.description) }
+                return Self.error(409, failure.description)
+            }
         case (_, let s) where s.first == "webhooks":
             return await WebhookControlAPI(world: world).handle(request, segments: Array(s.dropFirst()))
         case ("POST", ["relabel"]):

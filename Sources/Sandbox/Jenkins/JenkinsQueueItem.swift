@@ -16,6 +16,10 @@ struct JenkinsQueueItem: Sendable {
     var result: SandboxBuildResult
     /// When the control API ended the build; otherwise it ends `build_duration_ms` after it started.
     var endedAt: Date?
+    /// The user whose request queued it: the build's log starts `Started by user NAME`.
+    var requestedBy = "anonymous"
+    /// Text the control API added to the build's log while it ran, with when.
+    var logAppends: [(at: Date, bytes: Data)] = []
 
     /// When the item left the queue, by starting or by being cancelled.
     var leftAt: Date? { startedAt ?? cancelledAt }

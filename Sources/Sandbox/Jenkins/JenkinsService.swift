@@ -17,6 +17,8 @@ struct JenkinsService: Sendable {
     var jobOrder: [String]
     /// Job path -> the names of its string parameters.
     let jobParameters: [String: [String]]
+    /// Job path -> what its builds write to the console (jobs without one write a default).
+    let jobLogs: [String: Scenario.Log]
     var queue: [JenkinsQueueItem] = []
     var nextQueueID = 1
 
@@ -30,6 +32,7 @@ struct JenkinsService: Sendable {
         jobs = Dictionary(scenario.jobs.map { ($0.path, $0.nextBuildNumber) }, uniquingKeysWith: { a, _ in a })
         jobOrder = scenario.jobs.map(\.path)
         jobParameters = Dictionary(scenario.jobs.map { ($0.path, $0.parameters) }, uniquingKeysWith: { a, _ in a })
+        jobLogs = Dictionary(scenario.jobs.compactMap { job in job.log.map { (job.path, $0) } }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Starts every queue item whose delay has passed, in queue order, numbering builds per job.
@@ -188,25 +191,35 @@ struct JenkinsService: Sendable {
         }
         switch (method, tail) {
         case ("POST", ["buildWithParameters"]), ("POST", ["build"]):
-            return enqueue(path, request: request, base: base, now: now)
+            return enqueue(path, request: request, base: base, user: credential.user, now: now)
         case ("GET", ["api", "json"]):
             // Without `tree` builds are references (depth 0); a tree may reach into each build.
             let deep = request.queryValue("tree") != nil
             return Self.answer(jobJSON(path, base: base, now: now, deepBuilds: deep), to: request)
         case ("GET", let t) where t.count == 3 && t[1] == "api" && t[2] == "json":
             // A build stays here after its queue item is forgotten, as in Jenkins.
-            let build: JenkinsQueueItem? = switch Int(t[0]) {
-            case let n?: queue.first { $0.jobPath == path && $0.buildNumber == n }
-            case nil: permalink(t[0], of: path, now: now)
-            }
-            guard let build else { return Self.page(404, "Not Found") }
+            guard let build = build(t[0], of: path, now: now) else { return Self.page(404, "Not Found") }
             return Self.answer(buildJSON(build, base: base, now: now), to: request)
+        case (let m, let t) where (m == "GET" || m == "HEAD") && t.count == 2 && t[1] == "consoleText":
+            guard let build = build(t[0], of: path, now: now) else { return Self.page(404, "Not Found") }
+            return consoleText(build, now: now)
+        case (let m, let t) where (m == "GET" || m == "HEAD") && t.count == 3 && t[1] == "logText" && t[2] == "progressiveText":
+            guard let build = build(t[0], of: path, now: now) else { return Self.page(404, "Not Found") }
+            return progressiveText(build, start: request.queryValue("start"), now: now)
         default:
             return Self.page(method == "GET" ? 404 : 405, method == "GET" ? "Not Found" : "Method not allowed")
         }
     }
 
-    private mutating func enqueue(_ path: String, request: IncomingRequest, base: String, now: Date) -> OutgoingResponse {
+    /// A build by number (`/job/X/7/`) or permalink (`/job/X/lastBuild/`).
+    private func build(_ name: String, of path: String, now: Date) -> JenkinsQueueItem? {
+        switch Int(name) {
+        case let n?: queue.first { $0.jobPath == path && $0.buildNumber == n }
+        case nil: permalink(name, of: path, now: now)
+        }
+    }
+
+    private mutating func enqueue(_ path: String, request: IncomingRequest, base: String, user: String, now: Date) -> OutgoingResponse {
         var parameters = request.queryPairs.filter { $0.0 != "token" && $0.0 != "delay" }
         let contentType = request.header("content-type")?.lowercased() ?? ""
         if contentType.hasPrefix("application/x-www-form-urlencoded") || (contentType.isEmpty && !request.body.isEmpty) {
@@ -219,7 +232,7 @@ struct JenkinsService: Sendable {
         }
         let item = JenkinsQueueItem(
             id: nextQueueID, jobPath: path, parameters: parameters, enqueuedAt: now,
-            startsAt: now.addingTimeInterval(startDelay), result: defaultResult
+            startsAt: now.addingTimeInterval(startDelay), result: defaultResult, requestedBy: user
         )
         nextQueueID += 1
         queue.append(item)

@@ -91,6 +91,9 @@ extension Scenario {
             if !(1...Self.largestNumber).contains(job.nextBuildNumber) {
                 throw fail("jenkins.jobs[\(i)].next_build_number", "must be from 1 to \(Self.largestNumber)")
             }
+            if let rate = job.log?.linesPerSecond, !(rate.isFinite && rate >= 0 && rate <= 1_000_000) {
+                throw fail("jenkins.jobs[\(i)].log.lines_per_second", "must be a number from 0 to 1000000")
+            }
         }
         let durations = [
             ("start_delay_ms", jenkins.startDelayMs), ("build_duration_ms", jenkins.buildDurationMs),

@@ -307,22 +307,44 @@ public struct Scenario: Codable, Sendable, Equatable {
         /// The string parameters the job defines (`property[].parameterDefinitions`), in order.
         public var parameters: [String]
 
+        /// What the job's builds write to their console between Jenkins' own first and last lines;
+        /// nil: a short default (the workspace and the build's parameters).
+        public var log: Log?
+
         /// What the coordinator's executor job takes.
         public static let executorParameters = ["REPO_URL", "BRANCH_NAME", "COMMAND", "GITHUB_CREDENTIALS_ID"]
 
-        public init(path: String, nextBuildNumber: Int = 1, parameters: [String] = Job.executorParameters) {
+        public init(path: String, nextBuildNumber: Int = 1, parameters: [String] = Job.executorParameters, log: Log? = nil) {
             self.path = path
             self.nextBuildNumber = nextBuildNumber
             self.parameters = parameters
+            self.log = log
         }
 
-        enum CodingKeys: String, CodingKey { case path, parameters, nextBuildNumber = "next_build_number" }
+        enum CodingKeys: String, CodingKey { case path, parameters, log, nextBuildNumber = "next_build_number" }
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             path = try c.decode(String.self, forKey: .path)
             nextBuildNumber = try c.decodeIfPresent(Int.self, forKey: .nextBuildNumber) ?? 1
             parameters = try c.decodeIfPresent([String].self, forKey: .parameters) ?? Job.executorParameters
+            log = try c.decodeIfPresent(Log.self, forKey: .log)
         }
+    }
+
+    /// A job's console output: `{"lines": [...], "lines_per_second": N}`. Each line is written
+    /// with a `\n` after it, as given (ANSI colour codes and all). Line `i` appears `i / N` seconds
+    /// after the build started; without a rate (or 0) all appear at the start. A build that ends
+    /// has written every line, then Jenkins' `Finished: RESULT`.
+    public struct Log: Codable, Sendable, Equatable {
+        public var lines: [String]
+        public var linesPerSecond: Double?
+
+        public init(lines: [String], linesPerSecond: Double? = nil) {
+            self.lines = lines
+            self.linesPerSecond = linesPerSecond
+        }
+
+        enum CodingKeys: String, CodingKey { case lines, linesPerSecond = "lines_per_second" }
     }
 }

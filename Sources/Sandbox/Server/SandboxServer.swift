@@ -184,6 +184,15 @@ public final class SandboxServer: Sendable {
         try await setBuildResult(queueID: queueID, result, finish: true)
     }
 
+    /// Adds `bytes` to the log of the running build queue item `queueID` became, as if the build
+    /// wrote them now (hostile bytes included: they go out as they are).
+    /// - Returns: the log's size afterwards.
+    /// - Throws: `SandboxLogAppendError` for an unknown item, one not yet a build, or an ended build.
+    @discardableResult
+    public func appendBuildLog(queueID: Int, _ bytes: some Sequence<UInt8>) async throws -> Int {
+        try await world.appendBuildLog(queueID: queueID, bytes: Data(bytes)).get()
+    }
+
     /// Shifts the simulated services' clock by `seconds` from the real one (negative = behind).
     /// Timestamps recorded while shifted keep their value when the offset changes again. The HTTP
     /// `Date` header always carries the real time.

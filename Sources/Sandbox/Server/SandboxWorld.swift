@@ -85,6 +85,11 @@ actor SandboxWorld {
             .map { $0.asBuild(now: time, buildDuration: jenkins.buildDuration) }
     }
 
+    /// Adds bytes to a running build's log; the log's new size (see `JenkinsService.appendLog`).
+    func appendBuildLog(queueID: Int, bytes: Data) -> Result<Int, SandboxLogAppendError> {
+        jenkins.appendLog(queueID: queueID, bytes: bytes, now: now())
+    }
+
     func issue(owner: String, repo: String, number: Int) -> SandboxIssue? {
         github.repository(owner: owner, name: repo)?.issues[number]
     }

@@ -80,7 +80,7 @@ final class NavigationReducerTests: XCTestCase {
         XCTAssertEqual(state.focus, .detail)
         press(&state, .char("h"), .char("h"), .char("h"))
         XCTAssertEqual(state.focus, .repos)
-        press(&state, .char("l"))
+        press(&state, .right)
         XCTAssertEqual(state.focus, .issues)
         press(&state, .right, .right)
         XCTAssertEqual(state.focus, .detail)

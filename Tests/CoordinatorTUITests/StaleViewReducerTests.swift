@@ -40,7 +40,7 @@ final class StaleViewReducerTests: XCTestCase {
 
     func testEnteringTheStaleViewKeepsTheRepoAndTheFirstMoveSelectsTheFirstEntry() {
         var state = Fixtures.loadedState()
-        press(&state, .char("h"), .char("j"), .char("l"))
+        press(&state, .char("h"), .char("j"), .right)
         XCTAssertEqual(state.selectedRepo, 1, "tools: nothing stale")
         press(&state, .char("v"))
         XCTAssertEqual(state.stale.cursor, 0)

@@ -45,6 +45,11 @@ public final class JenkinsClient: JobStarter, Sendable {
             .joined()
     }
 
+    /// Build `number`'s web page on the configured server, for a person to open.
+    public func buildPageURL(path jobPath: String, number: Int) -> String {
+        serverURL + Self.jobURLPath(jobPath) + "/\(number)/"
+    }
+
     // MARK: JobStarter
 
     /// Asks for the crumb now (once per client), so a dispatch's intent is written only when the

@@ -172,3 +172,11 @@ public final class RepoService: Sendable {
         await rateLimitReader()
     }
 }
+
+extension RepoService {
+    /// Build `number` of `jobPath`'s web page on this repository's Jenkins (nil with a job
+    /// starter that is not one, as in tests).
+    public func buildPageURL(path jobPath: String, number: Int) -> String? {
+        (jobs as? JenkinsClient)?.buildPageURL(path: jobPath, number: number)
+    }
+}

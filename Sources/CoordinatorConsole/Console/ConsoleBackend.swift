@@ -94,6 +94,12 @@ public protocol ConsoleBackend: Sendable {
     /// The audit trail of every repository (history log and archive), newest first, with notices
     /// naming lines that could not be used. Reads files only.
     func history() async throws -> HistoryAudit
+    /// Where the build of issue `issue`'s dispatch `dispatchID` (nil: its newest dispatch) is:
+    /// from the history, then Jenkins' queue item when the build number is not yet known.
+    func locateLog(repo: String, issue: Int, dispatchID: String?) async throws -> LogLocation
+    /// At most `limit` bytes of `build`'s console output from byte `start` (nil: the last `limit`
+    /// bytes) through Jenkins' progressive text API; nil when Jenkins has no such build.
+    func readLog(repo: String, build: LogBuild, start: Int?, limit: Int) async throws -> LogChunk?
     /// The open issues of `issues` that carry a busy label, with their builds, how long they have
     /// been busy and whether they are stuck; stuck first. Asks Jenkins and GitHub's issue events
     /// only as often as the repository's `BusyWatch` allows.

@@ -17,6 +17,10 @@ public enum ConsoleEffect: Sendable, Equatable {
     case fetchRateLimit
     /// Reads every repository's audit trail for the history view.
     case loadHistory
+    /// Finds the build of issue `issue`'s dispatch `dispatchID` (nil: its newest) for the log view `view`.
+    case locateLog(view: Int, repo: String, issue: Int, dispatchID: String?)
+    /// Reads a piece of a build's log for the log view.
+    case readLog(LogRead)
     /// Opens `url` in the browser (`$BROWSER`, else `xdg-open`), the URL passed as an argument.
     case openURL(String)
     case redraw

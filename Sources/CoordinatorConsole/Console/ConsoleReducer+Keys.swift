@@ -10,6 +10,9 @@ extension ConsoleState {
         if let modal {
             return handleModalKey(key, modal)
         }
+        if log != nil, let effects = handleLogKey(key, keyMap: keyMap) {
+            return effects
+        }
         if isEditingFilter, let effects = handleFilterKey(key) {
             return effects
         }
@@ -165,6 +168,11 @@ extension ConsoleState {
             return toggleHistory()
         case .openLink:
             return openLink()
+        case .openLog:
+            return openLog()
+        case .toggleFollow, .nextMatch, .previousMatch:
+            report(.notice, "F, n and N work in the build log (l)")
+            return []
         }
     }
 

@@ -31,7 +31,7 @@ private func apply(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
     case let .tick(now):
         state.now = now
         if let result = state.result, result.isExpired(at: now) { state.result = nil }
-        var effects: [ConsoleEffect] = []
+        var effects = state.pollLog()
         // While the busy view is shown its builds and stuck markers stay current.
         if state.view == .busy, now.timeIntervalSince(state.lastBusySurvey) >= ConsoleState.busySurveySeconds {
             effects += state.surveyAll()
@@ -203,6 +203,12 @@ private func apply(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
     case let .historyLoaded(result, at):
         state.historyLoaded(result, at: at)
         return []
+
+    case let .logLocated(view, result):
+        return state.logLocated(view: view, result)
+
+    case let .logRead(read, result):
+        return state.logRead(read, result)
 
     case let .urlOpened(url, failure):
         if let failure { state.report(.failure, "could not open \(url): \(failure)") }

@@ -39,6 +39,8 @@ public struct ConsoleState: Sendable, Equatable {
     public var stale = StaleList()
     /// The history view (`H`): shown over the issues and detail panes while not nil.
     public var history: HistoryList?
+    /// The build log view (`l`): shown over everything but the header and footer while not nil.
+    public var log: LogView?
     /// Whether `o` may start a browser (a display is set); otherwise the footer shows the URL.
     public var canOpenLinks: Bool
     public var filter = ""

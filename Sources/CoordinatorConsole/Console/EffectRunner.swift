@@ -90,6 +90,18 @@ public final class EffectRunner: Sendable {
                 let result = await Self.capture { try await backend.history() }
                 inbox.post(.historyLoaded(result, at: clock()))
             }
+        case let .locateLog(view, repo, issue, dispatchID):
+            return Task.detached {
+                let result = await Self.capture { try await backend.locateLog(repo: repo, issue: issue, dispatchID: dispatchID) }
+                inbox.post(.logLocated(view: view, result))
+            }
+        case let .readLog(read):
+            return Task.detached {
+                let result = await Self.capture {
+                    try await backend.readLog(repo: read.repo, build: read.build, start: read.start, limit: read.limit)
+                }
+                inbox.post(.logRead(read, result))
+            }
         case let .openURL(url):
             let opener = self.opener
             return Task.detached {

@@ -8,6 +8,7 @@ public enum ConsoleIntent: Hashable, Sendable {
     case togglePreview, startFilter, cycleView
     case showHelp, redraw, dismissMessage, quit
     case toggleHistory, openLink
+    case openLog, toggleFollow, nextMatch, previousMatch
 }
 
 /// One row of the key map: the keys, what they do, and the help text.
@@ -54,8 +55,8 @@ public struct KeyMap: Sendable, Equatable {
         KeyBinding([.pageUp, .control("b")], .pageUp, "page up"),
         KeyBinding([.tab], .nextPane, "next pane"),
         KeyBinding([.backTab], .previousPane, "previous pane"),
-        KeyBinding([.char("h"), .left], .paneLeft, "pane to the left"),
-        KeyBinding([.char("l"), .right], .paneRight, "pane to the right"),
+        KeyBinding([.char("h"), .left], .paneLeft, "pane to the left (in the log: scroll left)"),
+        KeyBinding([.right], .paneRight, "pane to the right (in the log: scroll right)"),
         KeyBinding([.enter], .focusDetail, "open the selection (repo → issues → detail)"),
         KeyBinding([.char("r")], .refreshRepo, "refresh the selected repo live (the cache is not written)", hint: "refresh"),
         KeyBinding([.char("R")], .refreshAll, "refresh every repo live"),
@@ -67,6 +68,10 @@ public struct KeyMap: Sendable, Equatable {
         KeyBinding([.char("/")], .startFilter, "filter by number, title or label", hint: "filter"),
         KeyBinding([.char("v")], .cycleView, "view: eligible → stale → busy → all cached", hint: "view"),
         KeyBinding([.char("H")], .toggleHistory, "history: every repo's dispatches and unsticks, newest first (Esc/H: back)"),
+        KeyBinding([.char("l")], .openLog, "build log of the selected issue's newest dispatch (in the history: of that dispatch); Esc/l: back"),
+        KeyBinding([.char("F")], .toggleFollow, "log: follow the running build (on when the log opens)"),
+        KeyBinding([.char("n")], .nextMatch, "log: next line matching the search (/)"),
+        KeyBinding([.char("N")], .previousMatch, "log: previous line matching the search"),
         KeyBinding([.char("o")], .openLink, "open the issue (in the history: its build) in the browser, else show its URL"),
         KeyBinding([.char("?")], .showHelp, "this help", hint: "help"),
         KeyBinding([.control("l")], .redraw, "redraw the screen"),

@@ -11,6 +11,8 @@ public enum StyleRole: UInt8, Sendable, Equatable, CaseIterable {
     case error
     case dim
     case notice
+    /// A build log's own colours (SGR 30–37, 90–97).
+    case logBlack, logRed, logGreen, logYellow, logBlue, logMagenta, logCyan, logWhite
 }
 
 /// A role plus the attributes that must survive without colour (selection is reverse video, titles

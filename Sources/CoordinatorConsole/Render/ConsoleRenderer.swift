@@ -29,9 +29,13 @@ struct ScreenPainter {
             return
         }
         paintHeader()
-        paintRepos()
-        paintIssues()
-        paintDetail()
+        if let log = state.log {
+            paintLog(log)
+        } else {
+            paintRepos()
+            paintIssues()
+            paintDetail()
+        }
         paintFooter()
         switch state.modal {
         case let .confirmDispatch(repo, jobPath, issues)?:
@@ -108,7 +112,7 @@ struct ScreenPainter {
         let rect = layout.header
         let style = CellStyle(.header, bold: true, reverse: true)
         grid.fill(row: rect.row, column: 0, width: rect.width, style: style)
-        var parts = ["Coordinator console", "view: \(state.history != nil ? "history" : state.view.title)"]
+        var parts = ["Coordinator console", "view: \(state.log != nil ? "build log" : state.history != nil ? "history" : state.view.title)"]
         if !state.filter.isEmpty { parts.append("filter: \(state.filter)") }
         if state.readOnly { parts.append("READ-ONLY") }
         let left = " " + parts.joined(separator: " \(glyphs.separator) ")

@@ -8,6 +8,12 @@ extension ScreenPainter {
 
     private mutating func paintTaskLine() {
         let rect = layout.taskLine
+        if let log = state.log, log.isEditingSearch {
+            let prompt = "/\(log.search)_"
+            let used = text(prompt, row: rect.row, column: 0, width: rect.width, style: CellStyle(.header, bold: true))
+            text("   Enter finds it (n/N: next/previous), Esc cancels", row: rect.row, column: used, width: rect.width - used, style: CellStyle(.dim))
+            return
+        }
         if state.isEditingFilter {
             let prompt = "/\(state.filter)_"
             let used = text(prompt, row: rect.row, column: 0, width: rect.width, style: CellStyle(.header, bold: true))

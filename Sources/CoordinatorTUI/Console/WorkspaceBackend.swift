@@ -103,6 +103,53 @@ public final class WorkspaceBackend: ConsoleBackend {
         return HistoryAudit(entries: HistoryEntry.newestFirst(entries), notices: notices)
     }
 
+    /// The build of the dispatch `dispatchID` of `issue` (nil: its newest), found as
+    /// `coordinator logs` finds it.
+    public func locateLog(repo: String, issue: Int, dispatchID: String?) async throws -> LogLocation {
+        let service = try service(repo)
+        guard let jenkins = service.buildLogs else { return .unavailable("this repository's jobs run where no build log can be read") }
+        let projection = service.history.current()
+        let dispatch = dispatchID.flatMap { projection.dispatches[$0] } ?? BuildLogTarget.newestDispatch(of: issue, in: projection)
+        switch try await BuildLogTarget.resolve(dispatch, jenkins: jenkins) {
+        case let .build(jobPath, number):
+            let page = service.buildPageURL(path: jobPath, number: number) ?? dispatch?.buildURL
+            return .build(LogBuild(jobPath: jobPath, number: number, url: page))
+        case let .queued(why):
+            return .queued(why: why)
+        case .cancelled:
+            return .unavailable("the build request was cancelled in Jenkins' queue: there is no log")
+        case let .none(reason):
+            return .unavailable(reason)
+        }
+    }
+
+    /// At most `limit` bytes of `build`'s log; from `start`, or the last `limit` bytes. Jenkins
+    /// sends each lone `\n` as `\r\n`, so the answer may be up to twice as long as the log bytes
+    /// it stands for; they are made `\n` again, so the bytes given are the log's and their count
+    /// is what offsets count (exactly so for logs written with `\n`, as Linux agents write them).
+    public func readLog(repo: String, build: LogBuild, start: Int?, limit: Int) async throws -> LogChunk? {
+        guard let jenkins = try service(repo).buildLogs else { return nil }
+        let limit = max(0, limit)
+        var from = max(0, start ?? 0)
+        if start == nil {
+            guard let size = try await jenkins.logSize(path: build.jobPath, number: build.number) else { return nil }
+            from = max(0, size - limit)
+        }
+        let (asked, overflow) = limit.multipliedReportingOverflow(by: 2)
+        guard let piece = try await jenkins.logText(
+            path: build.jobPath, number: build.number, start: from, limit: overflow ? Int.max : asked)
+        else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(piece.bytes.count)
+        for (index, byte) in piece.bytes.enumerated() where !(byte == 0x0D && index + 1 < piece.bytes.count && piece.bytes[index + 1] == 0x0A) {
+            bytes.append(byte)
+        }
+        if bytes.count > limit {
+            return LogChunk(start: from, bytes: Array(bytes.prefix(limit)), nextStart: from + limit, more: true)
+        }
+        return LogChunk(start: from, bytes: bytes, nextStart: max(piece.nextStart, from + bytes.count), more: piece.more)
+    }
+
     public func rateLimit() async -> RateLimitSnapshot? {
         for service in services.values {
             if let snapshot = await service.rateLimit() { return snapshot }

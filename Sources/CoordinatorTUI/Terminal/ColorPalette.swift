@@ -21,6 +21,14 @@ enum ColorPalette {
         case .error: return Int16(COLOR_RED)
         case .dim: return -1
         case .notice: return Int16(COLOR_YELLOW)
+        case .logBlack: return Int16(COLOR_BLACK)
+        case .logRed: return Int16(COLOR_RED)
+        case .logGreen: return Int16(COLOR_GREEN)
+        case .logYellow: return Int16(COLOR_YELLOW)
+        case .logBlue: return Int16(COLOR_BLUE)
+        case .logMagenta: return Int16(COLOR_MAGENTA)
+        case .logCyan: return Int16(COLOR_CYAN)
+        case .logWhite: return Int16(COLOR_WHITE)
         }
     }
 

@@ -65,6 +65,24 @@ final class FakeBackend: ConsoleBackend {
         return HistoryAudit(entries: Fixtures.historyEntries)
     }
 
+    /// The build log `locateLog` and `readLog` serve: build 7 of the demo job.
+    let logBytes = Mutex<[UInt8]>([])
+    let logRunning = Mutex(false)
+    static let logBuild = LogBuild(jobPath: "demo-job", number: 7, url: "http://jenkins.test/job/demo-job/7/")
+
+    func locateLog(repo: String, issue: Int, dispatchID: String?) async throws -> LogLocation {
+        record("locateLog \(repo) #\(issue)")
+        return .build(Self.logBuild)
+    }
+
+    func readLog(repo: String, build: LogBuild, start: Int?, limit: Int) async throws -> LogChunk? {
+        let bytes = logBytes.withLock { $0 }
+        let from = min(start ?? max(0, bytes.count - limit), bytes.count)
+        let end = min(from + limit, bytes.count)
+        record("readLog \(repo) \(start.map(String.init) ?? "tail") \(limit)")
+        return LogChunk(start: from, bytes: Array(bytes[from..<end]), nextStart: end, more: end < bytes.count || logRunning.withLock { $0 })
+    }
+
     func rateLimit() async -> RateLimitSnapshot? {
         record("rateLimit")
         return RateLimitSnapshot(limit: 5000, remaining: 4999, reset: nil)

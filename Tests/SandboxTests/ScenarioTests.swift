@@ -101,6 +101,22 @@ final class ScenarioTests: XCTestCase {
         }
     }
 
+    func testAJobLogIsReadAndItsRateChecked() throws {
+        let issue = #"{"number":1,"title":"x","created_at":"2026-11-24T10:00:00Z"}"#
+        let withLog = minimal.replacingOccurrences(of: "ISSUES", with: issue)
+            .replacingOccurrences(of: #"{"path":"A/B"}"#, with: #"{"path":"A/B","log":{"lines":["\u001b[31mred\u001b[0m","plain"],"lines_per_second":2.5}}"#)
+        let scenario = try Scenario.decode(Data(withLog.utf8))
+        XCTAssertEqual(scenario.jenkins.jobs[0].log, Scenario.Log(lines: ["\u{1B}[31mred\u{1B}[0m", "plain"], linesPerSecond: 2.5))
+        XCTAssertEqual(try Scenario.decode(JSONEncoder().encode(scenario)), scenario, "round-trips")
+        XCTAssertNil(try Scenario.example().jenkins.jobs[0].log, "the fidelity check reads the default log of this job")
+        XCTAssertNotNil(try Scenario.example().jenkins.jobs[2].log?.linesPerSecond)
+
+        let negative = try loadError(withLog.replacingOccurrences(of: "2.5", with: "-1"))
+        XCTAssertEqual(negative.location, "jenkins.jobs[0].log.lines_per_second")
+        let noLines = try loadError(withLog.replacingOccurrences(of: #""lines":["\u001b[31mred\u001b[0m","plain"],"#, with: ""))
+        XCTAssertTrue(noLines.problem.contains("\"lines\""), noLines.description)
+    }
+
     func testMinimalScenarioGetsDefaults() throws {
         let scenario = try Scenario.decode(Data(minimal.replacingOccurrences(of: "ISSUES", with: #"{"number":1,"title":"x","created_at":"2026-11-24T10:00:00Z"}"#).utf8))
         XCTAssertEqual(scenario.github.tokens[0].hourlyQuota, 5000)

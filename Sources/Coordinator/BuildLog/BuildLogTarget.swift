@@ -70,4 +70,11 @@ extension RepoService {
     /// This repository's build logs, when its jobs run on a Jenkins that can serve them (always,
     /// outside tests with a fake job starter).
     public var buildLogs: (any BuildLogReading)? { jobs as? any BuildLogReading }
+
+    /// Where the log of `issue`'s newest dispatch is, read from the history as it stands now and,
+    /// when needed, Jenkins (see `BuildLogTarget.resolve`).
+    public func buildLogTarget(issue: Int) async throws -> BuildLogTarget {
+        guard let jenkins = buildLogs else { return .none(reason: "this repository's jobs run where no build log can be read") }
+        return try await BuildLogTarget.resolve(BuildLogTarget.newestDispatch(of: issue, in: history.current()), jenkins: jenkins)
+    }
 }

@@ -136,6 +136,7 @@ public struct LogDecoder: Sendable {
                 if sequenceLength > Self.maxSequenceLength { mode = .text }
             case 0x20...0x2F:
                 csiIsSGR = false
+                if sequenceLength > Self.maxSequenceLength { mode = .text }
             case 0x40...0x7E:
                 if value == 0x6D, csiIsSGR { SelectGraphicRendition.apply(csiParameters, to: &style) }
                 mode = .text

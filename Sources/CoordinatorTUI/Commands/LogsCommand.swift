@@ -63,14 +63,13 @@ struct LogsCommand: AsyncParsableCommand {
             } catch {
                 throw CommandFailure("\(error)")
             }
-            guard let jenkins = service.buildLogs else { throw CommandFailure("\(repo): its jobs run nowhere build logs can be read") }
-            let dispatch = BuildLogTarget.newestDispatch(of: issue, in: service.history.current())
+            guard let jenkins = service.buildLogs else { throw CommandFailure("\(repo): its jobs run where no build log can be read") }
             let subject = "\(repo) #\(issue)"
             var lastWhy: String??
             while true {
                 let target: BuildLogTarget
                 do {
-                    target = try await BuildLogTarget.resolve(dispatch, jenkins: jenkins)
+                    target = try await service.buildLogTarget(issue: issue)
                 } catch {
                     throw CommandFailure("\(subject): \(error)")
                 }

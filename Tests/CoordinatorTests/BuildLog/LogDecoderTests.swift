@@ -137,6 +137,15 @@ final class LogDecoderTests: XCTestCase {
         XCTAssertLessThan(lines[0].count, 100)
     }
 
+    func testAnEndlessCSIIsGivenUpAndTheTextAfterItShows() {
+        let padding = String(repeating: " ", count: LogDecoder.maxSequenceLength + 10)
+        let lines = plain("a\u{1B}[" + padding + "visible\n")
+        XCTAssertEqual(lines.count, 1)
+        XCTAssertTrue(lines[0].hasPrefix("a") && lines[0].hasSuffix("visible"), "parsing resumes after the bound")
+        let digits = String(repeating: "1", count: LogDecoder.maxSequenceLength + 10)
+        XCTAssertTrue(plain("\u{1B}[" + digits + "mshown\n")[0].hasSuffix("mshown"))
+    }
+
     func testOtherCSISequencesAreDroppedWhole() {
         XCTAssertEqual(plain("a\u{1B}[2Jb\u{1B}[10;20Hc\u{1B}[?1049hd\u{1B}[?25le\u{1B}[6nf\n"), ["abcdef"])
         XCTAssertEqual(decode("\u{1B}[?31mx\n").first?.spans.first?.style, .plain, "a private sequence ending in m is no SGR")

@@ -46,7 +46,8 @@ final class LogsCommandTests: CommandTestCase {
     }
 
     func testFollowWaitsForTheQueuedBuildThenPrintsItUntilItEnds() async throws {
-        let h = try await start(scenario(startDelayMs: 2_000, buildDurationMs: 3_000, linesPerSecond: 2))
+        // The item waits a minute, so it is surely still queued until the test moves the clock.
+        let h = try await start(scenario(startDelayMs: 60_000, buildDurationMs: 6_000, linesPerSecond: 2))
         let config = try writeStandardConfig(h, repos: [Self.alpha])
         assertExit(try await h.run(["run", "--all", "--config", config]), 0)
 
@@ -55,8 +56,17 @@ final class LogsCommandTests: CommandTestCase {
         XCTAssertEqual(queued.stderr, "queued: Waiting for next available executor\n", queued.description)
         XCTAssertEqual(queued.stdout, "")
 
-        let followed = try await h.run(["logs", "alpha", "1", "--follow", "--config", config], timeout: .seconds(40))
+        let follow = try h.launch(["logs", "alpha", "1", "--follow", "--config", config])
+        try await waitUntil("--follow says the build is queued", detail: follow.stderrSoFar) {
+            follow.stderrSoFar.contains("queued:")
+        }
+        try await Task.sleep(for: .milliseconds(1200))
+        XCTAssertFalse(follow.isFinished, "--follow waits while the item is queued")
+        // A minute later on the Sandbox's clock: the item has started, the build runs a few seconds more.
+        await h.server.setClockOffset(seconds: 60)
+        let followed = await h.finish(follow, timeout: .seconds(40))
         assertExit(followed, 0)
+        XCTAssertEqual(followed.stderr, "queued: Waiting for next available executor\n", "said once: \(followed.description)")
         let lines = followed.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         XCTAssertEqual(lines.first, "Started by user bot", followed.description)
         XCTAssertEqual(lines.suffix(2), ["Finished: SUCCESS", ""], followed.description)

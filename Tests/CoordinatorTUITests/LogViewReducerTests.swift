@@ -13,10 +13,10 @@ final class LogViewReducerTests: XCTestCase {
     }
 
     /// What Jenkins answers to `read` on a log of `bytes` (`running`: the build has not ended).
-    private func answer(_ read: LogRead, _ bytes: [UInt8], running: Bool) -> LogChunk {
+    private func answer(_ read: LogRead, _ bytes: [UInt8], running: Bool) -> BuildLogBytes {
         let from = min(read.start ?? max(0, bytes.count - read.limit), bytes.count)
         let end = min(from + read.limit, bytes.count)
-        return LogChunk(start: from, bytes: Array(bytes[from..<end]), nextStart: end, more: end < bytes.count || running)
+        return BuildLogBytes(start: from, bytes: Array(bytes[from..<end]), nextStart: end, more: end < bytes.count || running)
     }
 
     /// Runs the log effects among `effects` against `bytes` until none is left.

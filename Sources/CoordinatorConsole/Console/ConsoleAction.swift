@@ -23,7 +23,7 @@ public enum ConsoleAction: Sendable, Equatable {
     case busySurveyed(repo: String, [BusyIssue], at: Date)
     case historyLoaded(Result<HistoryAudit, ConsoleFailure>, at: Date)
     case logLocated(view: Int, Result<LogLocation, ConsoleFailure>)
-    case logRead(LogRead, Result<LogChunk?, ConsoleFailure>)
+    case logRead(LogRead, Result<BuildLogBytes?, ConsoleFailure>)
     /// The browser for `url` could not be started (nil: it was).
     case urlOpened(String, failure: String?)
     case unstickFinished(repo: String, issue: Int, Result<UnstickResult, ConsoleFailure>, at: Date)

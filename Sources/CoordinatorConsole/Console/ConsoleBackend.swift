@@ -99,7 +99,7 @@ public protocol ConsoleBackend: Sendable {
     func locateLog(repo: String, issue: Int, dispatchID: String?) async throws -> LogLocation
     /// At most `limit` bytes of `build`'s console output from byte `start` (nil: the last `limit`
     /// bytes) through Jenkins' progressive text API; nil when Jenkins has no such build.
-    func readLog(repo: String, build: LogBuild, start: Int?, limit: Int) async throws -> LogChunk?
+    func readLog(repo: String, build: LogBuild, start: Int?, limit: Int) async throws -> BuildLogBytes?
     /// The open issues of `issues` that carry a busy label, with their builds, how long they have
     /// been busy and whether they are stuck; stuck first. Asks Jenkins and GitHub's issue events
     /// only as often as the repository's `BusyWatch` allows.

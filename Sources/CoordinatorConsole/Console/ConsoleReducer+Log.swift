@@ -72,7 +72,7 @@ extension ConsoleState {
         return []
     }
 
-    mutating func logRead(_ read: LogRead, _ result: Result<LogChunk?, ConsoleFailure>) -> [ConsoleEffect] {
+    mutating func logRead(_ read: LogRead, _ result: Result<BuildLogBytes?, ConsoleFailure>) -> [ConsoleEffect] {
         guard var view = log, view.id == read.view else { return [] }
         view.busy = false
         switch result {

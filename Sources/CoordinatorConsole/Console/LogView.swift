@@ -25,22 +25,6 @@ public enum LogLocation: Sendable, Equatable {
     case unavailable(String)
 }
 
-/// Bytes of a build's log as Jenkins' progressive text API gave them: from `start`, up to
-/// `nextStart`; `more` while the build runs (or while the answer was cut at the read's limit).
-public struct LogChunk: Sendable, Equatable {
-    public var start: Int
-    public var bytes: [UInt8]
-    public var nextStart: Int
-    public var more: Bool
-
-    public init(start: Int, bytes: [UInt8], nextStart: Int, more: Bool) {
-        self.start = start
-        self.bytes = bytes
-        self.nextStart = nextStart
-        self.more = more
-    }
-}
-
 /// One read of the log view: `start` nil reads the last `limit` bytes (the tail).
 public struct LogRead: Sendable, Equatable {
     public enum Direction: Sendable, Equatable {
@@ -141,7 +125,7 @@ public struct LogView: Sendable, Equatable {
     /// start prepends. Whatever goes past `windowBytes` is let go of at the
     /// other end. Returns false when the chunk does not fit where the window now is (a stale read).
     @discardableResult
-    public mutating func absorb(_ chunk: LogChunk, direction: LogRead.Direction, height: Int) -> Bool {
+    public mutating func absorb(_ chunk: BuildLogBytes, direction: LogRead.Direction, height: Int) -> Bool {
         switch direction {
         case .replace, .forward:
             if direction == .replace {

@@ -123,31 +123,10 @@ public final class WorkspaceBackend: ConsoleBackend {
         }
     }
 
-    /// At most `limit` bytes of `build`'s log; from `start`, or the last `limit` bytes. Jenkins
-    /// sends each lone `\n` as `\r\n`, so the answer may be up to twice as long as the log bytes
-    /// it stands for; they are made `\n` again, so the bytes given are the log's and their count
-    /// is what offsets count (exactly so for logs written with `\n`, as Linux agents write them).
-    public func readLog(repo: String, build: LogBuild, start: Int?, limit: Int) async throws -> LogChunk? {
+    /// At most `limit` bytes of `build`'s log, from `start` or the tail (`BuildLogReading.logBytes`).
+    public func readLog(repo: String, build: LogBuild, start: Int?, limit: Int) async throws -> BuildLogBytes? {
         guard let jenkins = try service(repo).buildLogs else { return nil }
-        let limit = max(0, limit)
-        var from = max(0, start ?? 0)
-        if start == nil {
-            guard let size = try await jenkins.logSize(path: build.jobPath, number: build.number) else { return nil }
-            from = max(0, size - limit)
-        }
-        let (asked, overflow) = limit.multipliedReportingOverflow(by: 2)
-        guard let piece = try await jenkins.logText(
-            path: build.jobPath, number: build.number, start: from, limit: overflow ? Int.max : asked)
-        else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(piece.bytes.count)
-        for (index, byte) in piece.bytes.enumerated() where !(byte == 0x0D && index + 1 < piece.bytes.count && piece.bytes[index + 1] == 0x0A) {
-            bytes.append(byte)
-        }
-        if bytes.count > limit {
-            return LogChunk(start: from, bytes: Array(bytes.prefix(limit)), nextStart: from + limit, more: true)
-        }
-        return LogChunk(start: from, bytes: bytes, nextStart: max(piece.nextStart, from + bytes.count), more: piece.more)
+        return try await jenkins.logBytes(path: build.jobPath, number: build.number, start: start, limit: limit)
     }
 
     public func rateLimit() async -> RateLimitSnapshot? {

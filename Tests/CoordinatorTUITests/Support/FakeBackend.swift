@@ -75,12 +75,12 @@ final class FakeBackend: ConsoleBackend {
         return .build(Self.logBuild)
     }
 
-    func readLog(repo: String, build: LogBuild, start: Int?, limit: Int) async throws -> LogChunk? {
+    func readLog(repo: String, build: LogBuild, start: Int?, limit: Int) async throws -> BuildLogBytes? {
         let bytes = logBytes.withLock { $0 }
         let from = min(start ?? max(0, bytes.count - limit), bytes.count)
         let end = min(from + limit, bytes.count)
         record("readLog \(repo) \(start.map(String.init) ?? "tail") \(limit)")
-        return LogChunk(start: from, bytes: Array(bytes[from..<end]), nextStart: end, more: end < bytes.count || logRunning.withLock { $0 })
+        return BuildLogBytes(start: from, bytes: Array(bytes[from..<end]), nextStart: end, more: end < bytes.count || logRunning.withLock { $0 })
     }
 
     func rateLimit() async -> RateLimitSnapshot? {

@@ -121,4 +121,32 @@ final class BuildLogClientTests: XCTestCase {
         XCTAssertEqual(JenkinsClient.sourceLength(of: Array("a\r\nb\r\n".utf8)), 4)
         XCTAssertEqual(JenkinsClient.sourceLength(of: Array("a\rb\n".utf8)), 4)
     }
+
+    /// `logBytes`: the log's own bytes (Jenkins' `\r\n` made `\n` again), at the tail or from an
+    /// offset, in limited pieces that join into the whole log with offsets that are the log's.
+    func testLogBytesGivesTheLogsOwnBytesInPiecesThatJoinExactly() async throws {
+        let lines = (1...200).map { "line \($0)" }
+        let (_, jenkins, _) = try await runningBuild(lines: lines)
+        let log = Array((header + lines.map { $0 + "\n" }.joined()).utf8)
+        let read = try await jenkins.logBytes(path: SandboxHarness.jobPath, number: 1, start: nil, limit: 100)
+        let tail = try XCTUnwrap(read)
+        XCTAssertEqual(tail.start, log.count - 100)
+        XCTAssertEqual(tail.bytes, Array(log.suffix(100)), "no \\r: the log's bytes")
+        XCTAssertEqual(tail.nextStart, log.count)
+        XCTAssertTrue(tail.more, "the build runs")
+        var joined: [UInt8] = []
+        var start = 0
+        while start < log.count {
+            let answer = try await jenkins.logBytes(path: SandboxHarness.jobPath, number: 1, start: start, limit: 97)
+            let piece = try XCTUnwrap(answer)
+            XCTAssertEqual(piece.start, start)
+            XCTAssertLessThanOrEqual(piece.bytes.count, 97)
+            XCTAssertEqual(piece.nextStart, start + piece.bytes.count, "offsets count the log's bytes")
+            joined += piece.bytes
+            start = piece.nextStart
+        }
+        XCTAssertEqual(joined, log)
+        let missing = try await jenkins.logBytes(path: SandboxHarness.jobPath, number: 9, start: nil, limit: 100)
+        XCTAssertNil(missing, "no such build")
+    }
 }

@@ -1,0 +1,47 @@
+/// Bytes of a build's log as a viewer holds them: the log's own bytes from `start`, so offsets
+/// count what Jenkins counts.
+public struct BuildLogBytes: Sendable, Equatable {
+    public var start: Int
+    public var bytes: [UInt8]
+    /// Where the next read starts.
+    public var nextStart: Int
+    /// Jenkins has more: the build runs, or this read was cut at its limit.
+    public var more: Bool
+
+    public init(start: Int, bytes: [UInt8], nextStart: Int, more: Bool) {
+        self.start = start
+        self.bytes = bytes
+        self.nextStart = nextStart
+        self.more = more
+    }
+}
+
+extension BuildLogReading {
+    /// At most `limit` bytes of build `number`'s log; from `start`, or (nil) the last `limit`
+    /// bytes. Jenkins sends each lone `\n` as `\r\n`, so an answer may be up to twice as long as
+    /// the log bytes it stands for: twice the limit is asked for and each `\r\n` made `\n` again,
+    /// so the bytes given are the log's (exactly so for logs written with `\n`, as Linux agents
+    /// write them). Nil when Jenkins has no such build.
+    public func logBytes(path jobPath: String, number: Int, start: Int?, limit: Int) async throws -> BuildLogBytes? {
+        let limit = max(0, limit)
+        var from = max(0, start ?? 0)
+        if start == nil {
+            guard let size = try await logSize(path: jobPath, number: number) else { return nil }
+            from = max(0, size - limit)
+        }
+        let (asked, overflow) = limit.multipliedReportingOverflow(by: 2)
+        guard let piece = try await logText(path: jobPath, number: number, start: from, limit: overflow ? Int.max : asked) else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(piece.bytes.count)
+        var index = piece.bytes.startIndex
+        while index < piece.bytes.endIndex {
+            let byte = piece.bytes[index]
+            if !(byte == 0x0D && index + 1 < piece.bytes.endIndex && piece.bytes[index + 1] == 0x0A) { bytes.append(byte) }
+            index += 1
+        }
+        if bytes.count > limit {
+            return BuildLogBytes(start: from, bytes: Array(bytes.prefix(limit)), nextStart: from + limit, more: true)
+        }
+        return BuildLogBytes(start: from, bytes: bytes, nextStart: max(piece.nextStart, from + bytes.count), more: piece.more)
+    }
+}

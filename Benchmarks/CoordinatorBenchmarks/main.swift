@@ -8,6 +8,7 @@ import Foundation
 //   swift run -c release coordinator-benchmarks serve [relabels]          (default: 1000)
 //   swift run -c release coordinator-benchmarks commands [iterations]     (default: 10)
 //   swift run -c release coordinator-benchmarks serve-memory [dispatches]  (default: 100000)
+//   swift run -c release coordinator-benchmarks log-view [megabytes]      (default: 50)
 
 // `coordinator-benchmarks serve [relabels]` runs only serve's latency benchmark.
 if CommandLine.arguments.dropFirst().first == "serve" {
@@ -17,6 +18,11 @@ if CommandLine.arguments.dropFirst().first == "serve" {
 // `coordinator-benchmarks serve-memory [dispatches]`: serve's resident memory as its history grows.
 if CommandLine.arguments.dropFirst().first == "serve-memory" {
     await runServeMemoryBenchmark(dispatches: max(1_000, CommandLine.arguments.dropFirst(2).compactMap(Int.init).first ?? 100_000))
+    exit(0)
+}
+// `coordinator-benchmarks log-view [megabytes]`: the console's build log view on a huge, growing log.
+if CommandLine.arguments.dropFirst().first == "log-view" {
+    await runLogViewBenchmark(megabytes: max(1, CommandLine.arguments.dropFirst(2).compactMap(Int.init).first ?? 50))
     exit(0)
 }
 // `coordinator-benchmarks commands [iterations]` runs only the new-process command benchmark.

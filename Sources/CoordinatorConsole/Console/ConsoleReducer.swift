@@ -154,6 +154,13 @@ private func apply(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
             state.report(.failure, "dispatch #\(number) failed: \(failure.consoleText)\(started)")
         }
         state.rebuild(index)
+        let notMoved: String?
+        switch outcome {
+        case .dispatched, .recovered: notMoved = nil
+        case let .skipped(_, reason): notMoved = "\(reason)"
+        case let .failed(failure): notMoved = failure.consoleText
+        }
+        state.recordBulkResult(repo: repo, number: number, kind: .dispatch, failure: notMoved)
         return effects
 
     case let .lockWaiting(repo, holder):
@@ -240,7 +247,15 @@ private func apply(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
             state.beginTask(TaskKey(.loadCache, repo: repo), "reading \(repo) cache")
             effects += state.startRefresh(repo)
         }
+        state.recordBulkResult(repo: repo, number: number, kind: .unstick, failure: result.failureMessage)
         return effects
+    }
+}
+
+private extension Result where Failure == ConsoleFailure {
+    var failureMessage: String? {
+        if case let .failure(failure) = self { return failure.message }
+        return nil
     }
 }
 

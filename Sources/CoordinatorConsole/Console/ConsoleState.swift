@@ -50,6 +50,8 @@ public struct ConsoleState: Sendable, Equatable {
     /// close the HTTP client under it, so it quits by itself once the last write's result is in.
     public var quitting = false
     public var running: [TaskKey: RunningTask] = [:]
+    /// Per repository, the bulk action on its marked issues whose results are still coming in.
+    public var bulk: [String: BulkRun] = [:]
     public var nextTaskID = 1
     public var result: TaskResult?
     public var now: Date

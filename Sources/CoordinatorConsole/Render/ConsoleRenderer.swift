@@ -42,6 +42,18 @@ struct ScreenPainter {
             paintUnstickChoice(request)
         case let .confirmUnstick(request, target, move)?:
             paintUnstickConfirmation(request, target: target, move: move)
+        case let .confirmMarkedDispatch(repo, jobPath, issues, skipped)?:
+            paintMarkedConfirmation(
+                title: "Confirm dispatch", headline: "Dispatch \(issues.count) marked issues of \(repo) to \(jobPath)",
+                moves: issues.map { MarkedMove(number: $0.number, title: $0.title, move: $0.labelMove) }, skipped: skipped,
+                verb: "dispatch \(issues.count)")
+        case let .chooseMarkedUnstick(marked)?:
+            paintMarkedUnstickChoice(marked)
+        case let .confirmMarkedUnstick(marked, target, moves, skipped)?:
+            let to = target == .pickup ? "back to their pickup label" : "on to their failure label"
+            paintMarkedConfirmation(
+                title: "Confirm unstick", headline: "Unstick \(moves.count) marked issues of \(marked.repo), \(to)",
+                moves: moves, skipped: skipped, verb: "unstick \(moves.count)")
         case .help?:
             paintHelp()
         case nil:
@@ -111,6 +123,9 @@ struct ScreenPainter {
         var parts = ["Coordinator console", "view: \(state.history != nil ? "history" : state.view.title)"]
         if !state.filter.isEmpty { parts.append("filter: \(state.filter)") }
         if state.readOnly { parts.append("READ-ONLY") }
+        if state.history == nil, let repo = state.currentRepo, !repo.marked.isEmpty {
+            parts.append("\(repo.marked.count) marked in \(repo.name)")
+        }
         let left = " " + parts.joined(separator: " \(glyphs.separator) ")
         let used = text(left, row: rect.row, column: 0, width: rect.width, style: style)
         if let banner = state.banner {

@@ -118,6 +118,54 @@ extension ScreenPainter {
         ])
     }
 
+    /// A bulk action on marked issues: each issue with its exact label move, then the marked ones
+    /// skipped and why; `y` confirms them all at once.
+    mutating func paintMarkedConfirmation(title: String, headline: String, moves: [MarkedMove], skipped: [SkippedIssue], verb: String) {
+        let key = CellStyle(.dim)
+        var lines: [[(String, CellStyle)]] = [[(headline, CellStyle(.header, bold: true))], []]
+        // Room for the headline, the skipped lines and the confirmation; the rest is summed up.
+        let room = max(1, layout.size.rows - 10 - min(skipped.count, 3))
+        for item in moves.prefix(room) {
+            lines.append([
+                ("#\(item.number) \(item.move.remove) \(glyphs.arrow) \(item.move.add)  ", CellStyle(.dispatched, bold: true)),
+                (item.title, .normal),
+            ])
+        }
+        if moves.count > room { lines.append([("\(glyphs.ellipsis) and \(moves.count - room) more", key)]) }
+        if !skipped.isEmpty {
+            lines.append([])
+            for item in skipped.prefix(3) {
+                lines.append([("skipped #\(item.number): ", CellStyle(.notice, bold: true)), (item.reason, .normal)])
+            }
+            if skipped.count > 3 { lines.append([("\(glyphs.ellipsis) and \(skipped.count - 3) more skipped", key)]) }
+        }
+        lines.append([])
+        lines.append(confirmLine(verb))
+        overlay(title: title, lines: lines)
+    }
+
+    /// `u` with marked issues: `p` or `f` for all of them, with how many can take each.
+    mutating func paintMarkedUnstickChoice(_ marked: MarkedUnstick) {
+        let key = CellStyle(.dim)
+        var lines: [[(String, CellStyle)]] = [
+            [("Unstick \(marked.requests.count) marked issues of \(marked.repo)", CellStyle(.header, bold: true))],
+            [],
+        ]
+        let choices: [(UnstickTarget, String, String)] = [
+            (.pickup, "p", "give the pickup labels back: the next run dispatches them again"),
+            (.failure, "f", "move to the failure labels: a person takes them"),
+        ]
+        for (target, letter, words) in choices {
+            let possible = marked.moves(to: target).moves.count
+            let style = possible > 0 ? CellStyle(.header, bold: true, reverse: true) : CellStyle(.dim, reverse: true)
+            lines.append([(" \(letter) ", style), (" \(words)", possible > 0 ? .normal : key)])
+            lines.append([("    \(possible) of \(marked.requests.count + marked.skipped.count) can; the next screen lists each move", key)])
+        }
+        lines.append([])
+        lines.append([(" Esc ", CellStyle(.dim, reverse: true)), (" / any other key cancels", key)])
+        overlay(title: "Unstick", lines: lines)
+    }
+
     mutating func paintHelp() {
         let bindings = KeyMap.standard.bindings
         let keyWidth = bindings.map { DisplayWidth.of($0.keyLabel) }.max() ?? 8

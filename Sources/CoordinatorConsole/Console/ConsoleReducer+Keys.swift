@@ -137,7 +137,7 @@ extension ConsoleState {
         return requestPreviewIfNeeded()
     }
 
-    private mutating func perform(_ intent: ConsoleIntent) -> [ConsoleEffect] {
+    mutating func perform(_ intent: ConsoleIntent) -> [ConsoleEffect] {
         if history != nil, let effects = performInHistory(intent) { return effects }
         switch intent {
         case .moveDown: return move(by: 1)
@@ -289,7 +289,7 @@ extension ConsoleState {
         }
     }
 
-    private mutating func selectRepo(_ index: Int) -> [ConsoleEffect] {
+    mutating func selectRepo(_ index: Int) -> [ConsoleEffect] {
         guard !repos.isEmpty else { return [] }
         let clamped = min(max(index, 0), repos.count - 1)
         guard clamped != selectedRepo else { return [] }
@@ -304,7 +304,7 @@ extension ConsoleState {
         return requestPreviewIfNeeded()
     }
 
-    private mutating func moveCursor(to position: Int) -> [ConsoleEffect] {
+    mutating func moveCursor(to position: Int) -> [ConsoleEffect] {
         if view == .stale {
             guard !stale.rows.isEmpty else { return [] }
             let clamped = min(max(position, 0), stale.rows.count - 1)

@@ -23,6 +23,9 @@ private func apply(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
     case let .keyPressed(key):
         return state.handleKey(key, keyMap: keyMap)
 
+    case let .mouse(event):
+        return state.handleMouse(event, keyMap: keyMap)
+
     case let .resized(size):
         state.size = size
         state.keepCursorVisible()

@@ -67,11 +67,14 @@ public struct ConsoleState: Sendable, Equatable {
     public var detailScroll = 0
     /// A line for the header, e.g. the sandbox's address in `coordinator demo`.
     public var banner: String?
+    /// Whether clicks and the wheel reach the console (what the help says about the mouse).
+    public var mouse: Bool
 
     public init(
         repos: [ConsoleRepo], now: Date, size: ScreenSize = ScreenSize(rows: 24, columns: 80),
-        readOnly: Bool = false, refreshSeconds: Int = 0, banner: String? = nil, canOpenLinks: Bool = false
+        readOnly: Bool = false, refreshSeconds: Int = 0, banner: String? = nil, canOpenLinks: Bool = false, mouse: Bool = true
     ) {
+        self.mouse = mouse
         self.canOpenLinks = canOpenLinks
         self.repos = repos.map(RepoStatus.init(repo:))
         self.now = now

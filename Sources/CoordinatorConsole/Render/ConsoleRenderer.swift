@@ -94,7 +94,7 @@ struct ScreenPainter {
     mutating func paintRows(
         count: Int, cursor: Int, scroll: Int, height: Int, firstRow: Int, pane rect: Rect, _ paintRow: (inout Self, Int, Int) -> Void
     ) {
-        let first = min(max(scroll, 0), max(count - height, 0))
+        let first = ListWindow.first(count: count, scroll: scroll, height: height)
         let last = min(first + height, count)
         for index in first..<last { paintRow(&self, index, firstRow + index - first) }
         if count > height {

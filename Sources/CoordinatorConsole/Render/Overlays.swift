@@ -172,10 +172,13 @@ extension ScreenPainter {
         let entries: [[(String, CellStyle)]] = bindings.map { binding in
             [(DisplayWidth.fit(binding.keyLabel, to: keyWidth) + "  ", CellStyle(.header, bold: true)), (binding.help, .normal)]
         }
+        let mouse: [(String, CellStyle)] = [(state.mouse
+            ? "mouse: a click selects a pane, a row or runs a hint; the wheel scrolls; Shift+drag selects text"
+            : "mouse: off (--no-mouse); the terminal selects text", CellStyle(.dim))]
         let footer: [(String, CellStyle)] = [("any key closes this help", CellStyle(.dim))]
         let available = layout.size.rows - 4
-        if entries.count + 2 <= available {
-            overlay(title: "Keys", lines: entries + [[], footer])
+        if entries.count + 3 <= available {
+            overlay(title: "Keys", lines: entries + [[], mouse, footer])
             return
         }
         // Not enough rows: two columns, each entry cut to half the width.
@@ -190,6 +193,6 @@ extension ScreenPainter {
             if index + half < entries.count { line += entries[index + half] }
             lines.append(line)
         }
-        overlay(title: "Keys", lines: lines + [footer])
+        overlay(title: "Keys", lines: lines + [mouse, footer])
     }
 }

@@ -44,7 +44,7 @@ final class CursesScreen {
             ColorPalette.install()
             hasColor = true
         }
-        CrashRestore.arm(sequence: TerminalRestoreSequence.fromTerminfo())
+        CrashRestore.arm(sequence: TerminalRestoreSequence.fromTerminfo() + (mouse ? TerminalRestoreSequence.mouseReportingOff : []))
     }
 
     /// Gives the terminal back. Safe to call more than once.

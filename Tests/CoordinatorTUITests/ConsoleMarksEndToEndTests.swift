@@ -35,7 +35,11 @@ final class ConsoleMarksEndToEndTests: XCTestCase {
 
         // The busy view; each issue found with the filter and marked with Space.
         try keys("v", "v")
-        _ = try await tmux.waitFor("the busy view") { $0.contains("view: busy") && $0.contains("#111") }
+        _ = try await tmux.waitFor("#103, #107 and #111 stuck in the busy view") { screen in
+            screen.contains("view: busy") && ["#103", "#107", "#111"].allSatisfy { number in
+                screen.split(separator: "\n").contains { $0.contains(number) && $0.contains("✗ ") }
+            }
+        }
         for (count, number) in ["103", "107", "111"].enumerated() {
             try keys("/")
             try keys(number.map(String.init) + ["Enter"])

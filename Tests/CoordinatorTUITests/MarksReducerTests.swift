@@ -111,7 +111,7 @@ final class MarksReducerTests: XCTestCase {
         press(&state, .char(" "))
         XCTAssertEqual(press(&state, .char("u")), [])
         XCTAssertNil(state.modal)
-        XCTAssertEqual(state.result?.message, "none of the 1 marked issues carries a busy label: nothing to unstick")
+        XCTAssertEqual(state.result?.message, "none of the 1 marked issue carries a busy label: nothing to unstick")
     }
 
     func testDWithMarksDispatchesTheMarkedEligibleOnesAndListsTheOthersAsSkipped() throws {

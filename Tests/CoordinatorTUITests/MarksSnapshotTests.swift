@@ -35,6 +35,32 @@ final class MarksSnapshotTests: XCTestCase {
         XCTAssertFalse(unmarked.contains("marked in"), unmarked)
     }
 
+    func testTheBulkDispatchConfirmationListsEachMoveAndTheSkipped() throws {
+        var state = Fixtures.loadedState(size: large)
+        let first = try XCTUnwrap(state.listed.first)
+        press(&state, .char(" "), .char("v"), .char("v"), .char("v"), .char("g"), .char(" "), .char("D"))
+        let text = render(state, size: large).plainText
+        XCTAssertTrue(text.contains("Dispatch 1 marked issue of demo to Coordinator/demo/executor"), text)
+        XCTAssertTrue(text.contains("#\(first) status-"), text)
+        XCTAssertTrue(text.contains("skipped #1: not eligible: ignore label 'Overview'"), text)
+        XCTAssertTrue(text.contains(" y  dispatch 1"), text)
+    }
+
+    func testABulkConfirmationOnTheSmallestScreenStaysInside() {
+        let smallest = ConsoleLayout.minimum
+        var state = Fixtures.surveyedBusyState(size: smallest)
+        press(&state, .char(" "), .char(" "), .char(" "), .char(" "), .char("v"), .char("g"), .char(" "), .char("j"), .char(" "))
+        press(&state, .char("u"))
+        assertRowsFill(render(state, size: smallest))
+        press(&state, .char("p"))
+        let grid = render(state, size: smallest)
+        assertRowsFill(grid)
+        XCTAssertTrue(grid.plainText.contains("Confirm unstick"), grid.plainText)
+        for size in [ScreenSize(rows: 1, columns: 1), ScreenSize(rows: 0, columns: 0), ScreenSize(rows: 14, columns: 59)] {
+            _ = render(state, size: size)
+        }
+    }
+
     func testTheBulkUnstickConfirmationListsEachMoveAndTheSkipped() {
         var state = Fixtures.surveyedBusyState(size: large)
         press(&state, .char(" "), .char(" "), .char("v"), .char("g"), .char(" "), .char("u"))

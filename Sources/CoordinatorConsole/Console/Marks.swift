@@ -73,6 +73,11 @@ public struct BulkRun: Sendable, Equatable {
         self.skipped = skipped
     }
 
+    /// "1 marked issue", "3 marked issues".
+    static func markedIssues(_ number: Int) -> String {
+        number == 1 ? "1 marked issue" : "\(number) marked issues"
+    }
+
     /// "unstuck 3 of 3: #4 #7 #9", then what failed and what was skipped, each named.
     public var summary: String {
         let verb = kind == .dispatch ? "dispatched" : "unstuck"
@@ -149,7 +154,7 @@ extension ConsoleState {
             return SkippedIssue(number: number, reason: "\(repo.repo.rules.classify(issue))")
         }
         guard !candidates.isEmpty else {
-            report(.notice, "none of the \(marked.count) marked issues can be dispatched: " + skipped.map { "#\($0.number) \($0.reason)" }.joined(separator: ", "))
+            report(.notice, "none of the \(BulkRun.markedIssues(marked.count)) can be dispatched: " + skipped.map { "#\($0.number) \($0.reason)" }.joined(separator: ", "))
             return []
         }
         modal = .confirmMarkedDispatch(repo: repo.name, jobPath: repo.repo.jobPath, issues: candidates, skipped: skipped)
@@ -183,7 +188,7 @@ extension ConsoleState {
             requests.append(unstickRequest(repo, row: row, busyLabel: busyLabel))
         }
         guard !requests.isEmpty else {
-            report(.notice, "none of the \(repo.marked.count) marked issues carries a busy label: nothing to unstick")
+            report(.notice, "none of the \(BulkRun.markedIssues(repo.marked.count)) carries a busy label: nothing to unstick")
             return []
         }
         modal = .chooseMarkedUnstick(MarkedUnstick(repo: repo.name, requests: requests, skipped: skipped))

@@ -44,7 +44,7 @@ struct ScreenPainter {
             paintUnstickConfirmation(request, target: target, move: move)
         case let .confirmMarkedDispatch(repo, jobPath, issues, skipped)?:
             paintMarkedConfirmation(
-                title: "Confirm dispatch", headline: "Dispatch \(issues.count) marked issues of \(repo) to \(jobPath)",
+                title: "Confirm dispatch", headline: "Dispatch \(BulkRun.markedIssues(issues.count)) of \(repo) to \(jobPath)",
                 moves: issues.map { MarkedMove(number: $0.number, title: $0.title, move: $0.labelMove) }, skipped: skipped,
                 verb: "dispatch \(issues.count)")
         case let .chooseMarkedUnstick(marked)?:
@@ -52,7 +52,7 @@ struct ScreenPainter {
         case let .confirmMarkedUnstick(marked, target, moves, skipped)?:
             let to = target == .pickup ? "back to their pickup label" : "on to their failure label"
             paintMarkedConfirmation(
-                title: "Confirm unstick", headline: "Unstick \(moves.count) marked issues of \(marked.repo), \(to)",
+                title: "Confirm unstick", headline: "Unstick \(BulkRun.markedIssues(moves.count)) of \(marked.repo), \(to)",
                 moves: moves, skipped: skipped, verb: "unstick \(moves.count)")
         case .help?:
             paintHelp()

@@ -148,7 +148,7 @@ extension ScreenPainter {
     mutating func paintMarkedUnstickChoice(_ marked: MarkedUnstick) {
         let key = CellStyle(.dim)
         var lines: [[(String, CellStyle)]] = [
-            [("Unstick \(marked.requests.count) marked issues of \(marked.repo)", CellStyle(.header, bold: true))],
+            [("Unstick \(BulkRun.markedIssues(marked.requests.count)) of \(marked.repo)", CellStyle(.header, bold: true))],
             [],
         ]
         let choices: [(UnstickTarget, String, String)] = [

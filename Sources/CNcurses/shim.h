@@ -48,4 +48,33 @@ static inline int coordinator_terminfo_status(const char *name) {
     return status;
 }
 
+/* Mouse reporting: the first button pressed and the wheel (buttons 4 and 5), reported at once
+   (no click interval), or none. Here in C because the BUTTON masks are macros Swift cannot import. */
+static inline void coordinator_mouse_enable(int on) {
+    mmask_t mask = 0;
+    if (on) {
+        mask = BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED;
+#ifdef BUTTON5_PRESSED
+        mask |= BUTTON5_PRESSED;
+#endif
+        mouseinterval(0);
+    }
+    mousemask(mask, NULL);
+}
+
+/* Reads the mouse event curses announced with KEY_MOUSE: its cell in `row` and `column`, and
+   what it was: 1 the first button, 2 wheel up, 3 wheel down, 0 anything else or no event. */
+static inline int coordinator_mouse_read(int *row, int *column) {
+    MEVENT event;
+    if (getmouse(&event) != OK) return 0;
+    *row = event.y;
+    *column = event.x;
+    if (event.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) return 1;
+    if (event.bstate & BUTTON4_PRESSED) return 2;
+#ifdef BUTTON5_PRESSED
+    if (event.bstate & BUTTON5_PRESSED) return 3;
+#endif
+    return 0;
+}
+
 #endif

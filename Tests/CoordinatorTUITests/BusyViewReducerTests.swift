@@ -73,7 +73,7 @@ final class BusyViewReducerTests: XCTestCase {
         XCTAssertEqual(press(&state, .char("p")), [])
         XCTAssertEqual(state.modal, .confirmUnstick(request, target: .pickup, move: pickup111))
         XCTAssertTrue(render(state, size: state.size).plainText.contains("#111 status-09:pr-creating → status-08:ready-pr"))
-        XCTAssertEqual(press(&state, .char("y")), [.unstick(repo: "demo", issue: 111, to: .pickup)])
+        XCTAssertEqual(press(&state, .char("y")), [.unstick(repo: "demo", issues: [111], to: .pickup)])
         XCTAssertNil(state.modal)
         XCTAssertEqual(state.runningTasks.map(\.message), ["unsticking #111 (back to pickup)"])
         XCTAssertEqual(state.repos[0].busy, 1)
@@ -85,7 +85,7 @@ final class BusyViewReducerTests: XCTestCase {
         guard case let .confirmUnstick(_, target, move)? = state.modal else { return XCTFail("no confirmation") }
         XCTAssertEqual(target, .failure)
         XCTAssertEqual(move, failure111)
-        XCTAssertEqual(press(&state, .char("y")), [.unstick(repo: "demo", issue: 111, to: .failure)])
+        XCTAssertEqual(press(&state, .char("y")), [.unstick(repo: "demo", issues: [111], to: .failure)])
     }
 
     func testNoIsTheDefaultAtTheChoiceAndAtTheConfirmation() {

@@ -63,6 +63,7 @@ final class ConsoleCrashRestoreTests: XCTestCase {
 
         _ = try await tmux.waitFor("the console") { $0.contains("┌─ Repos") && $0.contains("sandbox http://127.0.0.1:\(port)") }
         XCTAssertEqual(try tmux.format("#{alternate_on}"), "1", "the console should be on the alternate screen")
+        XCTAssertEqual(try tmux.format("#{mouse_standard_flag}#{mouse_sgr_flag}"), "11", "the console should report the mouse")
         let pidText = try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let pid = try XCTUnwrap(pid_t(pidText), "pid file: \(pidText)")
         XCTAssertEqual(kill(pid, signal), 0)
@@ -72,6 +73,7 @@ final class ConsoleCrashRestoreTests: XCTestCase {
         XCTAssertFalse(screen.contains("┌─ Repos"), "the console's screen is still there:\n\(screen)")
         XCTAssertEqual(try tmux.format("#{alternate_on}"), "0", "still on the alternate screen")
         XCTAssertEqual(try tmux.format("#{cursor_flag}"), "1", "the cursor is still hidden")
+        XCTAssertEqual(try tmux.format("#{mouse_any_flag}#{mouse_standard_flag}#{mouse_sgr_flag}"), "000", "clicks would reach the shell as escape sequences")
 
         // Typed text is echoed and Enter ends the line: the shell can be used.
         try tmux.run("send-keys", "-t", "0", "-l", "hello")

@@ -83,11 +83,21 @@ final class EffectRunnerTests: XCTestCase {
         XCTAssertEqual(backend.calls.withLock { $0 }, ["surveyBusy demo #103 #107 #111"])
     }
 
+    func testUnstickOfSeveralIssuesCallsTheCoreForEachInOrderAndPostsEachResult() async {
+        let backend = FakeBackend()
+        let actions = await run(.unstick(repo: "demo", issues: [109, 111], to: .pickup), backend: backend)
+        XCTAssertEqual(actions, [
+            .unstickFinished(repo: "demo", issue: 109, .failure(ConsoleFailure("#109 carries no busy label on GitHub")), at: at),
+            .unstickFinished(repo: "demo", issue: 111, .success(Fixtures.unstuck111), at: at),
+        ])
+        XCTAssertEqual(backend.calls.withLock { $0 }, ["unstick demo #109 pickup", "unstick demo #111 pickup"], "one after another, a failure does not stop the rest")
+    }
+
     func testUnstickPostsItsResultOrItsFailure() async {
         let backend = FakeBackend()
-        let done = await run(.unstick(repo: "demo", issue: 111, to: .pickup), backend: backend)
+        let done = await run(.unstick(repo: "demo", issues: [111], to: .pickup), backend: backend)
         XCTAssertEqual(done, [.unstickFinished(repo: "demo", issue: 111, .success(Fixtures.unstuck111), at: at)])
-        let refused = await run(.unstick(repo: "demo", issue: 109, to: .failure), backend: backend)
+        let refused = await run(.unstick(repo: "demo", issues: [109], to: .failure), backend: backend)
         XCTAssertEqual(refused, [
             .unstickFinished(repo: "demo", issue: 109, .failure(ConsoleFailure("#109 carries no busy label on GitHub")), at: at),
         ])

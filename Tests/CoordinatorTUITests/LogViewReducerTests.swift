@@ -236,3 +236,23 @@ final class LogViewReducerTests: XCTestCase {
         XCTAssertEqual(grid[row, column + 4].style.role, .normal, "SGR 0 resets")
     }
 }
+
+extension LogViewReducerTests {
+    func testOverTheLogTheWheelScrollsItAndAClickDoesNothing() {
+        var state = Fixtures.loadedState()
+        let effects = press(&state, .char("l"))
+        guard case let .locateLog(view, _, _, _)? = effects.first else { return XCTFail("no lookup") }
+        let read = reduce(&state, .logLocated(view: view, .success(.build(LogBuild(jobPath: "j", number: 1)))))
+        guard case let .readLog(request)? = read.first else { return XCTFail("no read") }
+        let bytes = Array((1...500).map { "line \($0)\n" }.joined().utf8)
+        _ = reduce(&state, .logRead(request, .success(BuildLogBytes(start: 0, bytes: bytes, nextStart: bytes.count, more: false))))
+        let bottom = state.log?.top ?? 0
+        _ = reduce(&state, .mouse(MouseEvent(row: 10, column: 10, kind: .wheelUp)))
+        XCTAssertEqual(state.log?.top, bottom - 3)
+        XCTAssertEqual(state.log?.follow, false)
+        let footer = state.size.rows - 1
+        XCTAssertEqual(reduce(&state, .mouse(MouseEvent(row: footer, column: 3, kind: .click))), [], "no hint runs under the log")
+        XCTAssertNotNil(state.log)
+        XCTAssertNil(state.modal)
+    }
+}

@@ -6,6 +6,9 @@ public enum ConsoleAction: Sendable, Equatable {
     /// The console opened: load every cache and fetch every repo live.
     case started
     case keyPressed(Key)
+    /// A click or a wheel turn (with mouse reporting on): mapped to panes and rows through the
+    /// renderer's own layout.
+    case mouse(MouseEvent)
     case resized(ScreenSize)
     case tick(Date)
     case cacheLoaded(repo: String, Result<CacheSnapshot, ConsoleFailure>)

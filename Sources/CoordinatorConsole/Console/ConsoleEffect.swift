@@ -12,8 +12,9 @@ public enum ConsoleEffect: Sendable, Equatable {
     case sync(repo: String)
     /// Surveys the busy issues among `issues`: builds, busy-since, stuck.
     case surveyBusy(repo: String, issues: [Issue])
-    /// Moves issue `issue`'s busy label back to its pickup label or on to its failure label.
-    case unstick(repo: String, issue: Int, to: UnstickTarget)
+    /// Moves each of `issues`' busy label back to its pickup label or on to its failure label, one
+    /// after another, in order.
+    case unstick(repo: String, issues: [Int], to: UnstickTarget)
     case fetchRateLimit
     /// Reads every repository's audit trail for the history view.
     case loadHistory

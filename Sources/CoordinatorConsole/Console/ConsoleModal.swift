@@ -17,5 +17,11 @@ public enum ConsoleModal: Sendable, Equatable {
     case chooseUnstick(UnstickRequest)
     /// The exact label move of the chosen unstick, confirmed with `y` like a dispatch.
     case confirmUnstick(UnstickRequest, target: UnstickTarget, move: LabelMove)
+    /// `D` with marked issues: those that can be dispatched, and the marked ones skipped, with why.
+    case confirmMarkedDispatch(repo: String, jobPath: String, issues: [DispatchCandidate], skipped: [SkippedIssue])
+    /// `u` with marked issues: `p` or `f` for all of them.
+    case chooseMarkedUnstick(MarkedUnstick)
+    /// Each marked issue's exact move to `target`, and those that cannot take it; `y` confirms.
+    case confirmMarkedUnstick(MarkedUnstick, target: UnstickTarget, moves: [MarkedMove], skipped: [SkippedIssue])
     case help
 }

@@ -26,17 +26,41 @@ extension ConsoleState {
         case .help:
             return []
         case let .confirmDispatch(repo, _, issues):
-            guard key == .char("y"), let index = repoIndex(repo) else {
+            guard key == .char("y") else {
                 report(.notice, "dispatch cancelled")
                 return []
             }
-            for issue in issues {
-                repos[index].dispatches[issue.number] = .inFlight
-                repos[index].busy += 1
-                beginTask(TaskKey(.dispatch, repo: repo, issue: issue.number), "dispatching #\(issue.number)")
+            return startDispatches(repo: repo, issues: issues.map(\.number))
+        case let .confirmMarkedDispatch(repo, _, issues, skipped):
+            guard key == .char("y") else {
+                report(.notice, "dispatch cancelled")
+                return []
             }
-            rebuild(index)
-            return [.dispatch(repo: repo, issues: issues.map(\.number))]
+            bulk[repo] = BulkRun(kind: .dispatch, pending: issues.map(\.number), skipped: skipped)
+            return startDispatches(repo: repo, issues: issues.map(\.number))
+        case let .chooseMarkedUnstick(marked):
+            let target: UnstickTarget
+            switch key {
+            case .char("p"): target = .pickup
+            case .char("f"): target = .failure
+            default:
+                report(.notice, "unstick cancelled")
+                return []
+            }
+            let (moves, skipped) = marked.moves(to: target)
+            guard !moves.isEmpty else {
+                report(.notice, "none of the marked issues can be unstuck that way: " + skipped.map { "#\($0.number) \($0.reason)" }.joined(separator: ", "))
+                return []
+            }
+            self.modal = .confirmMarkedUnstick(marked, target: target, moves: moves, skipped: skipped)
+            return []
+        case let .confirmMarkedUnstick(marked, target, moves, skipped):
+            guard key == .char("y") else {
+                report(.notice, "unstick cancelled")
+                return []
+            }
+            bulk[marked.repo] = BulkRun(kind: .unstick, pending: moves.map(\.number), skipped: skipped)
+            return startUnsticks(repo: marked.repo, issues: moves.map(\.number), to: target)
         case let .chooseUnstick(request):
             let target: UnstickTarget
             switch key {
@@ -54,14 +78,11 @@ extension ConsoleState {
             }
             return []
         case let .confirmUnstick(request, target, _):
-            guard key == .char("y"), let index = repoIndex(request.repo) else {
+            guard key == .char("y") else {
                 report(.notice, "unstick cancelled")
                 return []
             }
-            repos[index].busy += 1
-            let to = target == .pickup ? "back to pickup" : "to failure"
-            beginTask(TaskKey(.unstick, repo: request.repo, issue: request.number), "unsticking #\(request.number) (\(to))")
-            return [.unstick(repo: request.repo, issue: request.number, to: target)]
+            return startUnsticks(repo: request.repo, issues: [request.number], to: target)
         case let .confirmSync(repo):
             guard key == .char("y"), let index = repoIndex(repo) else {
                 report(.notice, "sync cancelled")
@@ -71,6 +92,30 @@ extension ConsoleState {
             beginTask(TaskKey(.sync, repo: repo), "syncing \(repo) cache")
             return [.sync(repo: repo)]
         }
+    }
+
+    /// The confirmed dispatches of `issues`, one after another: one path for `d`, `D` and marks.
+    private mutating func startDispatches(repo: String, issues: [Int]) -> [ConsoleEffect] {
+        guard let index = repoIndex(repo) else { return [] }
+        for number in issues {
+            repos[index].dispatches[number] = .inFlight
+            repos[index].busy += 1
+            beginTask(TaskKey(.dispatch, repo: repo, issue: number), "dispatching #\(number)")
+        }
+        rebuild(index)
+        return [.dispatch(repo: repo, issues: issues)]
+    }
+
+    /// The confirmed unsticks of `issues` to `target`, one after another: one path for `u` on one
+    /// issue and on the marked ones.
+    private mutating func startUnsticks(repo: String, issues: [Int], to target: UnstickTarget) -> [ConsoleEffect] {
+        guard let index = repoIndex(repo) else { return [] }
+        let to = target == .pickup ? "back to pickup" : "to failure"
+        for number in issues {
+            repos[index].busy += 1
+            beginTask(TaskKey(.unstick, repo: repo, issue: number), "unsticking #\(number) (\(to))")
+        }
+        return [.unstick(repo: repo, issues: issues, to: target)]
     }
 
     /// Text keys edit the filter; nil lets navigation keys through to the key map.
@@ -95,7 +140,7 @@ extension ConsoleState {
         return requestPreviewIfNeeded()
     }
 
-    private mutating func perform(_ intent: ConsoleIntent) -> [ConsoleEffect] {
+    mutating func perform(_ intent: ConsoleIntent) -> [ConsoleEffect] {
         if history != nil, let effects = performInHistory(intent) { return effects }
         switch intent {
         case .moveDown: return move(by: 1)
@@ -127,6 +172,7 @@ extension ConsoleState {
         case .dispatchIssue:
             return askToDispatchSelected()
         case .dispatchAllEligible:
+            if hasMarks, !readOnly { return askToDispatchMarked() }
             return askToDispatchAll()
         case .syncRepo:
             guard let repo = currentRepo else { return [] }
@@ -134,7 +180,10 @@ extension ConsoleState {
             modal = .confirmSync(repo: repo.name)
             return []
         case .unstickIssue:
+            if hasMarks, !readOnly { return askToUnstickMarked() }
             return askToUnstick()
+        case .toggleMark:
+            return toggleMark()
         case .togglePreview:
             showPreview.toggle()
             keepCursorVisible()
@@ -160,6 +209,8 @@ extension ConsoleState {
                 result = nil
             } else if focus == .detail {
                 focus = .issues
+            } else {
+                _ = clearMarks()
             }
             return []
         case .quit:
@@ -205,7 +256,7 @@ extension ConsoleState {
             }
         case .refreshRepo, .refreshAll:
             return loadHistory()
-        case .dispatchIssue, .dispatchAllEligible, .syncRepo, .unstickIssue, .togglePreview, .cycleView:
+        case .dispatchIssue, .dispatchAllEligible, .syncRepo, .unstickIssue, .togglePreview, .cycleView, .toggleMark:
             report(.notice, "the history view only reads: Esc or H goes back to the issues")
         default:
             return nil
@@ -246,7 +297,7 @@ extension ConsoleState {
         }
     }
 
-    private mutating func selectRepo(_ index: Int) -> [ConsoleEffect] {
+    mutating func selectRepo(_ index: Int) -> [ConsoleEffect] {
         guard !repos.isEmpty else { return [] }
         let clamped = min(max(index, 0), repos.count - 1)
         guard clamped != selectedRepo else { return [] }
@@ -261,7 +312,7 @@ extension ConsoleState {
         return requestPreviewIfNeeded()
     }
 
-    private mutating func moveCursor(to position: Int) -> [ConsoleEffect] {
+    mutating func moveCursor(to position: Int) -> [ConsoleEffect] {
         if view == .stale {
             guard !stale.rows.isEmpty else { return [] }
             let clamped = min(max(position, 0), stale.rows.count - 1)
@@ -338,12 +389,7 @@ extension ConsoleState {
             report(.notice, "#\(row.number) is being unstuck")
             return []
         }
-        let moves = repo.repo.unstickMoves[busyLabel] ?? [:]
-        let unknown = UnstickOption.unavailable("no configured workflow sets '\(busyLabel)'")
-        modal = .chooseUnstick(UnstickRequest(
-            repo: repo.name, number: row.number, title: row.title, busyLabel: busyLabel,
-            stuck: repo.busySurvey?.issue(row.number)?.stuck,
-            pickup: moves[.pickup] ?? unknown, failure: moves[.failure] ?? unknown))
+        modal = .chooseUnstick(unstickRequest(repo, row: row, busyLabel: busyLabel))
         return []
     }
 

@@ -187,7 +187,7 @@ extension ConsoleState {
 
     /// Moves the log by `delta` lines. Moving up stops following; going past the window's start
     /// or end reads the next piece of the log.
-    private mutating func scrollLog(by delta: Int) -> [ConsoleEffect] {
+    mutating func scrollLog(by delta: Int) -> [ConsoleEffect] {
         guard var view = log else { return [] }
         let height = LogView.height(for: size)
         let wanted = view.top + delta

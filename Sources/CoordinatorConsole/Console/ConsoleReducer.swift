@@ -23,6 +23,9 @@ private func apply(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
     case let .keyPressed(key):
         return state.handleKey(key, keyMap: keyMap)
 
+    case let .mouse(event):
+        return state.handleMouse(event, keyMap: keyMap)
+
     case let .resized(size):
         state.size = size
         state.keepCursorVisible()
@@ -154,6 +157,13 @@ private func apply(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
             state.report(.failure, "dispatch #\(number) failed: \(failure.consoleText)\(started)")
         }
         state.rebuild(index)
+        let notMoved: String?
+        switch outcome {
+        case .dispatched, .recovered: notMoved = nil
+        case let .skipped(_, reason): notMoved = "\(reason)"
+        case let .failed(failure): notMoved = failure.consoleText
+        }
+        state.recordBulkResult(repo: repo, number: number, kind: .dispatch, failure: notMoved)
         return effects
 
     case let .lockWaiting(repo, holder):
@@ -246,7 +256,15 @@ private func apply(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
             state.beginTask(TaskKey(.loadCache, repo: repo), "reading \(repo) cache")
             effects += state.startRefresh(repo)
         }
+        state.recordBulkResult(repo: repo, number: number, kind: .unstick, failure: result.failureMessage)
         return effects
+    }
+}
+
+private extension Result where Failure == ConsoleFailure {
+    var failureMessage: String? {
+        if case let .failure(failure) = self { return failure.message }
+        return nil
     }
 }
 

@@ -52,6 +52,8 @@ public struct ConsoleState: Sendable, Equatable {
     /// close the HTTP client under it, so it quits by itself once the last write's result is in.
     public var quitting = false
     public var running: [TaskKey: RunningTask] = [:]
+    /// Per repository, the bulk action on its marked issues whose results are still coming in.
+    public var bulk: [String: BulkRun] = [:]
     public var nextTaskID = 1
     public var result: TaskResult?
     public var now: Date
@@ -67,11 +69,14 @@ public struct ConsoleState: Sendable, Equatable {
     public var detailScroll = 0
     /// A line for the header, e.g. the sandbox's address in `coordinator demo`.
     public var banner: String?
+    /// Whether clicks and the wheel reach the console (what the help says about the mouse).
+    public var mouse: Bool
 
     public init(
         repos: [ConsoleRepo], now: Date, size: ScreenSize = ScreenSize(rows: 24, columns: 80),
-        readOnly: Bool = false, refreshSeconds: Int = 0, banner: String? = nil, canOpenLinks: Bool = false
+        readOnly: Bool = false, refreshSeconds: Int = 0, banner: String? = nil, canOpenLinks: Bool = false, mouse: Bool = true
     ) {
+        self.mouse = mouse
         self.canOpenLinks = canOpenLinks
         self.repos = repos.map(RepoStatus.init(repo:))
         self.now = now

@@ -72,14 +72,17 @@ public final class EffectRunner: Sendable {
                 let busy = await backend.surveyBusy(repo: repo, issues: issues, now: clock())
                 inbox.post(.busySurveyed(repo: repo, busy, at: clock()))
             }
-        case let .unstick(repo, issue, target):
+        case let .unstick(repo, issues, target):
+            // One after another, as dispatches: each takes the repo lock, and the footer reports each.
             return Task.detached {
-                let result = await Self.capture {
-                    try await backend.unstick(repo: repo, issueNumber: issue, to: target) { holder in
-                        inbox.post(.lockWaiting(repo: repo, holder: holder))
+                for issue in issues {
+                    let result = await Self.capture {
+                        try await backend.unstick(repo: repo, issueNumber: issue, to: target) { holder in
+                            inbox.post(.lockWaiting(repo: repo, holder: holder))
+                        }
                     }
+                    inbox.post(.unstickFinished(repo: repo, issue: issue, result, at: clock()))
                 }
-                inbox.post(.unstickFinished(repo: repo, issue: issue, result, at: clock()))
             }
         case .fetchRateLimit:
             return Task.detached {

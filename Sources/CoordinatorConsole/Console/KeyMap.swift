@@ -9,6 +9,7 @@ public enum ConsoleIntent: Hashable, Sendable {
     case showHelp, redraw, dismissMessage, quit
     case toggleHistory, openLink
     case openLog, toggleFollow, nextMatch, previousMatch
+    case toggleMark
 }
 
 /// One row of the key map: the keys, what they do, and the help text.
@@ -61,9 +62,10 @@ public struct KeyMap: Sendable, Equatable {
         KeyBinding([.char("r")], .refreshRepo, "refresh the selected repo live (the cache is not written)", hint: "refresh"),
         KeyBinding([.char("R")], .refreshAll, "refresh every repo live"),
         KeyBinding([.char("d")], .dispatchIssue, "dispatch the selected issue (asks first)", hint: "dispatch"),
-        KeyBinding([.char("D")], .dispatchAllEligible, "dispatch every eligible issue of the repo (asks first)"),
+        KeyBinding([.char(" ")], .toggleMark, "mark or unmark the selected issue and move down (marks are per repo; Esc clears them)"),
+        KeyBinding([.char("D")], .dispatchAllEligible, "dispatch every eligible issue of the repo, or the marked ones (asks first)"),
         KeyBinding([.char("s")], .syncRepo, "sync the repo's cache from live (asks first)", hint: "sync"),
-        KeyBinding([.char("u")], .unstickIssue, "unstick a busy issue: back to its pickup label or on to its failure label (asks first)"),
+        KeyBinding([.char("u")], .unstickIssue, "unstick the busy issue or the marked ones: back to pickup or on to failure label (asks first)"),
         KeyBinding([.char("p")], .togglePreview, "show or hide the dry-run plan", hint: "preview"),
         KeyBinding([.char("/")], .startFilter, "filter by number, title or label", hint: "filter"),
         KeyBinding([.char("v")], .cycleView, "view: eligible → stale → busy → all cached", hint: "view"),
@@ -75,7 +77,7 @@ public struct KeyMap: Sendable, Equatable {
         KeyBinding([.char("o")], .openLink, "open the issue (in the history: its build) in the browser, else show its URL"),
         KeyBinding([.char("?")], .showHelp, "this help", hint: "help"),
         KeyBinding([.control("l")], .redraw, "redraw the screen"),
-        KeyBinding([.escape], .dismissMessage, "dismiss an error message; back from the detail"),
+        KeyBinding([.escape], .dismissMessage, "dismiss an error message; back from the detail; clear the repo's marks"),
         KeyBinding([.char("q")], .quit, "quit", hint: "quit"),
     ])
 }

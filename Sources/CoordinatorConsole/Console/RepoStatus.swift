@@ -45,6 +45,8 @@ public struct RepoStatus: Sendable, Equatable {
     public var lastError: String?
     public var previews: [Int: PreviewStatus] = [:]
     public var dispatches: [Int: DispatchMark] = [:]
+    /// Issues marked with `Space`: `D` and `u` act on them instead of all eligible or the selected one.
+    public var marked: Set<Int> = []
     /// The history's newest dispatch or unstick per issue: by anyone, this session or not.
     public var history: [Int: DispatchSummary] = [:]
     /// Issues whose live labels came from a label call's answer (a dispatch, an unstick), and when:

@@ -19,7 +19,8 @@ extension ScreenPainter {
         let label = wide ? 20 : 10
         let since = wide ? 5 : 4
         let build = wide ? 18 : 10
-        let fixed = stuck + 1 + number + 1 + 1 + label + 1 + since + 1 + build
+        // The marker column (marked with Space) and its space come first.
+        let fixed = 2 + stuck + 1 + number + 1 + 1 + label + 1 + since + 1 + build
         return BusyColumns(stuck: stuck, number: number, title: max(width - fixed, 4), label: label, since: since, build: build)
     }
 
@@ -37,7 +38,7 @@ extension ScreenPainter {
         let inner = rect.inner
         guard inner.height > 1, inner.width > 10 else { return }
         let columns = busyColumns(width: inner.width, maxNumber: repo.rows.reduce(0) { max($0, $1.number) })
-        var header = DisplayWidth.fit("Stuck", to: columns.stuck) + " " + DisplayWidth.fit("#", to: columns.number)
+        var header = "  " + DisplayWidth.fit("Stuck", to: columns.stuck) + " " + DisplayWidth.fit("#", to: columns.number)
         header += " " + DisplayWidth.fit("Title", to: columns.title) + " " + DisplayWidth.fit("Busy", to: columns.label)
         header += " " + DisplayWidth.fit("For", to: columns.since) + " " + DisplayWidth.fit("Build", to: columns.build)
         text(header, row: inner.row, column: inner.column, width: inner.width, style: CellStyle(.dim, bold: true))
@@ -58,6 +59,10 @@ extension ScreenPainter {
         grid.fill(row: row, column: inner.column, width: inner.width, style: base)
         let surveyed = repo.busySurvey?.issue(issue.number)
         var column = inner.column
+        if repo.marked.contains(issue.number) {
+            grid.put(glyphs.marked, row: row, column: column, maxWidth: 1, style: selected ? base : CellStyle(.header, bold: true))
+        }
+        column += 2
         if let stuck = surveyed?.stuck {
             text("\(glyphs.failure) \(stuck.brief)", row: row, column: column, width: columns.stuck, style: selected ? base : CellStyle(.error, bold: true))
         }

@@ -16,6 +16,21 @@ public struct Rect: Sendable, Equatable {
     public var inner: Rect { Rect(row: row + 1, column: column + 1, height: max(0, height - 2), width: max(0, width - 2)) }
 }
 
+extension Rect {
+    public func contains(row: Int, column: Int) -> Bool {
+        row >= self.row && row < self.row + height && column >= self.column && column < self.column + width
+    }
+}
+
+/// Which rows of a scrolled list are on screen: the one rule of the renderer (`paintRows`) and of
+/// the reducer mapping a click to a row.
+public enum ListWindow {
+    /// The index of the first visible row of `count` rows scrolled to `scroll` in `height` rows.
+    public static func first(count: Int, scroll: Int, height: Int) -> Int {
+        min(max(scroll, 0), max(count - height, 0))
+    }
+}
+
 /// Where each pane goes for a screen size. Pure; shared by the renderer and the reducer (which
 /// needs the issues list height to scroll and page).
 public struct ConsoleLayout: Sendable, Equatable {
@@ -51,4 +66,7 @@ public struct ConsoleLayout: Sendable, Equatable {
 
     /// Issue rows visible at once: the pane minus its borders and the column header.
     public var issueListHeight: Int { max(issues.height - 3, 0) }
+
+    /// The screen row of the issues list's first row (below the border and the column header).
+    public var issueListTop: Int { issues.row + 2 }
 }

@@ -46,6 +46,18 @@ struct ScreenPainter {
             paintUnstickChoice(request)
         case let .confirmUnstick(request, target, move)?:
             paintUnstickConfirmation(request, target: target, move: move)
+        case let .confirmMarkedDispatch(repo, jobPath, issues, skipped)?:
+            paintMarkedConfirmation(
+                title: "Confirm dispatch", headline: "Dispatch \(BulkRun.markedIssues(issues.count)) of \(repo) to \(jobPath)",
+                moves: issues.map { MarkedMove(number: $0.number, title: $0.title, move: $0.labelMove) }, skipped: skipped,
+                verb: "dispatch \(issues.count)")
+        case let .chooseMarkedUnstick(marked)?:
+            paintMarkedUnstickChoice(marked)
+        case let .confirmMarkedUnstick(marked, target, moves, skipped)?:
+            let to = target == .pickup ? "back to their pickup label" : "on to their failure label"
+            paintMarkedConfirmation(
+                title: "Confirm unstick", headline: "Unstick \(BulkRun.markedIssues(moves.count)) of \(marked.repo), \(to)",
+                moves: moves, skipped: skipped, verb: "unstick \(moves.count)")
         case .help?:
             paintHelp()
         case nil:
@@ -86,7 +98,7 @@ struct ScreenPainter {
     mutating func paintRows(
         count: Int, cursor: Int, scroll: Int, height: Int, firstRow: Int, pane rect: Rect, _ paintRow: (inout Self, Int, Int) -> Void
     ) {
-        let first = min(max(scroll, 0), max(count - height, 0))
+        let first = ListWindow.first(count: count, scroll: scroll, height: height)
         let last = min(first + height, count)
         for index in first..<last { paintRow(&self, index, firstRow + index - first) }
         if count > height {
@@ -115,6 +127,9 @@ struct ScreenPainter {
         var parts = ["Coordinator console", "view: \(state.log != nil ? "build log" : state.history != nil ? "history" : state.view.title)"]
         if !state.filter.isEmpty { parts.append("filter: \(state.filter)") }
         if state.readOnly { parts.append("READ-ONLY") }
+        if state.history == nil, let repo = state.currentRepo, !repo.marked.isEmpty {
+            parts.append("\(repo.marked.count) marked in \(repo.name)")
+        }
         let left = " " + parts.joined(separator: " \(glyphs.separator) ")
         let used = text(left, row: rect.row, column: 0, width: rect.width, style: style)
         if let banner = state.banner {

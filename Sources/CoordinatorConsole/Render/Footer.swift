@@ -1,3 +1,5 @@
+import Coordinator
+
 /// The footer: the task line (spinner, then ✓/✗ with the message) and the key hints with GitHub's
 /// remaining rate limit.
 extension ScreenPainter {
@@ -46,25 +48,51 @@ extension ScreenPainter {
     private mutating func paintHints() {
         let rect = layout.hints
         grid.fill(row: rect.row, column: 0, width: rect.width, style: CellStyle(.dim, reverse: true))
-        var rate = ""
-        if let limit = state.rateLimit {
-            rate = " GitHub \(limit.remaining)/\(limit.limit) "
-        }
+        let rate = HintBar.rateText(state.rateLimit)
         let rateWidth = DisplayWidth.of(rate)
-        var column = 0
-        let room = rect.width - rateWidth - 1
-        for binding in KeyMap.standard.bindings {
-            guard let hint = binding.hint, let key = binding.keys.first else { continue }
-            let keyText = " \(key.label)"
-            let entry = " \(hint) "
-            let width = DisplayWidth.of(keyText) + DisplayWidth.of(entry)
-            guard column + width <= room else { break }
-            column += grid.put(keyText, row: rect.row, column: column, style: CellStyle(.header, bold: true, reverse: true))
-            column += grid.put(entry, row: rect.row, column: column, style: CellStyle(.dim, reverse: true))
+        for placed in HintBar.placements(keyMap: .standard, width: rect.width, rateWidth: rateWidth) {
+            let used = grid.put(placed.keyText, row: rect.row, column: placed.column, style: CellStyle(.header, bold: true, reverse: true))
+            grid.put(placed.entry, row: rect.row, column: placed.column + used, style: CellStyle(.dim, reverse: true))
         }
         if !rate.isEmpty {
             let low = (state.rateLimit?.remaining ?? 1) < max(1, (state.rateLimit?.limit ?? 0) / 10)
             grid.put(rate, row: rect.row, column: rect.width - rateWidth, style: CellStyle(low ? .error : .dim, bold: low, reverse: true))
         }
+    }
+}
+
+/// Where the footer draws each key hint: the painter draws them there and a click is mapped with
+/// the same placements, so a click on a hint runs that hint's intent.
+public enum HintBar {
+    public struct Placement: Sendable, Equatable {
+        public var intent: ConsoleIntent
+        public var keyText: String
+        public var entry: String
+        public var column: Int
+        /// Columns taken by the key and the words together.
+        public var width: Int
+    }
+
+    /// The hints of `keyMap` that fit in `width` columns before the rate limit (`rateWidth`), in
+    /// order from the left.
+    public static func placements(keyMap: KeyMap, width: Int, rateWidth: Int) -> [Placement] {
+        var placements: [Placement] = []
+        var column = 0
+        let room = width - rateWidth - 1
+        for binding in keyMap.bindings {
+            guard let hint = binding.hint, let key = binding.keys.first else { continue }
+            let keyText = " \(key.label)"
+            let entry = " \(hint) "
+            let used = DisplayWidth.of(keyText) + DisplayWidth.of(entry)
+            guard column + used <= room else { break }
+            placements.append(Placement(intent: binding.intent, keyText: keyText, entry: entry, column: column, width: used))
+            column += used
+        }
+        return placements
+    }
+
+    /// The rate limit's text at the right end of the hints ("" while unknown).
+    static func rateText(_ limit: RateLimitSnapshot?) -> String {
+        limit.map { " GitHub \($0.remaining)/\($0.limit) " } ?? ""
     }
 }

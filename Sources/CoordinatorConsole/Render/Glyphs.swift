@@ -3,6 +3,8 @@ public struct Glyphs: Sendable, Equatable {
     public var stale: String
     public var conflict: String
     public var dispatched: String
+    /// A row marked with `Space` for a bulk `D` or `u`.
+    public var marked: String
     public var ellipsis: Character
     public var horizontal: String
     public var vertical: String
@@ -22,14 +24,14 @@ public struct Glyphs: Sendable, Equatable {
     public var separator: String
 
     public static let unicode = Glyphs(
-        stale: "≠", conflict: "!", dispatched: "→", ellipsis: "…",
+        stale: "≠", conflict: "!", dispatched: "→", marked: "●", ellipsis: "…",
         horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐", bottomLeft: "└", bottomRight: "┘",
         spinner: ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"],
         success: "✓", failure: "✗", notice: "•", onlyLive: "+", onlyCached: "−", arrow: "→", pointer: "▶",
         none: "—", separator: "·")
 
     public static let ascii = Glyphs(
-        stale: "~", conflict: "!", dispatched: ">", ellipsis: "~",
+        stale: "~", conflict: "!", dispatched: ">", marked: "*", ellipsis: "~",
         horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+",
         spinner: ["|", "/", "-", "\\"],
         success: "ok", failure: "x", notice: "*", onlyLive: "+", onlyCached: "-", arrow: "->", pointer: ">",

@@ -56,16 +56,17 @@ extension ScreenPainter {
             return
         }
         paintRows(count: count, cursor: repo.cursor, scroll: repo.scroll, height: listHeight, firstRow: inner.row + 1, pane: rect) {
-            $0.paintIssueRow(repo.rows[$1], selected: $1 == repo.cursor, row: $2, inner: inner, columns: columns)
+            $0.paintIssueRow(repo.rows[$1], selected: $1 == repo.cursor, marked: repo.marked.contains(repo.rows[$1].number), row: $2, inner: inner, columns: columns)
         }
     }
 
-    private mutating func paintIssueRow(_ issue: IssueRow, selected: Bool, row: Int, inner: Rect, columns: IssueColumns) {
+    private mutating func paintIssueRow(_ issue: IssueRow, selected: Bool, marked: Bool, row: Int, inner: Rect, columns: IssueColumns) {
         let focused = state.focus == .issues
         let base = selected ? CellStyle(.selected, bold: !focused, reverse: focused) : .normal
         grid.fill(row: row, column: inner.column, width: inner.width, style: base)
         var column = inner.column
         let (marker, markerRole): (String, StyleRole) = {
+            if marked { return (glyphs.marked, .header) }
             switch issue.marker {
             case .dispatched: return (glyphs.dispatched, .dispatched)
             case .conflict: return (glyphs.conflict, .conflict)

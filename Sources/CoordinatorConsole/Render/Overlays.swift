@@ -118,16 +118,67 @@ extension ScreenPainter {
         ])
     }
 
+    /// A bulk action on marked issues: each issue with its exact label move, then the marked ones
+    /// skipped and why; `y` confirms them all at once.
+    mutating func paintMarkedConfirmation(title: String, headline: String, moves: [MarkedMove], skipped: [SkippedIssue], verb: String) {
+        let key = CellStyle(.dim)
+        var lines: [[(String, CellStyle)]] = [[(headline, CellStyle(.header, bold: true))], []]
+        // Room for the headline, the skipped lines and the confirmation; the rest is summed up.
+        let room = max(1, layout.size.rows - 10 - min(skipped.count, 3))
+        for item in moves.prefix(room) {
+            lines.append([
+                ("#\(item.number) \(item.move.remove) \(glyphs.arrow) \(item.move.add)  ", CellStyle(.dispatched, bold: true)),
+                (item.title, .normal),
+            ])
+        }
+        if moves.count > room { lines.append([("\(glyphs.ellipsis) and \(moves.count - room) more", key)]) }
+        if !skipped.isEmpty {
+            lines.append([])
+            for item in skipped.prefix(3) {
+                lines.append([("skipped #\(item.number): ", CellStyle(.notice, bold: true)), (item.reason, .normal)])
+            }
+            if skipped.count > 3 { lines.append([("\(glyphs.ellipsis) and \(skipped.count - 3) more skipped", key)]) }
+        }
+        lines.append([])
+        lines.append(confirmLine(verb))
+        overlay(title: title, lines: lines)
+    }
+
+    /// `u` with marked issues: `p` or `f` for all of them, with how many can take each.
+    mutating func paintMarkedUnstickChoice(_ marked: MarkedUnstick) {
+        let key = CellStyle(.dim)
+        var lines: [[(String, CellStyle)]] = [
+            [("Unstick \(BulkRun.markedIssues(marked.requests.count)) of \(marked.repo)", CellStyle(.header, bold: true))],
+            [],
+        ]
+        let choices: [(UnstickTarget, String, String)] = [
+            (.pickup, "p", "give the pickup labels back: the next run dispatches them again"),
+            (.failure, "f", "move to the failure labels: a person takes them"),
+        ]
+        for (target, letter, words) in choices {
+            let possible = marked.moves(to: target).moves.count
+            let style = possible > 0 ? CellStyle(.header, bold: true, reverse: true) : CellStyle(.dim, reverse: true)
+            lines.append([(" \(letter) ", style), (" \(words)", possible > 0 ? .normal : key)])
+            lines.append([("    \(possible) of \(marked.requests.count + marked.skipped.count) can; the next screen lists each move", key)])
+        }
+        lines.append([])
+        lines.append([(" Esc ", CellStyle(.dim, reverse: true)), (" / any other key cancels", key)])
+        overlay(title: "Unstick", lines: lines)
+    }
+
     mutating func paintHelp() {
         let bindings = KeyMap.standard.bindings
         let keyWidth = bindings.map { DisplayWidth.of($0.keyLabel) }.max() ?? 8
         let entries: [[(String, CellStyle)]] = bindings.map { binding in
             [(DisplayWidth.fit(binding.keyLabel, to: keyWidth) + "  ", CellStyle(.header, bold: true)), (binding.help, .normal)]
         }
+        let mouse: [(String, CellStyle)] = [(state.mouse
+            ? "mouse: a click selects a pane, a row or runs a hint; the wheel scrolls; Shift+drag selects text"
+            : "mouse: off (--no-mouse); the terminal selects text", CellStyle(.dim))]
         let footer: [(String, CellStyle)] = [("any key closes this help", CellStyle(.dim))]
         let available = layout.size.rows - 4
-        if entries.count + 2 <= available {
-            overlay(title: "Keys", lines: entries + [[], footer])
+        if entries.count + 3 <= available {
+            overlay(title: "Keys", lines: entries + [[], mouse, footer])
             return
         }
         // Not enough rows: two columns, each entry cut to half the width.
@@ -142,6 +193,6 @@ extension ScreenPainter {
             if index + half < entries.count { line += entries[index + half] }
             lines.append(line)
         }
-        overlay(title: "Keys", lines: lines + [footer])
+        overlay(title: "Keys", lines: lines + [mouse, footer])
     }
 }

@@ -9,6 +9,7 @@ extension ScreenPainter {
         let bottom = inner.row + inner.height
         for (index, repo) in state.repos.enumerated() {
             guard row < bottom else { break }
+            let top = row
             let selected = index == state.selectedRepo
             let nameStyle = selected
                 ? CellStyle(.selected, bold: true, reverse: state.focus == .repos)
@@ -45,8 +46,16 @@ extension ScreenPainter {
                 text("  \(glyphs.notice) \(notice)", row: row, column: inner.column, width: inner.width, style: CellStyle(.notice))
                 row += 1
             }
-            row += 1
+            row = top + Self.repoBlockHeight(repo)
         }
+    }
+
+    /// The rows one repository takes in the repos pane, its blank line included: what the painter
+    /// steps by and what a click is mapped with.
+    static func repoBlockHeight(_ repo: RepoStatus) -> Int {
+        let figures = repo.busySurvey == nil ? 3 : 4
+        let message = repo.lastError != nil || repo.cacheNotice != nil ? 1 : 0
+        return 1 + figures + message + 1
     }
 
     private func freshness(_ repo: RepoStatus) -> String {

@@ -10,6 +10,9 @@ struct ConsoleOptions: ParsableArguments {
     @Flag(name: .long, help: "No colours (also when NO_COLOR is set); selection stays visible in reverse video.")
     var noColor = false
 
+    @Flag(name: .long, help: "Leave clicks and the wheel to the terminal. With the mouse on, Shift+drag still selects text.")
+    var noMouse = false
+
     var color: Bool { !noColor && !TerminalCheck.colorDisabledByEnvironment() }
 
     /// Refuses with exit code 2 and a pointer to the headless commands when there is no terminal,
@@ -41,7 +44,7 @@ struct ConsoleCommand: AsyncParsableCommand {
         let logPath = (directory as NSString).appendingPathComponent("console.log")
         let exit = await ConsoleSession.run(
             config: config,
-            options: ConsoleSessionOptions(readOnly: console.readOnly, color: console.color, logPath: logPath),
+            options: ConsoleSessionOptions(readOnly: console.readOnly, color: console.color, logPath: logPath, mouse: !console.noMouse),
             logLevel: global.logLevel)
         if case let .signal(number) = exit { throw ExitCode(128 + number) }
     }

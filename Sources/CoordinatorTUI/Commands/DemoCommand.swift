@@ -51,7 +51,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let exit = await ConsoleSession.run(
             config: config,
-            options: ConsoleSessionOptions(readOnly: console.readOnly, color: console.color, banner: banner, logPath: demo.logPath),
+            options: ConsoleSessionOptions(readOnly: console.readOnly, color: console.color, banner: banner, logPath: demo.logPath, mouse: !console.noMouse),
             logLevel: "INFO")
         await service?.stop()
         await demo.stop()

@@ -17,9 +17,11 @@ final class ConsoleLoop {
     private let inbox: Inbox
     private let signals: CaughtSignal
     private let color: Bool
+    private let mouse: Bool
     private let keyMap = KeyMap.standard
 
-    init(state: ConsoleState, runner: EffectRunner, inbox: Inbox, signals: CaughtSignal, color: Bool) {
+    init(state: ConsoleState, runner: EffectRunner, inbox: Inbox, signals: CaughtSignal, color: Bool, mouse: Bool = true) {
+        self.mouse = mouse
         self.state = state
         self.runner = runner
         self.inbox = inbox
@@ -29,7 +31,7 @@ final class ConsoleLoop {
 
     /// Owns the terminal from start to end; it is restored however the loop ends.
     func run() -> ConsoleExit {
-        let screen = CursesScreen(color: color, inputTimeoutMilliseconds: Self.tickMilliseconds)
+        let screen = CursesScreen(color: color, mouse: mouse, inputTimeoutMilliseconds: Self.tickMilliseconds)
         screen.hyperlinks = HyperlinkOverlay.enabled(color: screen.hasColor, environment: ProcessInfo.processInfo.environment)
         defer { screen.end() }
         let options = RenderOptions(unicode: screen.unicode)
@@ -56,6 +58,7 @@ final class ConsoleLoop {
             while let current = event, exit == nil {
                 switch current {
                 case let .key(key): apply(.keyPressed(key))
+                case let .mouse(event): apply(.mouse(event))
                 case .resized: apply(.resized(screen.size))
                 }
                 event = screen.nextEvent()

@@ -10,8 +10,11 @@ public struct ConsoleSessionOptions: Sendable {
     public var banner: String?
     /// Where the console's log goes (never the screen).
     public var logPath: String
+    /// Clicks and the wheel reach the console (`--no-mouse`: they stay the terminal's).
+    public var mouse: Bool
 
-    public init(readOnly: Bool, color: Bool, banner: String? = nil, logPath: String) {
+    public init(readOnly: Bool, color: Bool, banner: String? = nil, logPath: String, mouse: Bool = true) {
+        self.mouse = mouse
         self.readOnly = readOnly
         self.color = color
         self.banner = banner
@@ -34,12 +37,12 @@ public enum ConsoleSession {
         let state = ConsoleState(
             repos: backend.repos, now: Date(), readOnly: options.readOnly,
             refreshSeconds: config.settings.consoleRefreshSeconds, banner: options.banner,
-            canOpenLinks: LinkOpener.hasDisplay())
+            canOpenLinks: LinkOpener.hasDisplay(), mouse: options.mouse)
         let signals = SignalTrap()
         let caught = signals.caught
         let exit = await withCheckedContinuation { (continuation: CheckedContinuation<ConsoleExit, Never>) in
             let thread = Thread {
-                let loop = ConsoleLoop(state: state, runner: runner, inbox: inbox, signals: caught, color: options.color)
+                let loop = ConsoleLoop(state: state, runner: runner, inbox: inbox, signals: caught, color: options.color, mouse: options.mouse)
                 continuation.resume(returning: loop.run())
             }
             thread.name = "console-ui"

@@ -1,9 +1,10 @@
 import CNcurses
 import Foundation
 
-/// What the terminal reported: a key, or a new size.
+/// What the terminal reported: a key, a mouse event, or a new size.
 enum TerminalEvent: Equatable {
     case key(Key)
+    case mouse(MouseEvent)
     case resized
 }
 
@@ -21,7 +22,8 @@ final class CursesScreen {
     /// Takes the screen: locale, cbreak, no echo, keypad, hidden cursor, short ESC delay, colours
     /// on the terminal's default background (htop's CRT.c hygiene), and a crash handler that
     /// gives the terminal back (`CrashRestore`). Call only after `TerminalCheck` allowed it.
-    init(color wantColor: Bool, inputTimeoutMilliseconds: Int32) {
+    /// `mouse`: report clicks and the wheel (the terminal then selects text only with Shift held).
+    init(color wantColor: Bool, mouse: Bool, inputTimeoutMilliseconds: Int32) {
         setlocale(LC_ALL, "")
         let codeset = String(cString: nl_langinfo(nl_item(CODESET)))
         unicode = codeset.uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
@@ -36,6 +38,7 @@ final class CursesScreen {
         keypad(window, true)
         curs_set(0)
         wtimeout(window, inputTimeoutMilliseconds)
+        coordinator_mouse_enable(mouse ? 1 : 0)
         hasColor = false
         if wantColor, has_colors() {
             start_color()
@@ -43,7 +46,7 @@ final class CursesScreen {
             ColorPalette.install()
             hasColor = true
         }
-        CrashRestore.arm(sequence: TerminalRestoreSequence.fromTerminfo())
+        CrashRestore.arm(sequence: TerminalRestoreSequence.fromTerminfo() + (mouse ? TerminalRestoreSequence.mouseReportingOff : []))
     }
 
     /// Gives the terminal back. Safe to call more than once.
@@ -118,6 +121,12 @@ final class CursesScreen {
         if status == ERR { return nil }
         if status == KEY_CODE_YES {
             if Int32(code) == KEY_RESIZE { return .resized }
+            if Int32(code) == KEY_MOUSE {
+                var row: Int32 = -1
+                var column: Int32 = -1
+                let kind = coordinator_mouse_read(&row, &column)
+                return KeyDecoder.mouse(kind: kind, row: row, column: column).map(TerminalEvent.mouse)
+            }
             return KeyDecoder.functionKey(Int32(code)).map(TerminalEvent.key)
         }
         return KeyDecoder.character(UInt32(code)).map(TerminalEvent.key)

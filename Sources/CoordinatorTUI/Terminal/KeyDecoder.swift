@@ -19,6 +19,18 @@ enum KeyDecoder {
         }
     }
 
+    /// What `coordinator_mouse_read` answered; nil for an event the console does not use or a
+    /// position off the screen (negative: curses could not place it).
+    static func mouse(kind: Int32, row: Int32, column: Int32) -> MouseEvent? {
+        guard row >= 0, column >= 0 else { return nil }
+        switch kind {
+        case 1: return MouseEvent(row: Int(row), column: Int(column), kind: .click)
+        case 2: return MouseEvent(row: Int(row), column: Int(column), kind: .wheelUp)
+        case 3: return MouseEvent(row: Int(row), column: Int(column), kind: .wheelDown)
+        default: return nil
+        }
+    }
+
     static func character(_ value: UInt32) -> Key? {
         switch value {
         case 9: return .tab

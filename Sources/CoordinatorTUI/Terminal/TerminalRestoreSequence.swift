@@ -16,6 +16,11 @@ enum TerminalRestoreSequence {
     }
 
     /// This terminal's sequence from terminfo. Call after `initscr`, which loaded its entry.
+    /// Ends xterm's mouse reporting (the modes curses turns on for a terminal with `kmous`: button
+    /// events, drag, any motion, SGR encoding). After a crash that left them on, every click in
+    /// the shell would arrive as an escape sequence. A terminal without them ignores them.
+    static let mouseReportingOff = Array("\u{1B}[?1000l\u{1B}[?1002l\u{1B}[?1003l\u{1B}[?1006l".utf8)
+
     static func fromTerminfo() -> [UInt8] {
         bytes(capabilities.map(capability))
     }

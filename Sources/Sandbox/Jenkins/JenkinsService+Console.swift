@@ -9,6 +9,12 @@ import Foundation
 extension JenkinsService {
     /// The log as it stands at `now`; nil before the build started (a queue item has no log).
     func consoleLog(_ item: JenkinsQueueItem, now: Date) -> Data? {
+        logPieces(item, now: now).map { $0.reduce(into: Data()) { $0.append($1) } }
+    }
+
+    /// The log as it stands at `now`, as the pieces it was written in (in order), so a reader of
+    /// its end need not copy the rest; nil before the build started.
+    func logPieces(_ item: JenkinsQueueItem, now: Date) -> [Data]? {
         guard let started = item.startedAt else { return nil }
         let result = item.finalResult(now: now, buildDuration: buildDuration)
         let ended = result == nil ? nil : item.endsAt(buildDuration: buildDuration)
@@ -32,7 +38,7 @@ extension JenkinsService {
             pieces.append((ended, Int.max, Data("Finished: \(result.rawValue)\n".utf8)))
         }
         pieces.sort { ($0.at, $0.order) < ($1.at, $1.order) }
-        return pieces.reduce(into: Data()) { $0.append($1.bytes) }
+        return pieces.map(\.bytes)
     }
 
     /// What a job without a scenario log writes: where it builds and with which parameters.
@@ -54,30 +60,58 @@ extension JenkinsService {
     /// beyond the size is taken for a log that "rolled over": the answer starts again at 0.
     /// A `start` that is no number (or negative) fails on the server, as Jenkins' does.
     func progressiveText(_ item: JenkinsQueueItem, start text: String?, now: Date) -> OutgoingResponse {
-        guard let log = consoleLog(item, now: now) else { return Self.page(404, "Not Found") }
+        guard let pieces = logPieces(item, now: now) else { return Self.page(404, "Not Found") }
+        let size = pieces.reduce(0) { $0 + $1.count }
         var start = 0
         if let text {
             guard let parsed = Int64(text), parsed >= 0 else {
                 return Self.page(500, "java.lang.NumberFormatException: For input string: \"\(text.prefix(40))\"")
             }
-            start = parsed > Int64(log.count) ? 0 : Int(parsed)
+            start = parsed > Int64(size) ? 0 : Int(parsed)
         }
-        var headers = [("Content-Type", "text/plain;charset=UTF-8"), ("X-Text-Size", String(log.count))]
+        var headers = [("Content-Type", "text/plain;charset=UTF-8"), ("X-Text-Size", String(size))]
         if item.isBuilding(now: now, buildDuration: buildDuration) { headers.append(("X-More-Data", "true")) }
-        return OutgoingResponse(status: 200, headers: headers, body: Self.normalizingLineEnds(log[(log.startIndex + start)...]))
+        // Only what lies past `start` is copied, as Jenkins seeks in the log file.
+        var tail: [Data.SubSequence] = []
+        var offset = 0
+        for piece in pieces {
+            let end = offset + piece.count
+            if end > start { tail.append(piece[(piece.startIndex + max(0, start - offset))...]) }
+            offset = end
+        }
+        return OutgoingResponse(status: 200, headers: headers, body: Self.normalizingLineEnds(tail))
     }
 
     /// Jenkins' `LineEndNormalizingWriter`: a `\n` not preceded by `\r` (within this answer) is
     /// sent as `\r\n`.
     static func normalizingLineEnds(_ bytes: Data.SubSequence) -> Data {
-        var output = Data(capacity: bytes.count + bytes.count / 16)
+        normalizingLineEnds([bytes])
+    }
+
+    /// The same over the answer's pieces in order, copying the runs between line ends whole.
+    static func normalizingLineEnds(_ pieces: [Data.SubSequence]) -> Data {
+        let total = pieces.reduce(0) { $0 + $1.count }
+        var output = [UInt8]()
+        output.reserveCapacity(total + total / 16 + 1)
         var previous: UInt8 = 0
-        for byte in bytes {
-            if byte == 0x0A, previous != 0x0D { output.append(0x0D) }
-            output.append(byte)
-            previous = byte
+        for piece in pieces {
+            piece.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+                let bytes = raw.bindMemory(to: UInt8.self)
+                var runStart = 0
+                var index = 0
+                while index < bytes.count {
+                    if bytes[index] == 0x0A, (index > 0 ? bytes[index - 1] : previous) != 0x0D {
+                        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                        output.append(0x0D)
+                        runStart = index
+                    }
+                    index += 1
+                }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+                if let last = bytes.last { previous = last }
+            }
         }
-        return output
+        return Data(output)
     }
 
     /// Adds `bytes` to the log of the build queue item `queueID` became, as if the build wrote
@@ -89,7 +123,7 @@ extension JenkinsService {
         guard queue[index].startedAt != nil else { return .failure(.notStarted(queueID: queueID)) }
         guard queue[index].isBuilding(now: now, buildDuration: buildDuration) else { return .failure(.ended(queueID: queueID)) }
         queue[index].logAppends.append((now, bytes))
-        return .success(consoleLog(queue[index], now: now)?.count ?? 0)
+        return .success(logPieces(queue[index], now: now)?.reduce(0) { $0 + $1.count } ?? 0)
     }
 }
 

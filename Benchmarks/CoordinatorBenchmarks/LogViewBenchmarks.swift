@@ -122,6 +122,14 @@ private func measureLogView(megabytes: Int) async throws {
             }
         }
 
+        // Of which asking the size (HEAD on progressiveText).
+        var sizeSamples: [Double] = []
+        for _ in 0..<20 {
+            let began = DispatchTime.now().uptimeNanoseconds
+            _ = try await jenkins.logSize(path: build.jobPath, number: build.number)
+            sizeSamples.append(milliseconds(since: began))
+        }
+
         // Following: 1 000 lines/s appended (100 every 100 ms) while the view polls on its clock
         // and a key (sideways scroll, which keeps following) is pressed between polls.
         var state = consoleWithOneIssue(jobPath: build.jobPath, size: size)
@@ -158,6 +166,8 @@ private func measureLogView(megabytes: Int) async throws {
         print("Build log view, \(megabytes) MB log (\(written) bytes), Sandbox over HTTP on 127.0.0.1")
         print(String(format: "  open (l → first frame): mean %.1f ms, p95 %.1f ms (≤ 200 ms: %@)",
                      openSamples.reduce(0, +) / Double(openSamples.count), open95, open95 <= 200 ? "holds" : "MISSED"))
+        print(String(format: "    of which the log's size (HEAD progressiveText): mean %.1f ms, p95 %.1f ms",
+                     sizeSamples.reduce(0, +) / Double(sizeSamples.count), percentile(sizeSamples, 0.95)))
         print(String(format: "  resident memory: %.1f MB before the first opening, %.1f MB after (+%.1f MB; ≤ +30 MB: %@)",
                      rssBefore, rssAfter, rssAfter - rssBefore, rssAfter - rssBefore <= 30 ? "holds" : "MISSED"))
         print(String(format: "  following 1 000 lines/s for 10 s (%d polls): a poll's answer p95 %.2f ms, a key p95 %.2f ms, together %.2f ms (≤ 16 ms: %@)",

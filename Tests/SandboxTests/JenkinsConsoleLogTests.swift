@@ -110,6 +110,17 @@ final class JenkinsConsoleLogTests: SandboxTestCase {
         XCTAssertEqual(beyond.header("X-Text-Size"), String(full.body.count))
     }
 
+    func testHeadGivesTheSizeAndNoBody() async throws {
+        let id = try await queue()
+        try await finish(id, "SUCCESS")
+        let full = try await jk(job + "/1/consoleText")
+        let head = try await jk("HEAD", job + "/1/logText/progressiveText?start=0")
+        XCTAssertEqual(head.status, 200)
+        XCTAssertEqual(head.header("X-Text-Size"), String(full.body.count))
+        XCTAssertTrue(head.body.isEmpty, "headers only")
+        XCTAssertNil(head.header("X-More-Data"), "the build ended")
+    }
+
     func testAStartThatIsNoNumberFailsOnTheServer() async throws {
         _ = try await queue()
         let reply = try await progressive("1", start: "abc")

@@ -1,4 +1,5 @@
 import Foundation
+import NIOHTTP1
 
 /// Build logs through Jenkins' `logText/progressiveText`, the endpoint its own log page polls.
 ///
@@ -34,9 +35,10 @@ extension JenkinsClient: BuildLogReading {
     }
 
     public func logSize(path jobPath: String, number: Int) async throws -> Int? {
-        // `start=0` with nothing read: the size is in the headers, the body is never downloaded.
+        // `HEAD`: the size is in the headers and no body is sent (a `GET` would have Jenkins write
+        // out the whole log, however little of it is read).
         let url = Self.progressiveTextURL(serverURL, jobPath, number, start: 0)
-        guard let answer = try await progressiveText(path: jobPath, number: number, start: 0, limit: 0) else { return nil }
+        guard let answer = try await progressiveText(path: jobPath, number: number, start: 0, limit: 0, method: .HEAD) else { return nil }
         guard let text = answer.header("x-text-size"), let size = Int(text.trimmingCharacters(in: .whitespaces)),
               (0...Self.largestLogSize).contains(size)
         else {
@@ -63,10 +65,12 @@ extension JenkinsClient: BuildLogReading {
     }
 
     /// The answer, its body read up to `limit`; nil for `404`.
-    private func progressiveText(path jobPath: String, number: Int, start: Int, limit: Int) async throws -> HTTPAnswer? {
+    private func progressiveText(
+        path jobPath: String, number: Int, start: Int, limit: Int, method: HTTPMethod = .GET
+    ) async throws -> HTTPAnswer? {
         guard !Self.jobURLPath(jobPath).isEmpty, number > 0 else { return nil }
         let url = Self.progressiveTextURL(serverURL, jobPath, number, start: start)
-        let answer = try await get(url, accept: "text/plain", keepingAtMost: limit)
+        let answer = try await get(url, accept: "text/plain", keepingAtMost: limit, method: method)
         switch answer.status {
         case 200: return answer
         case 404: return nil

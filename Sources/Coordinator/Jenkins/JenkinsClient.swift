@@ -177,10 +177,10 @@ public final class JenkinsClient: JobStarter, Sendable {
     // MARK: Requests
 
     /// - Parameter limit: read at most this many body bytes (nil: the whole body).
-    func get(_ url: String, accept: String = "application/json", keepingAtMost limit: Int? = nil) async throws -> HTTPAnswer {
+    func get(_ url: String, accept: String = "application/json", keepingAtMost limit: Int? = nil, method: HTTPMethod = .GET) async throws -> HTTPAnswer {
         do {
             return try await transport.send(
-                transport.request(.GET, url: url, headers: [("Accept", accept)]), retrying: true, keepingAtMost: limit)
+                transport.request(method, url: url, headers: [("Accept", accept)]), retrying: true, keepingAtMost: limit)
         } catch let failure as HTTPTransportFailure {
             throw JenkinsError.transport(url: url, message: failure.text)
         }

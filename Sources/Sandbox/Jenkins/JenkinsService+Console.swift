@@ -58,8 +58,9 @@ extension JenkinsService {
     /// the log from byte K with every lone `\n` written as `\r\n`, `X-Text-Size` the log's size in
     /// bytes (where the next request starts), `X-More-Data: true` while the build runs. A `start`
     /// beyond the size is taken for a log that "rolled over": the answer starts again at 0.
-    /// A `start` that is no number (or negative) fails on the server, as Jenkins' does.
-    func progressiveText(_ item: JenkinsQueueItem, start text: String?, now: Date) -> OutgoingResponse {
+    /// A `start` that is no number (or negative) fails on the server, as Jenkins' does. `HEAD`
+    /// gets the same headers and no body, as from any servlet container.
+    func progressiveText(_ item: JenkinsQueueItem, start text: String?, headersOnly: Bool = false, now: Date) -> OutgoingResponse {
         guard let pieces = logPieces(item, now: now) else { return Self.page(404, "Not Found") }
         let size = pieces.reduce(0) { $0 + $1.count }
         var start = 0
@@ -71,6 +72,7 @@ extension JenkinsService {
         }
         var headers = [("Content-Type", "text/plain;charset=UTF-8"), ("X-Text-Size", String(size))]
         if item.isBuilding(now: now, buildDuration: buildDuration) { headers.append(("X-More-Data", "true")) }
+        if headersOnly { return OutgoingResponse(status: 200, headers: headers, body: Data()) }
         // Only what lies past `start` is copied, as Jenkins seeks in the log file.
         var tail: [Data.SubSequence] = []
         var offset = 0

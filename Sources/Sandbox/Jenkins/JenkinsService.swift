@@ -205,7 +205,7 @@ struct JenkinsService: Sendable {
             return consoleText(build, now: now)
         case (let m, let t) where (m == "GET" || m == "HEAD") && t.count == 3 && t[1] == "logText" && t[2] == "progressiveText":
             guard let build = build(t[0], of: path, now: now) else { return Self.page(404, "Not Found") }
-            return progressiveText(build, start: request.queryValue("start"), now: now)
+            return progressiveText(build, start: request.queryValue("start"), headersOnly: m == "HEAD", now: now)
         default:
             return Self.page(method == "GET" ? 404 : 405, method == "GET" ? "Not Found" : "Method not allowed")
         }

@@ -238,7 +238,7 @@ final class LogViewReducerTests: XCTestCase {
 }
 
 extension LogViewReducerTests {
-    func testOverTheLogTheWheelScrollsItAndAClickDoesNothing() {
+    func testOverTheLogTheWheelScrollsItAndAClickOnlyPressesTheLogsHints() throws {
         var state = Fixtures.loadedState()
         let effects = press(&state, .char("l"))
         guard case let .locateLog(view, _, _, _)? = effects.first else { return XCTFail("no lookup") }
@@ -250,9 +250,16 @@ extension LogViewReducerTests {
         _ = reduce(&state, .mouse(MouseEvent(row: 10, column: 10, kind: .wheelUp)))
         XCTAssertEqual(state.log?.top, bottom - 3)
         XCTAssertEqual(state.log?.follow, false)
-        let footer = state.size.rows - 1
-        XCTAssertEqual(reduce(&state, .mouse(MouseEvent(row: footer, column: 3, kind: .click))), [], "no hint runs under the log")
+        XCTAssertEqual(reduce(&state, .mouse(MouseEvent(row: 10, column: 10, kind: .click))), [], "a click in the log does nothing")
         XCTAssertNotNil(state.log)
+        // The footer names the log's keys, and a click on one presses it.
+        let footer = render(state, size: state.size).text(row: state.size.rows - 1)
+        XCTAssertTrue(footer.contains("F follow") && footer.contains("/ search") && footer.contains("Esc back"), footer)
+        XCTAssertFalse(footer.contains("d dispatch"), footer)
+        let back = HintBar.placements(keyMap: .standard, width: state.size.columns, rateWidth: 0, inLog: true).first { $0.intent == .dismissMessage }
+        let column = try XCTUnwrap(back).column + 2
+        _ = reduce(&state, .mouse(MouseEvent(row: state.size.rows - 1, column: column, kind: .click)))
+        XCTAssertNil(state.log, "Esc back, clicked")
         XCTAssertNil(state.modal)
     }
 }

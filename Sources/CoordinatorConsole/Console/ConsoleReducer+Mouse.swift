@@ -17,10 +17,17 @@ extension ConsoleState {
         }
         if quitting { return [] }
         if log != nil {
-            // Over the build log the wheel scrolls it; a click does nothing (the hints and panes
-            // under the log are not what the operator sees).
+            // Over the build log the wheel scrolls it and a click on one of its hints presses that
+            // key; a click elsewhere does nothing (the panes under the log are not shown).
             switch event.kind {
-            case .click: return []
+            case .click:
+                guard layout.hints.contains(row: event.row, column: event.column) else { return [] }
+                let rateWidth = DisplayWidth.of(HintBar.rateText(rateLimit))
+                guard let hit = HintBar.placements(keyMap: keyMap, width: layout.hints.width, rateWidth: rateWidth, inLog: true)
+                    .first(where: { event.column >= $0.column && event.column < $0.column + $0.width }),
+                    let key = keyMap.binding(for: hit.intent)?.keys.first
+                else { return [] }
+                return handleKey(key, keyMap: keyMap)
             case .wheelUp: return scrollLog(by: -Self.wheelRows)
             case .wheelDown: return scrollLog(by: Self.wheelRows)
             }

@@ -19,12 +19,15 @@ public struct KeyBinding: Sendable, Equatable {
     public var help: String
     /// Shown in the footer's key hints when there is room, in this order.
     public var hint: String?
+    /// The hint while the build log is shown, where the keys mean the log's moves.
+    public var logHint: String?
 
-    public init(_ keys: [Key], _ intent: ConsoleIntent, _ help: String, hint: String? = nil) {
+    public init(_ keys: [Key], _ intent: ConsoleIntent, _ help: String, hint: String? = nil, logHint: String? = nil) {
         self.keys = keys
         self.intent = intent
         self.help = help
         self.hint = hint
+        self.logHint = logHint
     }
 
     /// `j/↓` — how the keys are written in help.
@@ -50,8 +53,8 @@ public struct KeyMap: Sendable, Equatable {
     public static let standard = KeyMap(bindings: [
         KeyBinding([.char("j"), .down], .moveDown, "move down"),
         KeyBinding([.char("k"), .up], .moveUp, "move up"),
-        KeyBinding([.char("g"), .home], .moveTop, "first row"),
-        KeyBinding([.char("G"), .end], .moveBottom, "last row"),
+        KeyBinding([.char("g"), .home], .moveTop, "first row", logHint: "start"),
+        KeyBinding([.char("G"), .end], .moveBottom, "last row", logHint: "end"),
         KeyBinding([.pageDown, .control("f")], .pageDown, "page down"),
         KeyBinding([.pageUp, .control("b")], .pageUp, "page up"),
         KeyBinding([.tab], .nextPane, "next pane"),
@@ -67,17 +70,17 @@ public struct KeyMap: Sendable, Equatable {
         KeyBinding([.char("s")], .syncRepo, "sync the repo's cache from live (asks first)", hint: "sync"),
         KeyBinding([.char("u")], .unstickIssue, "unstick the busy issue or the marked ones: back to pickup or on to failure label (asks first)"),
         KeyBinding([.char("p")], .togglePreview, "show or hide the dry-run plan", hint: "preview"),
-        KeyBinding([.char("/")], .startFilter, "filter by number, title or label", hint: "filter"),
+        KeyBinding([.char("/")], .startFilter, "filter by number, title or label (in the log: search it)", hint: "filter", logHint: "search"),
         KeyBinding([.char("v")], .cycleView, "view: eligible → stale → busy → all cached", hint: "view"),
         KeyBinding([.char("H")], .toggleHistory, "history: every repo's dispatches and unsticks, newest first (Esc/H: back)"),
         KeyBinding([.char("l")], .openLog, "build log of the selected issue's newest dispatch (in the history: of that dispatch); Esc/l: back"),
-        KeyBinding([.char("F")], .toggleFollow, "log: follow the running build (on when the log opens)"),
-        KeyBinding([.char("n")], .nextMatch, "log: next line matching the search (/)"),
+        KeyBinding([.char("F")], .toggleFollow, "log: follow the running build (on when the log opens)", logHint: "follow"),
+        KeyBinding([.char("n")], .nextMatch, "log: next line matching the search (/)", logHint: "next"),
         KeyBinding([.char("N")], .previousMatch, "log: previous line matching the search"),
-        KeyBinding([.char("o")], .openLink, "open the issue (in the history: its build) in the browser, else show its URL"),
-        KeyBinding([.char("?")], .showHelp, "this help", hint: "help"),
+        KeyBinding([.char("o")], .openLink, "open the issue (in the history and the log: its build) in the browser, else show its URL", logHint: "build page"),
+        KeyBinding([.char("?")], .showHelp, "this help", hint: "help", logHint: "help"),
         KeyBinding([.control("l")], .redraw, "redraw the screen"),
-        KeyBinding([.escape], .dismissMessage, "dismiss an error message; back from the detail; clear the repo's marks"),
-        KeyBinding([.char("q")], .quit, "quit", hint: "quit"),
+        KeyBinding([.escape], .dismissMessage, "dismiss an error message; back from the detail or the log; clear the repo's marks", logHint: "back"),
+        KeyBinding([.char("q")], .quit, "quit", hint: "quit", logHint: "quit"),
     ])
 }

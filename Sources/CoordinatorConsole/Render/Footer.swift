@@ -50,7 +50,7 @@ extension ScreenPainter {
         grid.fill(row: rect.row, column: 0, width: rect.width, style: CellStyle(.dim, reverse: true))
         let rate = HintBar.rateText(state.rateLimit)
         let rateWidth = DisplayWidth.of(rate)
-        for placed in HintBar.placements(keyMap: .standard, width: rect.width, rateWidth: rateWidth) {
+        for placed in HintBar.placements(keyMap: .standard, width: rect.width, rateWidth: rateWidth, inLog: state.log != nil) {
             let used = grid.put(placed.keyText, row: rect.row, column: placed.column, style: CellStyle(.header, bold: true, reverse: true))
             grid.put(placed.entry, row: rect.row, column: placed.column + used, style: CellStyle(.dim, reverse: true))
         }
@@ -74,13 +74,13 @@ public enum HintBar {
     }
 
     /// The hints of `keyMap` that fit in `width` columns before the rate limit (`rateWidth`), in
-    /// order from the left.
-    public static func placements(keyMap: KeyMap, width: Int, rateWidth: Int) -> [Placement] {
+    /// order from the left; `inLog`: those of the build log view.
+    public static func placements(keyMap: KeyMap, width: Int, rateWidth: Int, inLog: Bool = false) -> [Placement] {
         var placements: [Placement] = []
         var column = 0
         let room = width - rateWidth - 1
         for binding in keyMap.bindings {
-            guard let hint = binding.hint, let key = binding.keys.first else { continue }
+            guard let hint = inLog ? binding.logHint : binding.hint, let key = binding.keys.first else { continue }
             let keyText = " \(key.label)"
             let entry = " \(hint) "
             let used = DisplayWidth.of(keyText) + DisplayWidth.of(entry)

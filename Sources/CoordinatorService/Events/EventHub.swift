@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One event for attached consoles and scripts: what changed in `serve`, in the order it
 /// happened. `data` is one line of JSON.
@@ -36,14 +37,20 @@ public struct OperatorEvent: Sendable, Equatable {
 /// The events of one `serve` process: a bounded buffer of the newest ones, for a client that
 /// reconnects with `Last-Event-ID`, and a stream per attached client. A client too slow to take
 /// its events, or one asking for events older than the buffer, is told to reload instead of
-/// being sent a history with a hole in it.
-public actor EventHub {
+/// being sent a history with a hole in it. Publishing is synchronous, so events keep the order in
+/// which the engine reported them.
+public final class EventHub: Sendable {
     public let epoch: String
     private let capacity: Int
     private let clientBuffer: Int
-    private var buffer: [(sequence: UInt64, event: OperatorEvent)] = []
-    private var nextSequence: UInt64 = 1
-    private var clients: [UUID: AsyncStream<OperatorEvent>.Continuation] = [:]
+
+    private struct State {
+        var buffer: [(sequence: UInt64, event: OperatorEvent)] = []
+        var nextSequence: UInt64 = 1
+        var clients: [UUID: AsyncStream<OperatorEvent>.Continuation] = [:]
+    }
+
+    private let state = Mutex(State())
 
     /// - Parameters:
     ///   - capacity: events kept for clients that reconnect.
@@ -56,69 +63,79 @@ public actor EventHub {
     }
 
     /// Clients attached now.
-    public var clientCount: Int { clients.count }
+    public var clientCount: Int { state.withLock { $0.clients.count } }
 
     /// Records an event and hands it to every attached client.
     @discardableResult
     public func publish(_ kind: OperatorEvent.Kind, data: String) -> OperatorEvent {
-        let sequence = nextSequence
-        nextSequence += 1
-        let event = OperatorEvent(id: "\(epoch)-\(sequence)", kind: kind, data: data)
-        buffer.append((sequence, event))
-        if buffer.count > capacity { buffer.removeFirst(buffer.count - capacity) }
-        for (id, client) in clients {
-            if case .dropped = client.yield(event) {
-                // Its buffer is full: end its stream; it reconnects with the last id it saw.
-                client.finish()
-                clients[id] = nil
+        let (event, dropped) = state.withLock { state -> (OperatorEvent, [AsyncStream<OperatorEvent>.Continuation]) in
+            let sequence = state.nextSequence
+            state.nextSequence += 1
+            let event = OperatorEvent(id: "\(epoch)-\(sequence)", kind: kind, data: data)
+            state.buffer.append((sequence, event))
+            if state.buffer.count > capacity { state.buffer.removeFirst(state.buffer.count - capacity) }
+            var dropped: [AsyncStream<OperatorEvent>.Continuation] = []
+            for (id, client) in state.clients {
+                if case .dropped = client.yield(event) {
+                    // Its buffer is full: it reconnects with the last id it saw.
+                    dropped.append(client)
+                    state.clients[id] = nil
+                }
             }
+            return (event, dropped)
         }
+        // Outside the lock: finishing runs the stream's termination handler, which detaches.
+        for client in dropped { client.finish() }
         return event
     }
 
     /// Attaches a client. `lastEventID` is the `Last-Event-ID` it sent when reconnecting: the
     /// events after it come first, or one `reload` when they are no longer all kept (or the id is
-    /// of another run or not one of ours). The stream ends when `detach` is called with `id`, or
+    /// of another run, or not one of ours). The stream ends when `detach` is called with `id`, or
     /// when the client falls behind.
     public func attach(lastEventID: String?) -> (id: UUID, stream: AsyncStream<OperatorEvent>) {
         let id = UUID()
         let (stream, continuation) = AsyncStream<OperatorEvent>.makeStream(bufferingPolicy: .bufferingOldest(clientBuffer + capacity))
-        for event in replay(after: lastEventID) { continuation.yield(event) }
-        clients[id] = continuation
-        continuation.onTermination = { [weak self] _ in
-            guard let self else { return }
-            Task { await self.detach(id) }
+        state.withLock { state in
+            for event in Self.replay(after: lastEventID, in: state, epoch: epoch) { continuation.yield(event) }
+            state.clients[id] = continuation
         }
+        continuation.onTermination = { [weak self] _ in self?.detach(id) }
         return (id, stream)
     }
 
     public func detach(_ id: UUID) {
-        clients.removeValue(forKey: id)?.finish()
+        state.withLock { $0.clients.removeValue(forKey: id) }?.finish()
     }
 
     /// Ends every client's stream (at shutdown).
     public func finishAll() {
-        for client in clients.values { client.finish() }
-        clients = [:]
+        let clients = state.withLock { state in
+            defer { state.clients = [:] }
+            return Array(state.clients.values)
+        }
+        for client in clients { client.finish() }
     }
 
     /// What a client that saw `lastEventID` missed.
     func replay(after lastEventID: String?) -> [OperatorEvent] {
-        guard let lastEventID, !lastEventID.isEmpty else { return [] }
-        let parts = lastEventID.split(separator: "-", maxSplits: 1)
-        guard parts.count == 2, parts[0] == epoch, parts[1].utf8.count <= 20, let seen = UInt64(parts[1]) else {
-            return [reload("serve restarted, or the event id is not one of this run")]
-        }
-        guard seen < nextSequence else { return [reload("the event id is ahead of this run")] }
-        let oldestKept = buffer.first?.sequence ?? nextSequence
-        guard seen + 1 >= oldestKept else { return [reload("the events since are no longer kept")] }
-        return buffer.filter { $0.sequence > seen }.map(\.event)
+        state.withLock { Self.replay(after: lastEventID, in: $0, epoch: epoch) }
     }
 
-    /// A `reload` event carrying the newest id, so the client resumes from there once it has
-    /// read everything again.
-    private func reload(_ reason: String) -> OperatorEvent {
-        let data = (try? JSONEncoder().encode(["reason": reason])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return OperatorEvent(id: "\(epoch)-\(nextSequence - 1)", kind: .reload, data: data)
+    private static func replay(after lastEventID: String?, in state: State, epoch: String) -> [OperatorEvent] {
+        guard let lastEventID, !lastEventID.isEmpty else { return [] }
+        func reload(_ reason: String) -> [OperatorEvent] {
+            // The newest id, so the client resumes from there once it has read everything again.
+            let data = (try? JSONEncoder().encode(["reason": reason])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            return [OperatorEvent(id: "\(epoch)-\(state.nextSequence - 1)", kind: .reload, data: data)]
+        }
+        let parts = lastEventID.split(separator: "-", maxSplits: 1)
+        guard parts.count == 2, parts[0] == epoch, parts[1].utf8.count <= 20, let seen = UInt64(parts[1]) else {
+            return reload("serve restarted, or the event id is not one of this run")
+        }
+        guard seen < state.nextSequence else { return reload("the event id is ahead of this run") }
+        let oldestKept = state.buffer.first?.sequence ?? state.nextSequence
+        guard seen + 1 >= oldestKept else { return reload("the events since are no longer kept") }
+        return state.buffer.filter { $0.sequence > seen }.map(\.event)
     }
 }

@@ -13,16 +13,18 @@ import NIOCore
 /// - `POST /webhooks/github`: GitHub `issues` deliveries (see `WebhookReceiver` for the answers);
 /// - `GET /healthz`: `200 ok`, or `503` and the reason while a loop is down;
 /// - `GET /metrics`: Prometheus text (`ServiceMetrics`);
-/// - `GET /api/status`: `coordinator status --json` from the daemon's state, with
-///   `Authorization: Bearer <api token>`; without an API token configured `/api/*` does not exist;
+/// - the operator API, each with `Authorization: Bearer <an operator's token>`
+///   (`OperatorAuthentication`; `401` without one); without any operator `/api/*` does not exist:
+///   - `GET /api/status`: `coordinator status --json` from the daemon's state;
+///   errors as `APIErrorDocument` (see `OperatorAPIDocuments`);
 /// - anything else: `404`.
 public struct ServiceEndpoint: Sendable {
     /// The address to bind; port 0 picks a free one (learn it from `onServerRunning`).
     public var host: String
     public var port: Int
     public var webhookSecret: Secret
-    /// nil (or empty): the `/api/*` routes are not served at all.
-    public var apiToken: Secret?
+    /// Who may use `/api/*`; empty: the `/api/*` routes are not served at all.
+    public var operators: [ServeOperator]
     /// Larger webhook bodies get `413` without being read.
     public var webhookBodyLimit: Int = WebhookReceiver.defaultBodyLimit
     /// How many recent delivery ids duplicates are recognised among.
@@ -30,15 +32,19 @@ public struct ServiceEndpoint: Sendable {
     /// A connection silent this long is closed, so a stalled client cannot hold one forever.
     public var idleTimeout: Duration = .seconds(60)
 
-    public init(host: String, port: Int, webhookSecret: Secret, apiToken: Secret? = nil) {
+    /// - Parameters:
+    ///   - apiToken: the single `[serve] api_token`: the operator `api`, role operate (none when
+    ///     nil or empty);
+    ///   - operators: `[serve.operators.NAME]` (`ServeSettings.operators`).
+    public init(host: String, port: Int, webhookSecret: Secret, apiToken: Secret? = nil, operators: [ServeOperator] = []) {
         self.host = host
         self.port = port
         self.webhookSecret = webhookSecret
-        self.apiToken = apiToken
+        self.operators = operators + (apiToken.flatMap(ServeOperator.apiToken).map { [$0] } ?? [])
     }
 
     /// The concrete application type, for a caller that stores it.
-    public typealias App = Application<RouterResponder<BasicRequestContext>>
+    public typealias App = Application<RouterResponder<ServiceRequestContext>>
 
     /// Builds the application; `run()` it, or add it to a `ServiceGroup`.
     /// - Parameter onServerRunning: called with the bound port once the server listens.
@@ -58,8 +64,8 @@ public struct ServiceEndpoint: Sendable {
     }
 
     /// The routes alone (what `application` serves).
-    func router(sink: any WebhookSink, status: any ServiceStatus, metrics: ServiceMetrics) -> Router<BasicRequestContext> {
-        let router = Router()
+    func router(sink: any WebhookSink, status: any ServiceStatus, metrics: ServiceMetrics) -> Router<ServiceRequestContext> {
+        let router = Router(context: ServiceRequestContext.self)
         let receiver = WebhookReceiver(
             signature: WebhookSignature(secret: webhookSecret), deliveries: DeliveryMemory(capacity: deliveryMemoryCapacity),
             sink: sink, metrics: metrics, bodyLimit: webhookBodyLimit)
@@ -75,13 +81,10 @@ public struct ServiceEndpoint: Sendable {
         router.get("/metrics") { _, _ -> Response in
             PlainText.response(.ok, metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
-        if let token = apiToken.flatMap(BearerToken.init) {
-            router.get("/api/status") { request, _ -> Response in
-                guard token.authorizes(request.headers[.authorization]) else {
-                    var response = PlainText.response(.unauthorized, "missing or wrong API token: send Authorization: Bearer <[serve] api_token>")
-                    response.headers[.wwwAuthenticate] = "Bearer"
-                    return response
-                }
+        if let directory = OperatorDirectory(operators) {
+            let api = router.group("/api").add(middleware: OperatorAuthentication(directory: directory))
+            api.get("status") { _, context -> Response in
+                _ = try context.requireCaller(.read)
                 return Response(
                     status: .ok, headers: [.contentType: "application/json"],
                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: await status.statusJSON())))

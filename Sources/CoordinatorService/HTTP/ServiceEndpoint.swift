@@ -16,6 +16,9 @@ import NIOCore
 /// - the operator API, each with `Authorization: Bearer <an operator's token>`
 ///   (`OperatorAuthentication`; `401` without one); without any operator `/api/*` does not exist:
 ///   - `GET /api/status`: `coordinator status --json` from the daemon's state;
+///   - `GET /api/repos`: `RepoListDocument`;
+///   - `GET /api/repos/{name}/issues?view=eligible|busy|all` (default `all`): `IssueListDocument`;
+///   - `GET /api/repos/{name}/issues/{number}`: `IssueDetailDocument`;
 ///   errors as `APIErrorDocument` (see `OperatorAPIDocuments`);
 /// - anything else: `404`.
 public struct ServiceEndpoint: Sendable {
@@ -49,14 +52,14 @@ public struct ServiceEndpoint: Sendable {
     /// Builds the application; `run()` it, or add it to a `ServiceGroup`.
     /// - Parameter onServerRunning: called with the bound port once the server listens.
     public func application(
-        sink: any WebhookSink, status: any ServiceStatus, metrics: ServiceMetrics, logger: Logger,
-        onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+        sink: any WebhookSink, status: any ServiceStatus, repositories: any ServedRepositories, metrics: ServiceMetrics,
+        logger: Logger, onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) -> App {
         let requestedPort = port
         let nanoseconds = idleTimeout.components.seconds.multipliedReportingOverflow(by: 1_000_000_000)
         let idle: TimeAmount = nanoseconds.overflow ? .hours(24) : .nanoseconds(nanoseconds.partialValue)
         return Application(
-            router: router(sink: sink, status: status, metrics: metrics),
+            router: router(sink: sink, status: status, repositories: repositories, metrics: metrics),
             server: .http1(configuration: .init(idleTimeout: idle)),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? requestedPort) },
@@ -64,7 +67,9 @@ public struct ServiceEndpoint: Sendable {
     }
 
     /// The routes alone (what `application` serves).
-    func router(sink: any WebhookSink, status: any ServiceStatus, metrics: ServiceMetrics) -> Router<ServiceRequestContext> {
+    func router(
+        sink: any WebhookSink, status: any ServiceStatus, repositories: any ServedRepositories, metrics: ServiceMetrics
+    ) -> Router<ServiceRequestContext> {
         let router = Router(context: ServiceRequestContext.self)
         let receiver = WebhookReceiver(
             signature: WebhookSignature(secret: webhookSecret), deliveries: DeliveryMemory(capacity: deliveryMemoryCapacity),
@@ -83,11 +88,36 @@ public struct ServiceEndpoint: Sendable {
         }
         if let directory = OperatorDirectory(operators) {
             let api = router.group("/api").add(middleware: OperatorAuthentication(directory: directory))
+            let reads = OperatorReads(repositories: repositories)
             api.get("status") { _, context -> Response in
                 _ = try context.requireCaller(.read)
                 return Response(
                     status: .ok, headers: [.contentType: "application/json"],
                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: await status.statusJSON())))
+            }
+            api.get("repos") { _, context -> Response in
+                _ = try context.requireCaller(.read)
+                return APIJSON.response(try await reads.repos())
+            }
+            api.get("repos/{name}/issues") { request, context -> Response in
+                _ = try context.requireCaller(.read)
+                let view: IssueListView
+                switch request.uri.queryParameters.get("view") {
+                case nil: view = .all
+                case let text?:
+                    guard let chosen = IssueListView(rawValue: text) else {
+                        throw APIError.badRequest("view must be one of \(IssueListView.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    view = chosen
+                }
+                return APIJSON.response(try await reads.issues(repo: context.parameters.get("name") ?? "", view: view))
+            }
+            api.get("repos/{name}/issues/{number}") { _, context -> Response in
+                _ = try context.requireCaller(.read)
+                guard let number = context.parameters.get("number").flatMap(OperatorReads.issueNumber) else {
+                    throw APIError.badRequest("the issue number must be a whole number above zero")
+                }
+                return APIJSON.response(try await reads.issue(repo: context.parameters.get("name") ?? "", number: number))
             }
         }
         return router

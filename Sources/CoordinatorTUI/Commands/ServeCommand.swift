@@ -12,7 +12,8 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Endpoints: POST /webhooks/github (GitHub's webhook, signed with [serve] webhook_secret), \
             GET /healthz, GET /metrics (Prometheus), and for the operators of [serve.operators.NAME] \
-            (and [serve] api_token) with Authorization: Bearer TOKEN: GET /api/status. Stops \
+            (and [serve] api_token) with Authorization: Bearer TOKEN: GET /api/status, /api/repos, \
+            /api/repos/NAME/issues?view=eligible|busy|all, /api/repos/NAME/issues/N. Stops \
             cleanly on SIGTERM or SIGINT: stops accepting, lets the dispatch in hand finish (at most \
             30 s), exits 0; the ledger holds anything left half-done for the next start.
             """)
@@ -45,7 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
         let operators = config.serve.allOperators
         // Names and roles only: never a token or its digest.
         let apiRoutes = operators.isEmpty
-            ? "" : ", GET /api/status for \(operators.map { "\($0.name) (\($0.role.rawValue))" }.joined(separator: ", "))"
+            ? "" : ", GET /api/status, /api/repos[/NAME/issues[/N]] for \(operators.map { "\($0.name) (\($0.role.rawValue))" }.joined(separator: ", "))"
         let announce = Task {
             guard let port = await daemon.port() else { return }
             let bound = ServeSettings.ListenAddress(host: address.host, port: port)

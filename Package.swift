@@ -32,6 +32,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                // `[serve.operators.*]`: SHA-256 of the operators' bearer tokens.
+                .product(name: "Crypto", package: "swift-crypto"),
                 // GitHub App authentication: RS256 signing of the App's JWT (PKCS#1 v1.5, SHA-256).
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]

@@ -37,7 +37,7 @@ public final class ServeDaemon: Sendable {
             services: workspace.repos, pollInterval: pollInterval, actor: actor,
             monitor: observer.map { MonitorPair(first: metrics, second: $0) } ?? metrics, logger: logger)
         let listening = self.listening
-        let application = endpoint.application(sink: engine, status: engine, metrics: metrics, logger: logger) { port in
+        let application = endpoint.application(sink: engine, status: engine, repositories: engine, metrics: metrics, logger: logger) { port in
             listening.settle(port)
         }
         var configuration = ServiceGroupConfiguration(

@@ -27,8 +27,8 @@ final class FakeWebhookSink: WebhookSink {
     var events: [IssueEvent] { received.withLock { $0 } }
 }
 
-/// A `ServiceStatus` whose health and status document a test sets.
-final class FakeServiceStatus: ServiceStatus {
+/// A `ServiceStatus` whose health and status document a test sets; it serves no repository.
+final class FakeServiceStatus: ServiceStatus, ServedRepositories {
     private let state: Mutex<(problem: String?, json: Data)>
 
     init(problem: String? = nil, json: Data = Data(#"{"repos":[]}"#.utf8)) {
@@ -41,4 +41,5 @@ final class FakeServiceStatus: ServiceStatus {
 
     func healthProblem() async -> String? { state.withLock { $0.problem } }
     func statusJSON() async -> Data { state.withLock { $0.json } }
+    func servedRepositories() -> [ServedRepository] { [] }
 }

@@ -52,7 +52,7 @@ final class LiveServiceEndpoint: Sendable {
             return quiet
         }()
         let (ports, portSink) = AsyncStream<Int>.makeStream()
-        let application = endpoint.application(sink: sink, status: status, metrics: metrics, logger: logger) { port in
+        let application = endpoint.application(sink: sink, status: status, repositories: status, metrics: metrics, logger: logger) { port in
             portSink.yield(port)
             portSink.finish()
         }

@@ -198,14 +198,15 @@ final class DaemonHarness: @unchecked Sendable {
     static func start(
         issues: [Scenario.Issue] = [], repos: [Scenario.Repository]? = nil, pollInterval: Duration? = nil,
         hookSecret: String? = ServeHarness.webhookSecret, hookContentType: Scenario.Webhook.ContentType = .json,
-        apiToken: String? = nil
+        apiToken: String? = nil, operators: [ServeOperator] = [], logger: Logger = ServeHarness.quietLogger
     ) async throws -> DaemonHarness {
         let base = try await ServeHarness.start(issues: issues, repos: repos, runEngine: false)
         let daemon = await ServeDaemon(
             workspace: base.workspace,
             endpoint: ServiceEndpoint(
-                host: "127.0.0.1", port: 0, webhookSecret: Secret(ServeHarness.webhookSecret), apiToken: apiToken.map(Secret.init)),
-            pollInterval: pollInterval, actor: "test (serve)", signals: false, logger: ServeHarness.quietLogger)
+                host: "127.0.0.1", port: 0, webhookSecret: Secret(ServeHarness.webhookSecret), apiToken: apiToken.map(Secret.init),
+                operators: operators),
+            pollInterval: pollInterval, actor: "test (serve)", signals: false, logger: logger)
         let running = Task { try await daemon.run() }
         guard let port = await daemon.port() else {
             await base.stop()

@@ -256,6 +256,10 @@ public enum ConfigLoader {
         # listen = "127.0.0.1:8750"
         # api_token = ""                             # COORDINATOR_API_TOKEN wins; bearer token for /api/*, off without one
         # public_url = "https://coordinator.example.com"   # what GitHub calls (+ /webhooks/github): doctor, hooks sync
+        # One table per person or tool using /api/* (api_token above is the operator "api", role operate):
+        # [serve.operators.alice]
+        # token_sha256 = ""                          # printf %s "$TOKEN" | sha256sum (or token_env = "VARIABLE")
+        # role = "read"                              # read, or operate
 
         # One section per repository; NAME is what --repo NAME selects.
         # [coordinator.repos.NAME]

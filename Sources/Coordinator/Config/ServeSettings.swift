@@ -12,6 +12,9 @@ public struct ServeSettings: Sendable, Equatable {
     public var listen: ListenAddress = .init(host: "127.0.0.1", port: 8750)
     /// `api_token` (`COORDINATOR_API_TOKEN` wins): bearer token for `/api/*`; nil turns it off.
     public var apiToken: Secret?
+    /// `[serve.operators.NAME]`, by name: who may use `/api/*`, with what role. `allOperators`
+    /// adds the operator `api` of `api_token`.
+    public var operators: [ServeOperator] = []
     /// `public_url`: the absolute http(s) URL GitHub reaches `serve` at (the reverse proxy's, as a
     /// rule), without `/webhooks/github`; `doctor` checks each repository's webhook against it
     /// and `hooks sync` points the webhooks there. Nil: not given.
@@ -84,6 +87,7 @@ extension ConfigLoader {
             }
             serve.apiToken = Secret(token)
         }
+        serve.operators = try serveOperators(table?["operators"], apiToken: serve.apiToken, reader: reader, environment: env)
         if let url = try reader.string(table, "serve", "public_url"), !url.isEmpty {
             if let reason = WebhookTarget.problem(publicURL: url) {
                 throw ConfigError.invalidValue(path: path, section: "serve", field: "public_url", reason: reason)

@@ -11,7 +11,7 @@ import Synchronization
 /// Runs as a swift-service-lifecycle `Service`: it polls every repository at once on start (which
 /// also finishes what a killed process left in the ledger), then every `pollInterval`; on graceful
 /// shutdown it lets the event being handled finish and stops.
-public final class ServeEngine: Service, WebhookSink, ServiceStatus {
+public final class ServeEngine: Service, WebhookSink, ServiceStatus, ServedRepositories {
     public let services: [RepoService]
     private let lanes: [RepoLane]
     /// Lower-cased "owner/name" → lane.
@@ -125,6 +125,16 @@ public final class ServeEngine: Service, WebhookSink, ServiceStatus {
             return try JSONText.data(try await StatusReport.of(services) { service, _ in surveys[service.repo.name] })
         } catch {
             return (try? JSONText.data(["error": "\(error)"])) ?? Data()
+        }
+    }
+
+    // MARK: ServedRepositories
+
+    public func servedRepositories() -> [ServedRepository] {
+        lanes.map { lane in
+            ServedRepository(
+                service: lane.service, lastPoll: lane.lastPoll, lastError: lane.lastError, queuedEvents: lane.queued,
+                busySurvey: lane.lastSurvey)
         }
     }
 

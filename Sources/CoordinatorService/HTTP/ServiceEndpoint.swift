@@ -13,16 +13,21 @@ import NIOCore
 /// - `POST /webhooks/github`: GitHub `issues` deliveries (see `WebhookReceiver` for the answers);
 /// - `GET /healthz`: `200 ok`, or `503` and the reason while a loop is down;
 /// - `GET /metrics`: Prometheus text (`ServiceMetrics`);
-/// - `GET /api/status`: `coordinator status --json` from the daemon's state, with
-///   `Authorization: Bearer <api token>`; without an API token configured `/api/*` does not exist;
+/// - the operator API, each with `Authorization: Bearer <an operator's token>`
+///   (`OperatorAuthentication`; `401` without one); without any operator `/api/*` does not exist:
+///   - `GET /api/status`: `coordinator status --json` from the daemon's state;
+///   - `GET /api/repos`: `RepoListDocument`;
+///   - `GET /api/repos/{name}/issues?view=eligible|busy|all` (default `all`): `IssueListDocument`;
+///   - `GET /api/repos/{name}/issues/{number}`: `IssueDetailDocument`;
+///   errors as `APIErrorDocument` (see `OperatorAPIDocuments`);
 /// - anything else: `404`.
 public struct ServiceEndpoint: Sendable {
     /// The address to bind; port 0 picks a free one (learn it from `onServerRunning`).
     public var host: String
     public var port: Int
     public var webhookSecret: Secret
-    /// nil (or empty): the `/api/*` routes are not served at all.
-    public var apiToken: Secret?
+    /// Who may use `/api/*`; empty: the `/api/*` routes are not served at all.
+    public var operators: [ServeOperator]
     /// Larger webhook bodies get `413` without being read.
     public var webhookBodyLimit: Int = WebhookReceiver.defaultBodyLimit
     /// How many recent delivery ids duplicates are recognised among.
@@ -30,27 +35,31 @@ public struct ServiceEndpoint: Sendable {
     /// A connection silent this long is closed, so a stalled client cannot hold one forever.
     public var idleTimeout: Duration = .seconds(60)
 
-    public init(host: String, port: Int, webhookSecret: Secret, apiToken: Secret? = nil) {
+    /// - Parameters:
+    ///   - apiToken: the single `[serve] api_token`: the operator `api`, role operate (none when
+    ///     nil or empty);
+    ///   - operators: `[serve.operators.NAME]` (`ServeSettings.operators`).
+    public init(host: String, port: Int, webhookSecret: Secret, apiToken: Secret? = nil, operators: [ServeOperator] = []) {
         self.host = host
         self.port = port
         self.webhookSecret = webhookSecret
-        self.apiToken = apiToken
+        self.operators = operators + (apiToken.flatMap(ServeOperator.apiToken).map { [$0] } ?? [])
     }
 
     /// The concrete application type, for a caller that stores it.
-    public typealias App = Application<RouterResponder<BasicRequestContext>>
+    public typealias App = Application<RouterResponder<ServiceRequestContext>>
 
     /// Builds the application; `run()` it, or add it to a `ServiceGroup`.
     /// - Parameter onServerRunning: called with the bound port once the server listens.
     public func application(
-        sink: any WebhookSink, status: any ServiceStatus, metrics: ServiceMetrics, logger: Logger,
-        onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+        sink: any WebhookSink, status: any ServiceStatus, repositories: any ServedRepositories, metrics: ServiceMetrics,
+        logger: Logger, onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) -> App {
         let requestedPort = port
         let nanoseconds = idleTimeout.components.seconds.multipliedReportingOverflow(by: 1_000_000_000)
         let idle: TimeAmount = nanoseconds.overflow ? .hours(24) : .nanoseconds(nanoseconds.partialValue)
         return Application(
-            router: router(sink: sink, status: status, metrics: metrics),
+            router: router(sink: sink, status: status, repositories: repositories, metrics: metrics),
             server: .http1(configuration: .init(idleTimeout: idle)),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? requestedPort) },
@@ -58,8 +67,10 @@ public struct ServiceEndpoint: Sendable {
     }
 
     /// The routes alone (what `application` serves).
-    func router(sink: any WebhookSink, status: any ServiceStatus, metrics: ServiceMetrics) -> Router<BasicRequestContext> {
-        let router = Router()
+    func router(
+        sink: any WebhookSink, status: any ServiceStatus, repositories: any ServedRepositories, metrics: ServiceMetrics
+    ) -> Router<ServiceRequestContext> {
+        let router = Router(context: ServiceRequestContext.self)
         let receiver = WebhookReceiver(
             signature: WebhookSignature(secret: webhookSecret), deliveries: DeliveryMemory(capacity: deliveryMemoryCapacity),
             sink: sink, metrics: metrics, bodyLimit: webhookBodyLimit)
@@ -75,16 +86,38 @@ public struct ServiceEndpoint: Sendable {
         router.get("/metrics") { _, _ -> Response in
             PlainText.response(.ok, metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
-        if let token = apiToken.flatMap(BearerToken.init) {
-            router.get("/api/status") { request, _ -> Response in
-                guard token.authorizes(request.headers[.authorization]) else {
-                    var response = PlainText.response(.unauthorized, "missing or wrong API token: send Authorization: Bearer <[serve] api_token>")
-                    response.headers[.wwwAuthenticate] = "Bearer"
-                    return response
-                }
+        if let directory = OperatorDirectory(operators) {
+            let api = router.group("/api").add(middleware: OperatorAuthentication(directory: directory))
+            let reads = OperatorReads(repositories: repositories)
+            api.get("status") { _, context -> Response in
+                _ = try context.requireCaller(.read)
                 return Response(
                     status: .ok, headers: [.contentType: "application/json"],
                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: await status.statusJSON())))
+            }
+            api.get("repos") { _, context -> Response in
+                _ = try context.requireCaller(.read)
+                return APIJSON.response(try await reads.repos())
+            }
+            api.get("repos/{name}/issues") { request, context -> Response in
+                _ = try context.requireCaller(.read)
+                let view: IssueListView
+                switch request.uri.queryParameters.get("view") {
+                case nil: view = .all
+                case let text?:
+                    guard let chosen = IssueListView(rawValue: text) else {
+                        throw APIError.badRequest("view must be one of \(IssueListView.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    view = chosen
+                }
+                return APIJSON.response(try await reads.issues(repo: context.parameters.get("name") ?? "", view: view))
+            }
+            api.get("repos/{name}/issues/{number}") { _, context -> Response in
+                _ = try context.requireCaller(.read)
+                guard let number = context.parameters.get("number").flatMap(OperatorReads.issueNumber) else {
+                    throw APIError.badRequest("the issue number must be a whole number above zero")
+                }
+                return APIJSON.response(try await reads.issue(repo: context.parameters.get("name") ?? "", number: number))
             }
         }
         return router

@@ -11,7 +11,9 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run as a service: dispatch on GitHub webhooks within a second, poll as a safety net.",
         discussion: """
             Endpoints: POST /webhooks/github (GitHub's webhook, signed with [serve] webhook_secret), \
-            GET /healthz, GET /metrics (Prometheus), GET /api/status (with [serve] api_token). Stops \
+            GET /healthz, GET /metrics (Prometheus), and for the operators of [serve.operators.NAME] \
+            (and [serve] api_token) with Authorization: Bearer TOKEN: GET /api/status, /api/repos, \
+            /api/repos/NAME/issues?view=eligible|busy|all, /api/repos/NAME/issues/N. Stops \
             cleanly on SIGTERM or SIGINT: stops accepting, lets the dispatch in hand finish (at most \
             30 s), exits 0; the ledger holds anything left half-done for the next start.
             """)
@@ -38,14 +40,18 @@ struct ServeCommand: AsyncParsableCommand {
         let workspace = Workspace.open(config: config, logger: logger, logLevel: global.logLevel)
         let daemon = await ServeDaemon(
             workspace: workspace,
-            endpoint: ServiceEndpoint(host: address.host, port: address.port, webhookSecret: secret, apiToken: config.serve.apiToken),
+            endpoint: ServiceEndpoint(host: address.host, port: address.port, webhookSecret: secret, operators: config.serve.allOperators),
             pollInterval: config.serve.pollSeconds > 0 ? .seconds(config.serve.pollSeconds) : nil,
             actor: Workspace.actor("serve"), signals: true, logger: logger)
+        let operators = config.serve.allOperators
+        // Names and roles only: never a token or its digest.
+        let apiRoutes = operators.isEmpty
+            ? "" : ", GET /api/status, /api/repos[/NAME/issues[/N]] for \(operators.map { "\($0.name) (\($0.role.rawValue))" }.joined(separator: ", "))"
         let announce = Task {
             guard let port = await daemon.port() else { return }
             let bound = ServeSettings.ListenAddress(host: address.host, port: port)
             let polling = config.serve.pollSeconds > 0 ? "a poll every \(config.serve.pollSeconds) s" : "no polling (webhooks only)"
-            logger.notice("serving on http://\(bound): POST /webhooks/github, GET /healthz, GET /metrics\(config.serve.apiToken == nil ? "" : ", GET /api/status"); \(config.repos.count) repositories, \(polling)")
+            logger.notice("serving on http://\(bound): POST /webhooks/github, GET /healthz, GET /metrics\(apiRoutes); \(config.repos.count) repositories, \(polling)")
         }
         do {
             try await daemon.run()

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Sandbox
 import XCTest
@@ -92,6 +93,70 @@ final class ServeCommandTests: CommandTestCase {
         let counts = await buildCounts(h)
         XCTAssertEqual(counts.count, Self.expectedDispatches.count, "\(counts)")
         XCTAssertTrue(counts.values.allSatisfy { $0 == 1 }, "one job per issue: \(counts)")
+    }
+
+    func testOperatorsAttachWithTheirTokensWhichServeNeverPrints() async throws {
+        let h = try await start()
+        let bobToken = "e2e-bob-read-token-51c2"
+        let carolToken = "e2e-carol-operate-token-9d0e"
+        h.addSecret(bobToken)
+        h.addSecret(carolToken)
+        h.addSecret(Self.webhookSecret)
+        h.extraEnvironment["CAROL_TOKEN"] = carolToken
+        let bobDigest = TokenDigest(of: bobToken).bytes.map { String(format: "%02x", $0) }.joined()
+        let config = try writeStandardConfig(h) { config in
+            config.extra = """
+
+                [serve]
+                webhook_secret = "\(Self.webhookSecret)"
+                poll_seconds = 0
+                listen = "127.0.0.1:0"
+                [serve.operators.bob]
+                token_sha256 = "\(bobDigest)"
+                role = "read"
+                [serve.operators.carol]
+                token_env = "CAROL_TOKEN"
+                role = "operate"
+
+                """
+        }
+        let (serve, port) = try await launchServe(h, config: config)
+        XCTAssertTrue(serve.stderrSoFar.contains("bob (read), carol (operate)"), serve.stderrSoFar)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        func status(_ path: String, token: String) async throws -> Int {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            let response = try await http.execute(request, timeout: .seconds(10))
+            _ = try await response.body.collect(upTo: 4 << 20)
+            return Int(response.status.code)
+        }
+        do {
+            for token in [bobToken, carolToken] {
+                let code = try await status("/api/repos", token: token)
+                XCTAssertEqual(code, 200)
+            }
+            let wrong = try await status("/api/repos", token: "e2e-a-guess")
+            XCTAssertEqual(wrong, 401)
+        } catch {
+            XCTFail("\(error)")
+        }
+        try await http.shutdown()
+        serve.send(SIGTERM)
+        let stopped = await h.finish(serve, timeout: .seconds(40))
+        XCTAssertEqual(stopped.exitCode, 0, stopped.description)
+    }
+
+    func testAnOperatorWhoseTokenVariableIsUnsetStopsServeBeforeItListens() async throws {
+        let h = try await start()
+        h.addSecret(Self.webhookSecret)
+        let config = try writeStandardConfig(h) { config in
+            config.extra = "\n[serve]\nwebhook_secret = \"\(Self.webhookSecret)\"\nlisten = \"127.0.0.1:0\"\n"
+                + "[serve.operators.carol]\ntoken_env = \"CAROL_TOKEN\"\nrole = \"operate\"\n"
+        }
+        let result = try await h.run(["serve", "--config", config], timeout: .seconds(30))
+        XCTAssertEqual(result.exitCode, 1, result.description)
+        XCTAssertTrue(result.stderr.contains("serve.operators.carol") && result.stderr.contains("CAROL_TOKEN"), result.stderr)
+        XCTAssertFalse(result.stderr.contains("serving on"), result.stderr)
     }
 
     func testServeAndCronRunsOnOneCacheDirectoryNeverDuplicate() async throws {

@@ -21,6 +21,8 @@ extension ServiceMetrics: ServeMonitor {
 public final class ServeDaemon: Sendable {
     public let engine: ServeEngine
     public let metrics: ServiceMetrics
+    /// The operator events (`GET /api/events`).
+    public let events: EventHub
     private let group: ServiceGroup
     private let listening = Listening()
 
@@ -33,11 +35,14 @@ public final class ServeDaemon: Sendable {
             metrics.githubRequest(status: status)
             if let remaining = rateLimit?.remaining { metrics.githubRateLimit(remaining: remaining) }
         }
+        let events = EventHub()
         let engine = ServeEngine(
             services: workspace.repos, pollInterval: pollInterval, actor: actor,
-            monitor: observer.map { MonitorPair(first: metrics, second: $0) } ?? metrics, logger: logger)
+            monitor: MonitorFanOut(monitors: [metrics, EventMonitor(hub: events)] + (observer.map { [$0] } ?? [])), logger: logger)
         let listening = self.listening
-        let application = endpoint.application(sink: engine, status: engine, repositories: engine, metrics: metrics, logger: logger) { port in
+        let application = endpoint.application(
+            sink: engine, status: engine, repositories: engine, metrics: metrics, events: events, logger: logger
+        ) { port in
             listening.settle(port)
         }
         var configuration = ServiceGroupConfiguration(
@@ -52,6 +57,7 @@ public final class ServeDaemon: Sendable {
         self.group = ServiceGroup(configuration: configuration)
         self.engine = engine
         self.metrics = metrics
+        self.events = events
     }
 
     /// Runs until shut down; throws when a part failed (a port already in use, say).
@@ -71,29 +77,25 @@ public final class ServeDaemon: Sendable {
     }
 }
 
-/// Reports to two monitors: the metrics, and an observer of the caller's (the benchmark's).
-private struct MonitorPair: ServeMonitor {
-    let first: any ServeMonitor
-    let second: any ServeMonitor
+/// Reports to every monitor in order: the metrics, the operator events, an observer of the
+/// caller's (the benchmark's).
+private struct MonitorFanOut: ServeMonitor {
+    let monitors: [any ServeMonitor]
 
     func dispatched(repo: String, outcome: DispatchOutcome) {
-        first.dispatched(repo: repo, outcome: outcome)
-        second.dispatched(repo: repo, outcome: outcome)
+        for monitor in monitors { monitor.dispatched(repo: repo, outcome: outcome) }
     }
 
     func polled(repo: String) {
-        first.polled(repo: repo)
-        second.polled(repo: repo)
+        for monitor in monitors { monitor.polled(repo: repo) }
     }
 
     func webhookToJenkins(_ latency: Duration) {
-        first.webhookToJenkins(latency)
-        second.webhookToJenkins(latency)
+        for monitor in monitors { monitor.webhookToJenkins(latency) }
     }
 
     func surveyed(repo: String, busy: [BusyIssue]) {
-        first.surveyed(repo: repo, busy: busy)
-        second.surveyed(repo: repo, busy: busy)
+        for monitor in monitors { monitor.surveyed(repo: repo, busy: busy) }
     }
 }
 

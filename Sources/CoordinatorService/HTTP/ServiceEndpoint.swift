@@ -53,13 +53,13 @@ public struct ServiceEndpoint: Sendable {
     /// - Parameter onServerRunning: called with the bound port once the server listens.
     public func application(
         sink: any WebhookSink, status: any ServiceStatus, repositories: any ServedRepositories, metrics: ServiceMetrics,
-        logger: Logger, onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+        events: EventHub = EventHub(), logger: Logger, onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) -> App {
         let requestedPort = port
         let nanoseconds = idleTimeout.components.seconds.multipliedReportingOverflow(by: 1_000_000_000)
         let idle: TimeAmount = nanoseconds.overflow ? .hours(24) : .nanoseconds(nanoseconds.partialValue)
         return Application(
-            router: router(sink: sink, status: status, repositories: repositories, metrics: metrics),
+            router: router(sink: sink, status: status, repositories: repositories, metrics: metrics, events: events),
             server: .http1(configuration: .init(idleTimeout: idle)),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? requestedPort) },
@@ -68,7 +68,8 @@ public struct ServiceEndpoint: Sendable {
 
     /// The routes alone (what `application` serves).
     func router(
-        sink: any WebhookSink, status: any ServiceStatus, repositories: any ServedRepositories, metrics: ServiceMetrics
+        sink: any WebhookSink, status: any ServiceStatus, repositories: any ServedRepositories, metrics: ServiceMetrics,
+        events: EventHub = EventHub()
     ) -> Router<ServiceRequestContext> {
         let router = Router(context: ServiceRequestContext.self)
         let receiver = WebhookReceiver(
@@ -111,6 +112,10 @@ public struct ServiceEndpoint: Sendable {
                     view = chosen
                 }
                 return APIJSON.response(try await reads.issues(repo: context.parameters.get("name") ?? "", view: view))
+            }
+            api.get("events") { request, context -> Response in
+                _ = try context.requireCaller(.read)
+                return EventStream.response(events, lastEventID: EventStream.lastEventID(of: request))
             }
             api.get("repos/{name}/issues/{number}") { _, context -> Response in
                 _ = try context.requireCaller(.read)

@@ -41,7 +41,7 @@ public final class ServeDaemon: Sendable {
             monitor: MonitorFanOut(monitors: [metrics, EventMonitor(hub: events)] + (observer.map { [$0] } ?? [])), logger: logger)
         let listening = self.listening
         let application = endpoint.application(
-            sink: engine, status: engine, repositories: engine, metrics: metrics, events: events, logger: logger
+            sink: engine, status: engine, repositories: engine, metrics: metrics, events: events, operated: engine, logger: logger
         ) { port in
             listening.settle(port)
         }

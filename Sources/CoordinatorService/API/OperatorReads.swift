@@ -64,6 +64,20 @@ struct OperatorReads: Sendable {
             history: trail.map { DispatchDocument(HistoryEntry(repo: service.repo.name, $0)) })
     }
 
+    /// `POST /api/repos/{name}/refresh`: every open issue as GitHub lists it now, as rows; the
+    /// cache is not written (what the console's `r` does).
+    func live(repo name: String) async throws -> IssueListDocument {
+        let service = try self.service(named: name)
+        let issues: [Issue]
+        do {
+            issues = try await service.fetchLive()
+        } catch {
+            throw APIError(status: .badGateway, code: "github_unavailable", message: "GitHub could not be read for \(service.repo.name): \(error)")
+        }
+        let projection = service.history.current()
+        return IssueListDocument(repo: service.repo.name, view: .all, issues: issues.map { row($0, service: service, projection: projection) })
+    }
+
     private func row(_ issue: Issue, service: RepoService, projection: HistoryProjection) -> IssueDocument {
         let rules = service.rules
         let eligibility = rules.classify(issue)

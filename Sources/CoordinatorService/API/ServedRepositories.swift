@@ -26,3 +26,13 @@ public protocol ServedRepositories: Sendable {
     /// Every configured repository, in config order.
     func servedRepositories() -> [ServedRepository]
 }
+
+/// What the operator API's write side asks of `serve`: an operator's dispatch, unstick or sync of
+/// one repository, run in that repository's turn (never beside a webhook's or a poll's session
+/// of this process), through the core as every other face runs it. Nil: no such repository, or
+/// `serve` stopped before its turn came.
+public protocol OperatedRepositories: Sendable {
+    func operatorDispatch(repo: String, issue: Int, by actor: String) async -> OperatorDispatch?
+    func operatorUnstick(repo: String, issue: Int, to target: UnstickTarget, by actor: String) async -> Result<UnstickResult, any Error>?
+    func operatorSync(repo: String) async -> Result<IssueCache, any Error>?
+}

@@ -29,6 +29,15 @@ final class RepoLane: Sendable {
         var stopping = false
         /// Set while a batch is being handled.
         var busySince: ContinuousClock.Instant?
+        /// Operator actions waiting, in arrival order.
+        var actions: [Action] = []
+    }
+
+    /// An operator's action (dispatch, unstick, sync) run in the lane's turn; `cancel` answers
+    /// its caller when the lane stops first.
+    struct Action: Sendable {
+        var run: @Sendable (RepoService) async -> Void
+        var cancel: @Sendable () -> Void
     }
 
     struct Pending {
@@ -64,9 +73,31 @@ final class RepoLane: Sendable {
         wake.yield()
     }
 
-    /// Stops after the event being handled; what is still queued is left to the next start's poll.
+    /// Runs `body` on this repository in the lane's turn, between batches of events, so it never
+    /// overlaps a webhook's or a poll's session of this process; nil when the lane stopped first.
+    func perform<T: Sendable>(_ body: @escaping @Sendable (RepoService) async -> T) async -> T? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
+            let action = Action(
+                run: { service in continuation.resume(returning: await body(service)) },
+                cancel: { continuation.resume(returning: nil) })
+            let accepted = state.withLock { state -> Bool in
+                guard !state.stopping else { return false }
+                state.actions.append(action)
+                return true
+            }
+            if accepted { wake.yield() } else { action.cancel() }
+        }
+    }
+
+    /// Stops after the event being handled; what is still queued is left to the next start's poll,
+    /// and the operators' actions still waiting are answered as not done.
     func stop() {
-        state.withLock { $0.stopping = true }
+        let waiting = state.withLock { state -> [Action] in
+            state.stopping = true
+            defer { state.actions = [] }
+            return state.actions
+        }
+        for action in waiting { action.cancel() }
         wake.finish()
     }
 
@@ -78,7 +109,7 @@ final class RepoLane: Sendable {
     var queued: Int { state.withLock { $0.order.count } }
     var busySince: ContinuousClock.Instant? { state.withLock { $0.busySince } }
     /// Nothing queued, no poll asked for, no batch in hand.
-    var isIdle: Bool { state.withLock { $0.order.isEmpty && !$0.pollWanted && $0.busySince == nil } }
+    var isIdle: Bool { state.withLock { $0.order.isEmpty && !$0.pollWanted && $0.busySince == nil && $0.actions.isEmpty } }
 
     private static func isNewer(_ event: IssueEvent, than held: IssueEvent) -> Bool {
         switch (event.payload.issue.updatedAt, held.payload.issue.updatedAt) {
@@ -87,15 +118,17 @@ final class RepoLane: Sendable {
         }
     }
 
-    private func take() -> (events: [Pending], poll: Bool) {
+    private func take() -> (events: [Pending], poll: Bool, actions: [Action]) {
         state.withLock { state in
-            guard !state.stopping else { return ([], false) }
+            guard !state.stopping else { return ([], false, []) }
             let numbers = state.order.prefix(Self.batchLimit)
             state.order.removeFirst(numbers.count)
             let events = numbers.compactMap { state.pending.removeValue(forKey: $0) }
+            let actions = state.actions
+            state.actions = []
             defer { state.pollWanted = false }
-            if !events.isEmpty || state.pollWanted { state.busySince = .now }
-            return (events, state.pollWanted)
+            if !events.isEmpty || state.pollWanted || !actions.isEmpty { state.busySince = .now }
+            return (events, state.pollWanted, actions)
         }
     }
 
@@ -103,16 +136,21 @@ final class RepoLane: Sendable {
     func work(gate: Gate, actor: String, monitor: (any ServeMonitor)?, logger: Logger) async {
         for await _ in wakes {
             while true {
-                let (events, poll) = take()
-                if events.isEmpty && !poll { break }
-                await gate.run { await self.handle(events, poll: poll, actor: actor, monitor: monitor, logger: logger) }
+                let (events, poll, actions) = take()
+                if events.isEmpty && !poll && actions.isEmpty { break }
+                if !events.isEmpty || poll {
+                    await gate.run { await self.handle(events, poll: poll, actor: actor, monitor: monitor, logger: logger) }
+                }
+                for action in actions {
+                    await gate.run { await action.run(self.service) }
+                }
+                state.withLock { $0.busySince = nil }
             }
         }
     }
 
     private func handle(_ events: [Pending], poll: Bool, actor: String, monitor: (any ServeMonitor)?, logger: Logger) async {
         let repo = service.repo.name
-        defer { state.withLock { $0.busySince = nil } }
         do {
             let polled: [Issue]? = try await service.withLock { locked in
                 for pending in events {

@@ -11,7 +11,7 @@ import Synchronization
 /// Runs as a swift-service-lifecycle `Service`: it polls every repository at once on start (which
 /// also finishes what a killed process left in the ledger), then every `pollInterval`; on graceful
 /// shutdown it lets the event being handled finish and stops.
-public final class ServeEngine: Service, WebhookSink, ServiceStatus, ServedRepositories {
+public final class ServeEngine: Service, WebhookSink, ServiceStatus, ServedRepositories, OperatedRepositories {
     public let services: [RepoService]
     private let lanes: [RepoLane]
     /// Lower-cased "owner/name" → lane.
@@ -135,6 +135,41 @@ public final class ServeEngine: Service, WebhookSink, ServiceStatus, ServedRepos
             ServedRepository(
                 service: lane.service, lastPoll: lane.lastPoll, lastError: lane.lastError, queuedEvents: lane.queued,
                 busySurvey: lane.lastSurvey)
+        }
+    }
+
+    // MARK: OperatedRepositories
+
+    private func lane(named repo: String) -> RepoLane? {
+        lanes.first { $0.service.repo.name == repo }
+    }
+
+    public func operatorDispatch(repo: String, issue: Int, by actor: String) async -> OperatorDispatch? {
+        guard let lane = lane(named: repo) else { return nil }
+        let result = await lane.perform { service in await service.dispatch(issueNumber: issue, by: actor) }
+        if let result { monitor?.dispatched(repo: repo, outcome: result.outcome) }
+        return result
+    }
+
+    public func operatorUnstick(repo: String, issue: Int, to target: UnstickTarget, by actor: String) async -> Result<UnstickResult, any Error>? {
+        guard let lane = lane(named: repo) else { return nil }
+        return await lane.perform { service -> Result<UnstickResult, any Error> in
+            do {
+                return .success(try await service.unstick(issueNumber: issue, to: target, by: actor))
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    public func operatorSync(repo: String) async -> Result<IssueCache, any Error>? {
+        guard let lane = lane(named: repo) else { return nil }
+        return await lane.perform { service -> Result<IssueCache, any Error> in
+            do {
+                return .success(try await service.sync())
+            } catch {
+                return .failure(error)
+            }
         }
     }
 

@@ -53,13 +53,14 @@ public struct ServiceEndpoint: Sendable {
     /// - Parameter onServerRunning: called with the bound port once the server listens.
     public func application(
         sink: any WebhookSink, status: any ServiceStatus, repositories: any ServedRepositories, metrics: ServiceMetrics,
-        events: EventHub = EventHub(), logger: Logger, onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+        events: EventHub = EventHub(), operated: (any OperatedRepositories)? = nil, logger: Logger,
+        onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) -> App {
         let requestedPort = port
         let nanoseconds = idleTimeout.components.seconds.multipliedReportingOverflow(by: 1_000_000_000)
         let idle: TimeAmount = nanoseconds.overflow ? .hours(24) : .nanoseconds(nanoseconds.partialValue)
         return Application(
-            router: router(sink: sink, status: status, repositories: repositories, metrics: metrics, events: events),
+            router: router(sink: sink, status: status, repositories: repositories, metrics: metrics, events: events, operated: operated),
             server: .http1(configuration: .init(idleTimeout: idle)),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? requestedPort) },
@@ -69,7 +70,7 @@ public struct ServiceEndpoint: Sendable {
     /// The routes alone (what `application` serves).
     func router(
         sink: any WebhookSink, status: any ServiceStatus, repositories: any ServedRepositories, metrics: ServiceMetrics,
-        events: EventHub = EventHub()
+        events: EventHub = EventHub(), operated: (any OperatedRepositories)? = nil
     ) -> Router<ServiceRequestContext> {
         let router = Router(context: ServiceRequestContext.self)
         let receiver = WebhookReceiver(
@@ -113,6 +114,13 @@ public struct ServiceEndpoint: Sendable {
                 }
                 return APIJSON.response(try await reads.issues(repo: context.parameters.get("name") ?? "", view: view))
             }
+            api.post("repos/{name}/refresh") { _, context -> Response in
+                _ = try context.requireCaller(.read)
+                return APIJSON.response(try await reads.live(repo: context.parameters.get("name") ?? ""))
+            }
+            if let operated {
+                Self.addWrites(to: api, writes: OperatorWrites(repositories: operated, served: repositories, keys: IdempotencyKeys()))
+            }
             api.get("events") { request, context -> Response in
                 _ = try context.requireCaller(.read)
                 return EventStream.response(events, lastEventID: EventStream.lastEventID(of: request))
@@ -126,5 +134,39 @@ public struct ServiceEndpoint: Sendable {
             }
         }
         return router
+    }
+
+    /// The operate role's endpoints: dispatch, unstick, sync.
+    private static func addWrites(to api: RouterGroup<ServiceRequestContext>, writes: OperatorWrites) {
+        @Sendable func number(_ context: ServiceRequestContext) throws -> Int {
+            guard let number = context.parameters.get("number").flatMap(OperatorReads.issueNumber) else {
+                throw APIError.badRequest("the issue number must be a whole number above zero")
+            }
+            return number
+        }
+        api.post("repos/{name}/issues/{number}/dispatch") { request, context -> Response in
+            let caller = try context.requireCaller(.operate)
+            let (repo, issue) = (context.parameters.get("name") ?? "", try number(context))
+            return try await writes.respond(request, caller: caller, body: Data()) {
+                try await writes.dispatch(repo: repo, issue: issue, caller: caller)
+            }
+        }
+        api.post("repos/{name}/issues/{number}/unstick") { request, context -> Response in
+            let caller = try context.requireCaller(.operate)
+            let (repo, issue) = (context.parameters.get("name") ?? "", try number(context))
+            let body = Data(buffer: try await request.body.collect(upTo: 4096))
+            struct Choice: Decodable { var to: String }
+            guard let choice = try? JSONDecoder().decode(Choice.self, from: body), let target = UnstickTarget(rawValue: choice.to) else {
+                throw APIError.badRequest(#"send {"to":"pickup"} or {"to":"failure"}"#)
+            }
+            return try await writes.respond(request, caller: caller, body: body) {
+                try await writes.unstick(repo: repo, issue: issue, to: target, caller: caller)
+            }
+        }
+        api.post("repos/{name}/sync") { request, context -> Response in
+            let caller = try context.requireCaller(.operate)
+            let repo = context.parameters.get("name") ?? ""
+            return try await writes.respond(request, caller: caller, body: Data()) { try await writes.sync(repo: repo) }
+        }
     }
 }

@@ -4,7 +4,7 @@ import Synchronization
 
 /// What the engine reports, as operator events: each dispatch's outcome, each poll, and each
 /// build whose state changed since the last survey of its repository. The JSON shapes are these
-/// `Encodable` structs.
+/// `Encodable` structs, with snake_case keys as the API's documents.
 public final class EventMonitor: ServeMonitor {
     /// `dispatch`: one dispatch's outcome.
     struct DispatchEvent: Encodable {
@@ -81,6 +81,8 @@ public final class EventMonitor: ServeMonitor {
     private func publish(_ kind: OperatorEvent.Kind, _ value: some Encodable) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // As the API's documents: snake_case keys; one line, so one `data:` line per event.
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         guard let data = try? encoder.encode(value) else { return }
         hub.publish(kind, data: String(decoding: data, as: UTF8.self))
     }

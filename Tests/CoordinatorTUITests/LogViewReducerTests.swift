@@ -263,3 +263,23 @@ extension LogViewReducerTests {
         XCTAssertNil(state.modal)
     }
 }
+
+extension LogViewReducerTests {
+    func testGWhileAFollowReadIsOnItsWayStillReadsTheStartAndTheLateAnswerIsDropped() throws {
+        var state = Fixtures.loadedState()
+        guard case let .locateLog(view, _, _, _)? = press(&state, .char("l")).first else { return XCTFail("no lookup") }
+        guard case let .readLog(tail)? = reduce(&state, .logLocated(view: view, .success(.build(LogBuild(jobPath: "j", number: 1))))).first
+        else { return XCTFail("no read") }
+        let log = Array((1...3000).map { "line \($0)\n" }.joined().utf8)
+        let tailStart = log.count - 4096
+        _ = reduce(&state, .logRead(tail, .success(BuildLogBytes(start: tailStart, bytes: Array(log[tailStart...]), nextStart: log.count, more: true))))
+        state.now = state.now.addingTimeInterval(1)
+        guard case let .readLog(poll)? = reduce(&state, .tick(state.now)).first else { return XCTFail("no poll") }
+        guard case let .readLog(top)? = press(&state, .char("g")).first else { return XCTFail("g read nothing while a poll was on its way") }
+        XCTAssertEqual(top.start, 0)
+        _ = reduce(&state, .logRead(top, .success(BuildLogBytes(start: 0, bytes: Array(log[0..<8192]), nextStart: 8192, more: true))))
+        _ = reduce(&state, .logRead(poll, .success(BuildLogBytes(start: log.count, bytes: Array("late\n".utf8), nextStart: log.count + 5, more: true))))
+        XCTAssertEqual(state.log?.lines.first?.plain, "line 1")
+        XCTAssertFalse(state.log?.lines.contains { $0.plain == "late" } ?? true, "the poll's answer belongs to the old window")
+    }
+}

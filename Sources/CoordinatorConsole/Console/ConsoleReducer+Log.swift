@@ -34,9 +34,11 @@ extension ConsoleState {
         return [.locateLog(view: view.id, repo: view.repo, issue: view.issue, dispatchID: view.dispatchID)]
     }
 
-    /// Reads from `start` (nil: the tail) in `direction`, unless a read is already on its way.
+    /// Reads from `start` (nil: the tail) in `direction`, unless a read is already on its way; a
+    /// read that replaces the window (`g`, `G`, `r`) goes anyway, and the answer of the one on its
+    /// way no longer fits the window's offsets, so it is dropped.
     private mutating func readLog(start: Int?, direction: LogRead.Direction) -> [ConsoleEffect] {
-        guard var view = log, let build = view.build, !view.busy else { return [] }
+        guard var view = log, let build = view.build, !view.busy || direction == .replace else { return [] }
         var limit = view.chunkBytes
         var from = start
         if direction == .backward {

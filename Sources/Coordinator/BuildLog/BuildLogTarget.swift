@@ -12,6 +12,15 @@ public enum BuildLogTarget: Sendable, Equatable {
     /// No build to show, and `reason` says why (no dispatch, no job started, …).
     case none(reason: String)
 
+    /// Why there is no log, in words (nil: there is one, or there will be once the build starts).
+    public var noLogReason: String? {
+        switch self {
+        case .build, .queued: return nil
+        case .cancelled: return "the queue item was cancelled before it became a build"
+        case let .none(reason): return reason
+        }
+    }
+
     /// The newest dispatch of `issue` in `projection` (an unstick is not a dispatch: the build
     /// before it still has the log worth reading).
     public static func newestDispatch(of issue: Int, in projection: HistoryProjection) -> DispatchSummary? {
@@ -71,10 +80,13 @@ extension RepoService {
     /// outside tests with a fake job starter).
     public var buildLogs: (any BuildLogReading)? { jobs as? any BuildLogReading }
 
-    /// Where the log of `issue`'s newest dispatch is, read from the history as it stands now and,
-    /// when needed, Jenkins (see `BuildLogTarget.resolve`).
-    public func buildLogTarget(issue: Int) async throws -> BuildLogTarget {
-        guard let jenkins = buildLogs else { return .none(reason: "this repository's jobs run where no build log can be read") }
-        return try await BuildLogTarget.resolve(BuildLogTarget.newestDispatch(of: issue, in: history.current()), jenkins: jenkins)
+    /// Where the log of `issue`'s dispatch `dispatchID` (nil or unknown: its newest dispatch) is,
+    /// read from the history as it stands now and, when needed, Jenkins (see
+    /// `BuildLogTarget.resolve`); with the dispatch it came from.
+    public func buildLogTarget(issue: Int, dispatchID: String? = nil) async throws -> (target: BuildLogTarget, dispatch: DispatchSummary?) {
+        let projection = history.current()
+        let dispatch = dispatchID.flatMap { projection.dispatches[$0] } ?? BuildLogTarget.newestDispatch(of: issue, in: projection)
+        guard let jenkins = buildLogs else { return (.none(reason: "this repository's jobs run where no build log can be read"), dispatch) }
+        return (try await BuildLogTarget.resolve(dispatch, jenkins: jenkins), dispatch)
     }
 }

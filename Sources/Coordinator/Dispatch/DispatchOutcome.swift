@@ -17,6 +17,17 @@ public enum DispatchOutcome: Sendable, Equatable {
         }
     }
 
+    /// `dispatched`, `recovered`, `skipped` or `failed`: the metrics' label, the API's and the
+    /// events' `outcome`.
+    public var kind: String {
+        switch self {
+        case .dispatched: "dispatched"
+        case .recovered: "recovered"
+        case .skipped: "skipped"
+        case .failed: "failed"
+        }
+    }
+
     public var isFailure: Bool {
         if case .failed = self { return true }
         return false

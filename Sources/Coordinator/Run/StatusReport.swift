@@ -91,6 +91,14 @@ public enum JSONText {
         return try encoder.encode(value)
     }
 
+    /// The same on one line: a Server-Sent Event's `data`.
+    public static func line(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
     public static func encode(_ value: some Encodable) throws -> String {
         String(decoding: try data(value), as: UTF8.self)
     }

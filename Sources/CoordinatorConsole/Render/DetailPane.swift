@@ -23,6 +23,13 @@ extension ScreenPainter {
         // The URLs the lines show, as hyperlinks where the terminal has them.
         if let url = repo.live?[row.number]?.url ?? repo.cached[row.number]?.url { grid.offerLink(url) }
         if let url = newestBuildURL(repo: repo, number: row.number) { grid.offerLink(url) }
+        paintScrolled(lines, in: rect)
+    }
+
+    /// `lines` in `rect`'s box from the detail's scroll position, "first-last/count" on the bottom
+    /// border when they do not all fit: the detail of an issue and of a history entry alike.
+    mutating func paintScrolled(_ lines: [Line], in rect: Rect) {
+        let inner = rect.inner
         let first = min(state.detailScroll, max(lines.count - inner.height, 0))
         for (offset, line) in lines.dropFirst(first).prefix(inner.height).enumerated() {
             var column = inner.column

@@ -130,19 +130,7 @@ extension ScreenPainter {
                 lines.append([(name, CellStyle(.dim)), (chunk, style)])
             }
         }
-        let first = min(state.detailScroll, max(lines.count - inner.height, 0))
-        for (offset, line) in lines.dropFirst(first).prefix(inner.height).enumerated() {
-            var column = inner.column
-            for (segment, style) in line {
-                let left = inner.column + inner.width - column
-                guard left > 0 else { break }
-                column += text(segment, row: inner.row + offset, column: column, width: left, style: style)
-            }
-        }
-        if lines.count > inner.height {
-            let more = " \(first + 1)-\(min(first + inner.height, lines.count))/\(lines.count) "
-            grid.put(more, row: rect.row + rect.height - 1, column: rect.column + rect.width - DisplayWidth.of(more) - 2, style: CellStyle(.dim))
-        }
+        paintScrolled(lines, in: rect)
     }
 
     /// Cuts `text` into pieces of at most `width` columns (by characters; no word breaking).

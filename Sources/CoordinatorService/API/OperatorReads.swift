@@ -92,12 +92,17 @@ struct OperatorReads: Sendable {
 
     private func service(named name: String) throws -> RepoService {
         guard let served = repositories.servedRepositories().first(where: { $0.service.repo.name == name }) else {
-            let known = repositories.servedRepositories().map(\.service.repo.name)
-            // A name from the URL is echoed only when it is a plain word.
-            let shown = LoggableHeader.isWellFormed(name) ? "'\(name)'" : "of that name"
-            throw APIError.notFound("no repository \(shown); configured: \(known.isEmpty ? "none" : known.joined(separator: ", "))")
+            throw Self.noRepository(name, among: repositories)
         }
         return served.service
+    }
+
+    /// The `404` for a repository name from a URL that is not configured.
+    static func noRepository(_ name: String, among repositories: any ServedRepositories) -> APIError {
+        let known = repositories.servedRepositories().map(\.service.repo.name)
+        // A name from the URL is echoed only when it is a plain word.
+        let shown = LoggableHeader.isWellFormed(name) ? "'\(name)'" : "of that name"
+        return APIError.notFound("no repository \(shown); configured: \(known.isEmpty ? "none" : known.joined(separator: ", "))")
     }
 
     private func cache(of service: RepoService) async throws -> RepoService.CachedState {

@@ -2,7 +2,8 @@ import Coordinator
 import Foundation
 import Hummingbird
 
-/// `POST /api/repos/{name}/issues/{n}/dispatch`: the dispatch's outcome.
+/// A dispatch's outcome: the answer of `POST /api/repos/{name}/issues/{n}/dispatch`, and the data
+/// of a `dispatch` event (from a webhook, a poll or an operator).
 public struct DispatchResultDocument: Codable, Sendable, Equatable {
     public var repo: String
     public var issue: Int
@@ -14,8 +15,18 @@ public struct DispatchResultDocument: Codable, Sendable, Equatable {
     public var labels: [String]?
     public var queueID: Int?
     public var buildURL: String?
-    /// Who the history records: the operator's name and `(api)`.
-    public var by: String
+    /// Who the history records, for an operator's dispatch: the operator's name and `(api)`.
+    public var by: String?
+
+    public init(repo: String, outcome: DispatchOutcome, by: String?) {
+        self.repo = repo
+        issue = outcome.issueNumber
+        self.outcome = outcome.kind
+        summary = outcome.summary
+        self.by = by
+        if case let .dispatched(receipt) = outcome { (labels, queueID, buildURL) = (receipt.labels, receipt.queueID, receipt.buildURL) }
+        if case let .recovered(receipt) = outcome { (labels, queueID, buildURL) = (receipt.labels, receipt.queueID, receipt.buildURL) }
+    }
 }
 
 /// `POST /api/repos/{name}/issues/{n}/unstick`: the label move made.
@@ -50,25 +61,17 @@ struct OperatorWrites: Sendable {
     func dispatch(repo: String, issue: Int, caller: AuthenticatedOperator) async throws -> APIAnswer {
         let by = Self.actor(caller)
         guard let result = await repositories.operatorDispatch(repo: repo, issue: issue, by: by) else { throw unavailable(repo) }
-        var document = DispatchResultDocument(
-            repo: repo, issue: issue, outcome: "", summary: result.outcome.summary, labels: nil, queueID: nil, buildURL: nil, by: by)
         let status: HTTPResponse.Status
         switch result.outcome {
-        case let .dispatched(receipt), let .recovered(receipt):
-            if case .recovered = result.outcome { document.outcome = "recovered" } else { document.outcome = "dispatched" }
-            document.labels = receipt.labels
-            document.queueID = receipt.queueID
-            document.buildURL = receipt.buildURL
+        case .dispatched, .recovered:
             status = .ok
         case .skipped:
             // Not eligible live, labels changed, no branch: nothing was done, which is an answer.
-            document.outcome = "skipped"
             status = .conflict
         case let .failed(failure):
-            document.outcome = "failed"
             status = failure.stage == .prepare ? .conflict : .badGateway
         }
-        return APIAnswer(document, status: status)
+        return APIAnswer(DispatchResultDocument(repo: repo, outcome: result.outcome, by: by), status: status)
     }
 
     func unstick(repo: String, issue: Int, to target: UnstickTarget, caller: AuthenticatedOperator) async throws -> APIAnswer {
@@ -125,10 +128,8 @@ struct OperatorWrites: Sendable {
 
     /// An unknown repository is a 404; a known one whose turn never came, a 503.
     private func unavailable(_ repo: String) -> APIError {
-        let known = served.servedRepositories().map(\.service.repo.name)
-        guard known.contains(repo) else {
-            let shown = LoggableHeader.isWellFormed(repo) ? "'\(repo)'" : "of that name"
-            return APIError.notFound("no repository \(shown); configured: \(known.isEmpty ? "none" : known.joined(separator: ", "))")
+        guard served.servedRepositories().contains(where: { $0.service.repo.name == repo }) else {
+            return OperatorReads.noRepository(repo, among: served)
         }
         return APIError(status: .serviceUnavailable, code: "shutting_down", message: "serve is shutting down: nothing was done")
     }

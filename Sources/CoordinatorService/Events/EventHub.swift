@@ -1,3 +1,4 @@
+import Coordinator
 import Foundation
 import Synchronization
 
@@ -56,7 +57,8 @@ public final class EventHub: Sendable {
     ///   - capacity: events kept for clients that reconnect.
     ///   - clientBuffer: events one client may have waiting before it is dropped (it reconnects
     ///     and resumes from the buffer, or reloads).
-    public init(epoch: String = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36), capacity: Int = 1024, clientBuffer: Int = 256) {
+    ///   - epoch: names this run in the ids; random, so two runs never share one.
+    public init(epoch: String = String(UInt64.random(in: 1...UInt64(UInt32.max)), radix: 36), capacity: Int = 1024, clientBuffer: Int = 256) {
         self.epoch = epoch
         self.capacity = max(1, capacity)
         self.clientBuffer = max(1, clientBuffer)
@@ -108,15 +110,6 @@ public final class EventHub: Sendable {
         state.withLock { $0.clients.removeValue(forKey: id) }?.finish()
     }
 
-    /// Ends every client's stream (at shutdown).
-    public func finishAll() {
-        let clients = state.withLock { state in
-            defer { state.clients = [:] }
-            return Array(state.clients.values)
-        }
-        for client in clients { client.finish() }
-    }
-
     /// What a client that saw `lastEventID` missed.
     func replay(after lastEventID: String?) -> [OperatorEvent] {
         state.withLock { Self.replay(after: lastEventID, in: $0, epoch: epoch) }
@@ -126,7 +119,7 @@ public final class EventHub: Sendable {
         guard let lastEventID, !lastEventID.isEmpty else { return [] }
         func reload(_ reason: String) -> [OperatorEvent] {
             // The newest id, so the client resumes from there once it has read everything again.
-            let data = (try? JSONEncoder().encode(["reason": reason])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            let data = (try? JSONText.line(["reason": reason])) ?? "{}"
             return [OperatorEvent(id: "\(epoch)-\(state.nextSequence - 1)", kind: .reload, data: data)]
         }
         let parts = lastEventID.split(separator: "-", maxSplits: 1)

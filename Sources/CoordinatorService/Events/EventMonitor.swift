@@ -6,18 +6,6 @@ import Synchronization
 /// build whose state changed since the last survey of its repository. The JSON shapes are these
 /// `Encodable` structs, with snake_case keys as the API's documents.
 public final class EventMonitor: ServeMonitor {
-    /// `dispatch`: one dispatch's outcome.
-    struct DispatchEvent: Encodable {
-        var repo: String
-        var issue: Int
-        /// `dispatched`, `recovered`, `skipped` or `failed`.
-        var outcome: String
-        var summary: String
-        var labels: [String]?
-        var queueID: Int?
-        var buildURL: String?
-    }
-
     /// `poll`: a safety-net poll of a repository ended.
     struct PollEvent: Encodable {
         var repo: String
@@ -40,20 +28,9 @@ public final class EventMonitor: ServeMonitor {
         self.clock = clock
     }
 
+    /// `dispatch`: the outcome as the API answers an operator's dispatch (`DispatchResultDocument`).
     public func dispatched(repo: String, outcome: DispatchOutcome) {
-        var event = DispatchEvent(repo: repo, issue: outcome.issueNumber, outcome: "", summary: outcome.summary)
-        switch outcome {
-        case let .dispatched(receipt), let .recovered(receipt):
-            if case .recovered = outcome { event.outcome = "recovered" } else { event.outcome = "dispatched" }
-            event.labels = receipt.labels
-            event.queueID = receipt.queueID
-            event.buildURL = receipt.buildURL
-        case .skipped:
-            event.outcome = "skipped"
-        case .failed:
-            event.outcome = "failed"
-        }
-        publish(.dispatch, event)
+        publish(.dispatch, DispatchResultDocument(repo: repo, outcome: outcome, by: nil))
     }
 
     public func polled(repo: String) {
@@ -79,11 +56,8 @@ public final class EventMonitor: ServeMonitor {
     }
 
     private func publish(_ kind: OperatorEvent.Kind, _ value: some Encodable) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // As the API's documents: snake_case keys; one line, so one `data:` line per event.
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        guard let data = try? encoder.encode(value) else { return }
-        hub.publish(kind, data: String(decoding: data, as: UTF8.self))
+        // As the API's documents, on one line: one `data:` line per event.
+        guard let data = try? JSONText.line(value) else { return }
+        hub.publish(kind, data: data)
     }
 }

@@ -138,14 +138,7 @@ public final class ServiceMetrics: Sendable {
 
     /// A dispatch (from a webhook or a poll) ended with `outcome`.
     public func dispatched(repo: String, outcome: DispatchOutcome) {
-        let name: String
-        switch outcome {
-        case .dispatched: name = "dispatched"
-        case .skipped: name = "skipped"
-        case .failed: name = "failed"
-        case .recovered: name = "recovered"
-        }
-        registry.makeCounter(descriptor: Self.dispatches, labels: [("repo", repo), ("outcome", name)]).increment()
+        registry.makeCounter(descriptor: Self.dispatches, labels: [("repo", repo), ("outcome", outcome.kind)]).increment()
     }
 
     /// One GitHub API request ended with HTTP `status`, or with no answer at all (nil).

@@ -69,15 +69,13 @@ struct LogsCommand: AsyncParsableCommand {
             while true {
                 let target: BuildLogTarget
                 do {
-                    target = try await service.buildLogTarget(issue: issue)
+                    target = try await service.buildLogTarget(issue: issue).target
                 } catch {
                     throw CommandFailure("\(subject): \(error)")
                 }
                 switch target {
-                case .none(let reason):
-                    throw CommandFailure("\(subject): no build log: \(reason)")
-                case .cancelled:
-                    throw CommandFailure("\(subject): no build log: the queue item was cancelled before it became a build")
+                case .none, .cancelled:
+                    throw CommandFailure("\(subject): no build log: \(target.noLogReason ?? "none")")
                 case .queued(let why):
                     if lastWhy != .some(why) { printError("queued: \(why ?? "waiting in Jenkins' queue")") }
                     lastWhy = .some(why)

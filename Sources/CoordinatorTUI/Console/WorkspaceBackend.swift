@@ -107,19 +107,15 @@ public final class WorkspaceBackend: ConsoleBackend {
     /// `coordinator logs` finds it.
     public func locateLog(repo: String, issue: Int, dispatchID: String?) async throws -> LogLocation {
         let service = try service(repo)
-        guard let jenkins = service.buildLogs else { return .unavailable("this repository's jobs run where no build log can be read") }
-        let projection = service.history.current()
-        let dispatch = dispatchID.flatMap { projection.dispatches[$0] } ?? BuildLogTarget.newestDispatch(of: issue, in: projection)
-        switch try await BuildLogTarget.resolve(dispatch, jenkins: jenkins) {
+        let (target, dispatch) = try await service.buildLogTarget(issue: issue, dispatchID: dispatchID)
+        switch target {
         case let .build(jobPath, number):
             let page = service.buildPageURL(path: jobPath, number: number) ?? dispatch?.buildURL
             return .build(LogBuild(jobPath: jobPath, number: number, url: page))
         case let .queued(why):
             return .queued(why: why)
-        case .cancelled:
-            return .unavailable("the build request was cancelled in Jenkins' queue: there is no log")
-        case let .none(reason):
-            return .unavailable(reason)
+        case .cancelled, .none:
+            return .unavailable(target.noLogReason ?? "no build log")
         }
     }
 

@@ -38,7 +38,7 @@ public enum BuildState: String, Codable, Sendable, Equatable, CaseIterable {
 }
 
 /// The build of one dispatch as far as it is known.
-public struct BuildStatus: Sendable, Equatable {
+public struct BuildStatus: Codable, Sendable, Equatable {
     public var state: BuildState
     /// The build number, once the queue item became a build.
     public var number: Int?

@@ -3,7 +3,7 @@ import Foundation
 /// One issue as an operator's action (a dispatch, an unstick) left it: its cache entry and its
 /// newest dispatch or unstick in the history. A face patches what it shows with it instead of
 /// reading the whole cache and history again.
-public struct IssueChange: Sendable, Equatable {
+public struct IssueChange: Codable, Sendable, Equatable {
     public var number: Int
     /// The cache entry as the locked session left it; nil when the issue is not cached.
     public var cached: Issue?
@@ -19,7 +19,7 @@ public struct IssueChange: Sendable, Equatable {
 
 /// An operator's dispatch: what happened, and the issue as it left it (nil when no locked session
 /// could start, so nothing changed).
-public struct OperatorDispatch: Sendable, Equatable {
+public struct OperatorDispatch: Codable, Sendable, Equatable {
     public var outcome: DispatchOutcome
     public var change: IssueChange?
 

@@ -31,7 +31,14 @@ public struct OperatorDispatch: Codable, Sendable, Equatable {
 
 extension LockedRepo {
     /// Issue `number` as this session leaves it.
-    func change(of number: Int) -> IssueChange {
+    public func change(of number: Int) -> IssueChange {
         IssueChange(number: number, cached: cache.issues[number], history: service.history.current().last(issue: number))
+    }
+
+    /// The issues whose cache entries differ from `before` (changed, added or gone).
+    public func changedIssues(since before: [Int: Issue]) -> [Int] {
+        var numbers = cache.issues.compactMap { number, issue in before[number] == issue ? nil : number }
+        numbers += before.keys.filter { cache.issues[$0] == nil }
+        return numbers.sorted()
     }
 }

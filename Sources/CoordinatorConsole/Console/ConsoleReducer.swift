@@ -224,6 +224,9 @@ private func apply(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
         if let failure { state.report(.failure, "could not open \(url): \(failure)") }
         return []
 
+    case let .server(signal):
+        return state.handleServer(signal)
+
     case let .unstickFinished(repo, number, result, at):
         state.endTask(TaskKey(.unstick, repo: repo, issue: number))
         guard let index = state.repoIndex(repo) else { return [] }

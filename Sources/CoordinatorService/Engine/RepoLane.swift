@@ -13,7 +13,7 @@ import Synchronization
 final class RepoLane: Sendable {
     let service: RepoService
     /// The builds and busy times of this repository's busy issues, asked after each poll.
-    private let watch: BusyWatch
+    let watch: BusyWatch
     private let state = Mutex(State())
     private let wakes: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
@@ -153,6 +153,14 @@ final class RepoLane: Sendable {
         let repo = service.repo.name
         do {
             let polled: [Issue]? = try await service.withLock { locked in
+                var before = locked.cache.issues
+                /// The entries this session changed since the last call, as `issue` events.
+                func reportChanges(_ numbers: [Int]) {
+                    for number in numbers where before[number] != locked.cache.issues[number] {
+                        monitor?.issueChanged(repo: repo, change: locked.change(of: number))
+                        before[number] = locked.cache.issues[number]
+                    }
+                }
                 for pending in events {
                     if isStopping { break }
                     let received = pending.firstReceived
@@ -163,8 +171,10 @@ final class RepoLane: Sendable {
                         logger.info("webhook \(pending.event.delivery): \(outcome.summary)")
                         monitor?.dispatched(repo: repo, outcome: outcome)
                     }
+                    reportChanges([pending.event.payload.issue.number])
                 }
                 guard poll, !isStopping else { return nil }
+                defer { reportChanges(locked.changedIssues(since: before)) }
                 let report = await locked.run(RunOptions(keepGoing: true, reuseWindow: false), actor: actor, stopping: { self.isStopping })
                 for outcome in report.outcomes { monitor?.dispatched(repo: repo, outcome: outcome) }
                 if let error = report.error {

@@ -19,6 +19,7 @@ import NIOCore
 ///   - `GET /api/repos`: `RepoListDocument`;
 ///   - `GET /api/repos/{name}/issues?view=eligible|busy|all` (default `all`): `IssueListDocument`;
 ///   - `GET /api/repos/{name}/issues/{number}`: `IssueDetailDocument`;
+///   - `/api/console/*`: the console protocol (`ConsoleEndpoints`);
 ///   errors as `APIErrorDocument` (see `OperatorAPIDocuments`);
 /// - anything else: `404`.
 public struct ServiceEndpoint: Sendable {
@@ -118,9 +119,9 @@ public struct ServiceEndpoint: Sendable {
                 _ = try context.requireCaller(.read)
                 return APIJSON.response(try await reads.live(repo: context.parameters.get("name") ?? ""))
             }
-            if let operated {
-                Self.addWrites(to: api, writes: OperatorWrites(repositories: operated, served: repositories, keys: IdempotencyKeys()))
-            }
+            let writes = operated.map { OperatorWrites(repositories: $0, served: repositories, keys: IdempotencyKeys()) }
+            if let writes { Self.addWrites(to: api, writes: writes) }
+            ConsoleEndpoints.add(to: api, ConsoleEndpoints(repositories: repositories, writes: writes))
             api.get("events") { request, context -> Response in
                 _ = try context.requireCaller(.read)
                 return EventStream.response(events, lastEventID: EventStream.lastEventID(of: request))
@@ -155,8 +156,7 @@ public struct ServiceEndpoint: Sendable {
             let caller = try context.requireCaller(.operate)
             let (repo, issue) = (context.parameters.get("name") ?? "", try number(context))
             let body = Data(buffer: try await request.body.collect(upTo: 4096))
-            struct Choice: Decodable { var to: String }
-            guard let choice = try? JSONDecoder().decode(Choice.self, from: body), let target = UnstickTarget(rawValue: choice.to) else {
+            guard let target = OperatorWrites.unstickTarget(body) else {
                 throw APIError.badRequest(#"send {"to":"pickup"} or {"to":"failure"}"#)
             }
             return try await writes.respond(request, caller: caller, body: body) {

@@ -62,27 +62,19 @@ public struct IssueEventDocument: Codable, Sendable, Equatable {
 }
 
 /// The JSON coding of the console protocol and the `issue` event: the core's types with their own
-/// key names, times as ISO 8601 with milliseconds.
+/// key names; times as seconds since 1970, which a `Double` carries exactly (the issues' own
+/// times stay ISO 8601 strings, as in the cache file).
 public enum ConsoleWire {
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(Self.timeFormat))
-        }
+        encoder.dateEncodingStrategy = .secondsSince1970
         return encoder
     }
 
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let container = try decoder.singleValueContainer()
-            let text = try container.decode(String.self)
-            if let date = try? Self.timeFormat.parse(text) { return date }
-            if let date = Timestamp.parse(text) { return date }
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an ISO 8601 time: \(text.prefix(40))")
-        }
+        decoder.dateDecodingStrategy = .secondsSince1970
         return decoder
     }
 
@@ -91,6 +83,4 @@ public enum ConsoleWire {
     public static func line(_ value: some Encodable) throws -> String { String(decoding: try data(value), as: UTF8.self) }
 
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T { try decoder().decode(type, from: data) }
-
-    private static let timeFormat = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 }

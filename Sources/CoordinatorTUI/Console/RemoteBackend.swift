@@ -65,7 +65,8 @@ public final class RemoteBackend: ConsoleBackend {
             // No answer even after the retries: serve may or may not have acted; its events and
             // the next read say which.
             return OperatorDispatch(outcome: .failed(DispatchFailure(
-                issueNumber: issueNumber, stage: .prepare, message: "\(error)", jobStarted: false)))
+                issueNumber: issueNumber, stage: .prepare,
+                message: "\(error) (serve may have acted on it: its events, or r, will show the issue as it is)", jobStarted: false)))
         }
     }
 

@@ -15,6 +15,13 @@ public struct IssueChange: Codable, Sendable, Equatable {
         self.cached = cached
         self.history = history
     }
+
+    /// The entries of `after` that differ from `before` (changed, added or gone), by number, each
+    /// with the issue's newest dispatch or unstick in `history`.
+    public static func changes(from before: [Int: Issue], to after: [Int: Issue], history: HistoryProjection) -> [IssueChange] {
+        Set(before.keys).union(after.keys).filter { before[$0] != after[$0] }.sorted()
+            .map { IssueChange(number: $0, cached: after[$0], history: history.last(issue: $0)) }
+    }
 }
 
 /// An operator's dispatch: what happened, and the issue as it left it (nil when no locked session
@@ -35,10 +42,4 @@ extension LockedRepo {
         IssueChange(number: number, cached: cache.issues[number], history: service.history.current().last(issue: number))
     }
 
-    /// The issues whose cache entries differ from `before` (changed, added or gone).
-    public func changedIssues(since before: [Int: Issue]) -> [Int] {
-        var numbers = cache.issues.compactMap { number, issue in before[number] == issue ? nil : number }
-        numbers += before.keys.filter { cache.issues[$0] == nil }
-        return numbers.sorted()
-    }
 }

@@ -153,14 +153,9 @@ final class RepoLane: Sendable {
         let repo = service.repo.name
         do {
             let polled: [Issue]? = try await service.withLock { locked in
+                // What the session changes in the cache is told as `issue` events: after each
+                // event its issue, after the poll every entry it changed.
                 var before = locked.cache.issues
-                /// The entries this session changed since the last call, as `issue` events.
-                func reportChanges(_ numbers: [Int]) {
-                    for number in numbers where before[number] != locked.cache.issues[number] {
-                        monitor?.issueChanged(repo: repo, change: locked.change(of: number))
-                        before[number] = locked.cache.issues[number]
-                    }
-                }
                 for pending in events {
                     if isStopping { break }
                     let received = pending.firstReceived
@@ -171,10 +166,18 @@ final class RepoLane: Sendable {
                         logger.info("webhook \(pending.event.delivery): \(outcome.summary)")
                         monitor?.dispatched(repo: repo, outcome: outcome)
                     }
-                    reportChanges([pending.event.payload.issue.number])
+                    let number = pending.event.payload.issue.number
+                    if before[number] != locked.cache.issues[number] {
+                        monitor?.issueChanged(repo: repo, change: locked.change(of: number))
+                        before[number] = locked.cache.issues[number]
+                    }
                 }
                 guard poll, !isStopping else { return nil }
-                defer { reportChanges(locked.changedIssues(since: before)) }
+                defer {
+                    for change in IssueChange.changes(from: before, to: locked.cache.issues, history: service.history.current()) {
+                        monitor?.issueChanged(repo: repo, change: change)
+                    }
+                }
                 let report = await locked.run(RunOptions(keepGoing: true, reuseWindow: false), actor: actor, stopping: { self.isStopping })
                 for outcome in report.outcomes { monitor?.dispatched(repo: repo, outcome: outcome) }
                 if let error = report.error {

@@ -173,11 +173,8 @@ public final class ServeEngine: Service, WebhookSink, ServiceStatus, ServedRepos
             do {
                 let before = (try? await service.readCache().cache.issues) ?? [:]
                 let cache = try await service.sync()
-                let history = service.history.current()
-                let numbers = Set(before.keys).union(cache.issues.keys).filter { before[$0] != cache.issues[$0] }
-                for number in numbers.sorted() {
-                    monitor?.issueChanged(
-                        repo: repo, change: IssueChange(number: number, cached: cache.issues[number], history: history.last(issue: number)))
+                for change in IssueChange.changes(from: before, to: cache.issues, history: service.history.current()) {
+                    monitor?.issueChanged(repo: repo, change: change)
                 }
                 return .success(cache)
             } catch {

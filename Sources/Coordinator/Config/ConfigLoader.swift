@@ -256,6 +256,8 @@ public enum ConfigLoader {
         # listen = "127.0.0.1:8750"
         # api_token = ""                             # COORDINATOR_API_TOKEN wins; bearer token for /api/*, off without one
         # public_url = "https://coordinator.example.com"   # what GitHub calls (+ /webhooks/github): doctor, hooks sync
+        # tls_cert_file = "/etc/coordinator/tls/fullchain.pem"   # HTTPS: certificate (+ intermediates) and its key, PEM;
+        # tls_key_file = "/etc/coordinator/tls/privkey.pem"      # both or neither (default: plain HTTP, e.g. behind a proxy)
         # One table per person or tool using /api/* (api_token above is the operator "api", role operate):
         # [serve.operators.alice]
         # token_sha256 = ""                          # printf %s "$TOKEN" | sha256sum (or token_env = "VARIABLE")

@@ -2,12 +2,14 @@ import Coordinator
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 
 /// The HTTP face of `coordinator serve`: the GitHub webhook receiver, health, metrics and the
 /// status API, as a Hummingbird `Application` — a swift-service-lifecycle `Service`, so the daemon
-/// runs it in its `ServiceGroup` next to the engine and a graceful shutdown stops it.
+/// runs it in its `ServiceGroup` next to the engine and a graceful shutdown stops it. Plain HTTP/1.1,
+/// or HTTP/1.1 inside TLS with `tls`.
 ///
 /// Routes:
 /// - `POST /webhooks/github`: GitHub `issues` deliveries (see `WebhookReceiver` for the answers);
@@ -35,6 +37,11 @@ public struct ServiceEndpoint: Sendable {
     public var deliveryMemoryCapacity: Int = DeliveryMemory.defaultCapacity
     /// A connection silent this long is closed, so a stalled client cannot hold one forever.
     public var idleTimeout: Duration = .seconds(60)
+    /// `[serve] tls_cert_file` and `tls_key_file`, loaded: HTTPS with them; nil: plain HTTP.
+    public var tls: ServeTLSIdentity?
+
+    /// "https" with a certificate, else "http": for the address `serve` announces.
+    public var scheme: String { tls == nil ? "http" : "https" }
 
     /// - Parameters:
     ///   - apiToken: the single `[serve] api_token`: the operator `api`, role operate (none when
@@ -60,9 +67,22 @@ public struct ServiceEndpoint: Sendable {
         let requestedPort = port
         let nanoseconds = idleTimeout.components.seconds.multipliedReportingOverflow(by: 1_000_000_000)
         let idle: TimeAmount = nanoseconds.overflow ? .hours(24) : .nanoseconds(nanoseconds.partialValue)
+        let http1 = HTTP1Channel.Configuration(idleTimeout: idle)
+        let server: HTTPServerBuilder
+        if let tls {
+            // What `.tls(.http1(…), tlsConfiguration:)` builds, without its `throws`: the context is
+            // made when the server starts, and `ServeTLSFiles.load` already made one of this
+            // configuration, so nothing is left to fail here.
+            let configuration = tls.serverConfiguration
+            server = HTTPServerBuilder { responder in
+                try TLSChannel(HTTP1Channel(responder: responder, configuration: http1), tlsConfiguration: configuration)
+            }
+        } else {
+            server = .http1(configuration: http1)
+        }
         return Application(
             router: router(sink: sink, status: status, repositories: repositories, metrics: metrics, events: events, operated: operated),
-            server: .http1(configuration: .init(idleTimeout: idle)),
+            server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? requestedPort) },
             logger: logger)

@@ -15,6 +15,10 @@ public struct ServeSettings: Sendable, Equatable {
     /// `[serve.operators.NAME]`, by name: who may use `/api/*`, with what role. `allOperators`
     /// adds the operator `api` of `api_token`.
     public var operators: [ServeOperator] = []
+    /// An operator's `token_env` that is not set in this process: only `serve` needs the tokens,
+    /// so the config loads for every other command (a cron `run`, the console) and `serve` refuses
+    /// to start with this.
+    public var operatorsProblem: ConfigError?
     /// `public_url`: the absolute http(s) URL GitHub reaches `serve` at (the reverse proxy's, as a
     /// rule), without `/webhooks/github`; `doctor` checks each repository's webhook against it
     /// and `hooks sync` points the webhooks there. Nil: not given.
@@ -89,7 +93,7 @@ extension ConfigLoader {
             }
             serve.apiToken = Secret(token)
         }
-        serve.operators = try serveOperators(table?["operators"], apiToken: serve.apiToken, reader: reader, environment: env)
+        (serve.operators, serve.operatorsProblem) = try serveOperators(table?["operators"], apiToken: serve.apiToken, reader: reader, environment: env)
         if let url = try reader.string(table, "serve", "public_url"), !url.isEmpty {
             if let reason = WebhookTarget.problem(publicURL: url) {
                 throw ConfigError.invalidValue(path: path, section: "serve", field: "public_url", reason: reason)

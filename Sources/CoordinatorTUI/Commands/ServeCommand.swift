@@ -36,6 +36,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw CommandFailure(
                 "serve needs the webhook secret GitHub signs deliveries with: set [serve] webhook_secret in \(config.path), or GITHUB_WEBHOOK_SECRET")
         }
+        if let problem = config.serve.operatorsProblem { throw CommandFailure(problem.description) }
         let address = listen.flatMap(ServeSettings.ListenAddress.init(parsing:)) ?? config.serve.listen
         var endpoint = ServiceEndpoint(host: address.host, port: address.port, webhookSecret: secret, operators: config.serve.allOperators)
         // Read now, before anything polls or listens: a bad certificate or key stops the start.

@@ -158,6 +158,9 @@ final class ServeCommandTests: CommandTestCase {
         XCTAssertEqual(result.exitCode, 1, result.description)
         XCTAssertTrue(result.stderr.contains("serve.operators.carol") && result.stderr.contains("CAROL_TOKEN"), result.stderr)
         XCTAssertFalse(result.stderr.contains("serving on"), result.stderr)
+        // Only serve needs the operators' tokens: the same config serves a cron run.
+        let run = try await h.run(["run", "--config", config, "--all", "--dry-run"], timeout: .seconds(30))
+        XCTAssertEqual(run.exitCode, 0, run.description)
     }
 
     // MARK: TLS

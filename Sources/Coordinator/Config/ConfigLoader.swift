@@ -30,14 +30,7 @@ public enum ConfigLoader {
 
     /// Parses config text; `path` is only for messages and relative paths.
     public static func parse(_ text: String, path: String, environment: [String: String] = [:]) throws -> CoordinatorConfig {
-        let root: TOMLTable
-        do {
-            root = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ConfigError.invalidTOML(path: path, line: error.source.begin.line, column: error.source.begin.column, reason: error.description)
-        } catch {
-            throw ConfigError.invalidTOML(path: path, line: 0, column: 0, reason: "\(error)")
-        }
+        let root = try table(text, path: path)
         let reader = SectionReader(path: path)
         let github = root["github"]?.table
         let jenkins = root["jenkins"]?.table
@@ -171,6 +164,17 @@ public enum ConfigLoader {
             github: GitHubSettings(token: Secret(token ?? ""), app: app, apiURL: (apiURL?.isEmpty == false) ? apiURL : nil, trust: trust.github),
             jenkins: JenkinsSettings(serverURL: (serverURL ?? "").trimmingTrailingSlashes(), username: username ?? "", apiToken: Secret(apiToken ?? ""), trust: trust.jenkins),
             settings: settings, repos: repos, rules: rules, serve: serve)
+    }
+
+    /// The TOML document `text`, or `ConfigError.invalidTOML` with the line and column.
+    static func table(_ text: String, path: String) throws -> TOMLTable {
+        do {
+            return try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError.invalidTOML(path: path, line: error.source.begin.line, column: error.source.begin.column, reason: error.description)
+        } catch {
+            throw ConfigError.invalidTOML(path: path, line: 0, column: 0, reason: "\(error)")
+        }
     }
 
     /// Repo section names in the order they stand in the file. The TOML library keeps tables

@@ -12,13 +12,16 @@ public struct ServerTarget: Sendable, Equatable {
     public var url: String
     public var token: Secret?
     public var trust: TLSTrust
+    /// The environment variable the token came from, for the `401` message's fix.
+    public var tokenVariable: String
 
-    public init(url: String, token: Secret?, trust: TLSTrust = .system) {
+    public init(url: String, token: Secret?, trust: TLSTrust = .system, tokenVariable: String = ClientSettings.defaultTokenVariable) {
         var url = url
         while url.hasSuffix("/") { url.removeLast() }
         self.url = url
         self.token = token
         self.trust = trust
+        self.tokenVariable = tokenVariable
     }
 }
 
@@ -187,7 +190,7 @@ public final class ServerClient: Sendable {
         case 401:
             return ServerError(
                 status: status, code: said?.error ?? "unauthorized",
-                message: "serve at \(target.url) refused the token (401): set COORDINATOR_API_TOKEN (or [client] token_env) to an operator's token from serve's [serve.operators]")
+                message: "serve at \(target.url) refused the token (401): set \(target.tokenVariable) (or name another variable in [client] token_env) to an operator's token from serve's [serve.operators]")
         case 403:
             return ServerError(status: status, code: said?.error ?? "forbidden", message: said?.message ?? "serve refused: this operator's role may only read (403)")
         default:

@@ -51,7 +51,7 @@ public struct HistoryEntry: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case repo, issue, dispatchID, kind, workflow, pickup, busy, by, startedAt, lastStep, state, labelsMovedAt
-        case queueID, buildNumber, buildURL, buildResult, message
+        case queueID, buildNumber, buildURL, buildResult, message, ended
     }
 
     private static func ended(_ summary: DispatchSummary) -> String {

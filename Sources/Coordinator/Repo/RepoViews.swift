@@ -101,14 +101,15 @@ extension RepoService {
     }
 
     /// Every repository's audit trail (log and archive), newest first across them: what
-    /// `coordinator history` prints and the console's history view lists.
-    public static func historyAudit(_ services: [RepoService]) -> HistoryAudit {
+    /// `coordinator history` prints (and `serve`'s `GET /api/history` answers) with `filter`, and
+    /// the console's history view lists.
+    public static func historyAudit(_ services: [RepoService], filter: HistoryFilter = .all) -> HistoryAudit {
         var entries: [HistoryEntry] = []
         var notices: [String] = []
         for service in services {
             let audit = service.history.audit()
             notices += audit.notices.map { "\(service.repo.name): \($0)" }
-            entries += audit.dispatches.map { HistoryEntry(repo: service.repo.name, $0) }
+            entries += audit.dispatches.filter(filter.admits).map { HistoryEntry(repo: service.repo.name, $0) }
         }
         return HistoryAudit(entries: HistoryEntry.newestFirst(entries), notices: notices)
     }

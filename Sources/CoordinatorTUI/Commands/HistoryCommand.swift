@@ -38,19 +38,11 @@ struct HistoryCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let since = sinceText.flatMap(HistoryEntry.since)
+        let filter = HistoryFilter(issue: issue, since: sinceText.flatMap(HistoryEntry.since))
         let entries = try await global.withWorkspace { workspace in
-            var entries: [HistoryEntry] = []
-            for service in try workspace.services(named: selection.names) {
-                let audit = service.history.audit()
-                for notice in audit.notices { printError("warning: \(notice)") }
-                entries += audit.dispatches
-                    .filter { issue == nil || $0.issue == issue }
-                    .filter { summary in since.map { summary.lastTime >= $0 } ?? true }
-                    .map { HistoryEntry(repo: service.repo.name, $0) }
-            }
-            // Newest first across repositories; within one second, in the history's own order.
-            return HistoryEntry.newestFirst(entries)
+            let audit = RepoService.historyAudit(try workspace.services(named: selection.names), filter: filter)
+            for notice in audit.notices { printError("warning: \(notice)") }
+            return audit.entries
         }
         if report.json {
             print(try JSONText.encode(entries))

@@ -33,20 +33,20 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let options = RunOptions(forceRefresh: forceRefresh, dryRun: dryRun, keepGoing: keepGoing)
-        let (report, mapping) = try await global.withWorkspace { workspace in
+        let document = try await global.withWorkspace { workspace in
             let services = try workspace.services(named: selection.names)
             let report = await CoordinatorRun(services: services, actor: Workspace.actor("run")).run(options)
-            return (report, workspace.config.rules.mapping)
+            return RunReportDocument(report, dryRun: dryRun, mapping: workspace.config.rules.mapping)
         }
         if json {
-            print(try RunReportJSON.render(report, dryRun: dryRun, mapping: mapping), terminator: "")
+            print(try JSONText.encode(document) + "\n", terminator: "")
         } else {
-            print(RunReportText.render(report, dryRun: dryRun), terminator: "")
+            print(RunReportText.render(document), terminator: "")
         }
         // A repository that could not be refreshed is an error cron should mail, not only a report line.
-        for repo in report.repos {
-            if let error = repo.error { printError("coordinator: \(repo.repoName): \(error)") }
+        for repo in document.repos {
+            if let error = repo.error { printError("coordinator: \(repo.name): \(error)") }
         }
-        if report.failed { throw ExitCode(1) }
+        if document.failed { throw ExitCode(1) }
     }
 }

@@ -22,38 +22,29 @@ struct StuckCommand: AsyncParsableCommand {
 
     @OptionGroup var report: ReportOptions
 
-    struct RepoStuck: Encodable {
-        var name: String
-        var busy: Int
-        var stuck: [BusyIssueReport]
-    }
-
     func run() async throws {
         let now = Date()
-        let surveys = try await global.withWorkspace { workspace in
-            var surveys: [(name: String, busy: [BusyIssue])] = []
+        let reports = try await global.withWorkspace { workspace in
+            var reports: [StuckReport] = []
             for service in try workspace.services(named: selection.names) {
                 let live: [Issue]
                 do { live = try await service.fetchLive() } catch { throw CommandFailure("\(service.repo.name): \(error)") }
-                surveys.append((service.repo.name, await BusyWatch(service: service).survey(live, now: now)))
+                reports.append(StuckReport(name: service.repo.name, survey: await BusyWatch(service: service).survey(live, now: now), now: now))
             }
-            return surveys
+            return reports
         }
         if report.json {
-            print(try JSONText.encode(surveys.map {
-                RepoStuck(name: $0.name, busy: $0.busy.count, stuck: $0.busy.filter(\.isStuck).map { BusyIssueReport($0, now: now) })
-            }))
+            print(try JSONText.encode(reports))
         } else {
-            for survey in surveys {
-                let stuck = survey.busy.filter(\.isStuck)
-                print("\(survey.name): \(survey.busy.count) busy, \(stuck.count) stuck")
-                for issue in stuck { print("  " + BusyIssueReport.line(issue, now: now)) }
-                if let first = stuck.first {
+            for survey in reports {
+                print("\(survey.name): \(survey.busy) busy, \(survey.stuck.count) stuck")
+                for issue in survey.stuck { print("  " + issue.line) }
+                if let first = survey.stuck.first {
                     print("  fix: coordinator unstick \(survey.name) \(first.number) --to pickup   (or --to failure)")
                 }
             }
         }
-        if surveys.contains(where: { $0.busy.contains(where: \.isStuck) }) { throw ExitCode(3) }
+        if reports.contains(where: { !$0.stuck.isEmpty }) { throw ExitCode(3) }
     }
 }
 

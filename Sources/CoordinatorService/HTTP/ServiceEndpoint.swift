@@ -21,6 +21,8 @@ import NIOCore
 ///   - `GET /api/repos`: `RepoListDocument`;
 ///   - `GET /api/repos/{name}/issues?view=eligible|busy|all` (default `all`): `IssueListDocument`;
 ///   - `GET /api/repos/{name}/issues/{number}`: `IssueDetailDocument`;
+///   - `GET /api/history`, `/api/repos/{name}/busy`, `/api/repos/{name}/plan`: what `history`,
+///     `stuck` and `run --dry-run` print with `--json` (`OperatorReports`);
 ///   - `/api/console/*`: the console protocol (`ConsoleEndpoints`);
 ///   errors as `APIErrorDocument` (see `OperatorAPIDocuments`);
 /// - anything else: `404`.
@@ -139,6 +141,7 @@ public struct ServiceEndpoint: Sendable {
                 _ = try context.requireCaller(.read)
                 return APIJSON.response(try await reads.live(repo: context.parameters.get("name") ?? ""))
             }
+            OperatorReports.addReports(to: api, repositories: repositories)
             let writes = operated.map { OperatorWrites(repositories: $0, served: repositories, keys: IdempotencyKeys()) }
             if let writes { Self.addWrites(to: api, writes: writes) }
             ConsoleEndpoints.add(to: api, ConsoleEndpoints(repositories: repositories, writes: writes))

@@ -114,8 +114,9 @@ final class ClientSettingsTests: XCTestCase {
                 XCTFail("\(url): \(error)")
             }
         }
-        let query = message { try self.resolve(server: "https://coordinator.example.com/?token=1", configPath: nil) }
+        let query = message { try self.resolve(server: "https://coordinator.example.com/?token=s3cr3t", configPath: nil) }
         XCTAssertTrue(query.contains("query or fragment"), query)
+        XCTAssertFalse(query.contains("s3cr3t"), query)
         let password = message { try self.resolve(server: "https://alice:hunter2@coordinator.example.com", configPath: nil) }
         XCTAssertTrue(password.contains("must not carry a user or password"), password)
         XCTAssertFalse(password.contains("hunter2"), password)

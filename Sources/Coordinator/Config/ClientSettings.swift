@@ -167,7 +167,7 @@ extension ServerTarget {
 
     /// Why `text` cannot be `serve`'s address, or nil when it can: an http:// or https:// URL with
     /// a host, and a path when `serve` sits under one behind a proxy; no user, password, query or
-    /// fragment. A text that may hold a password (it has an `@`) is not repeated.
+    /// fragment. A text that may hold a secret (an `@`, a query) is not repeated.
     public static func problem(serverURL text: String) -> String? {
         let shown = text.contains("@") ? "the URL" : "'\(text)'"
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
@@ -179,7 +179,8 @@ extension ServerTarget {
             return "\(shown) must not carry a user or password: the operator's token comes from \(ClientSettings.defaultTokenVariable) (or [client] token_env)"
         }
         if components.query != nil || components.fragment != nil {
-            return "\(shown) has a query or fragment; give serve's base URL (e.g. https://coordinator.example.com)"
+            // Not repeated either: a query may carry a secret.
+            return "the URL has a query or fragment; give serve's base URL (e.g. https://coordinator.example.com)"
         }
         return nil
     }

@@ -25,8 +25,8 @@ struct ServerOption: ParsableArguments {
     func clientSettings(_ global: GlobalOptions) throws -> ClientSettings {
         do {
             return try ClientSettings.load(configPath: ConfigLoader.resolvePath(explicit: global.config))
-        } catch let error as ConfigError {
-            throw CommandFailure(error.description)
+        } catch {
+            throw RemoteOptions.failure(error)
         }
     }
 
@@ -39,10 +39,8 @@ struct ServerOption: ParsableArguments {
     func target(_ client: ClientSettings) throws -> ServerTarget? {
         do {
             return try client.target(server: server)
-        } catch let error as ServerTargetError {
-            throw CommandFailure(error.description, exitCode: error.isUsage ? 2 : 1)
-        } catch let error as ConfigError {
-            throw CommandFailure(error.description)
+        } catch {
+            throw RemoteOptions.failure(error)
         }
     }
 

@@ -66,9 +66,10 @@ final class ConsoleEndToEndTests: XCTestCase {
 
         // Dispatch it: a confirmation first, then y.
         try keys("d")
-        screen = try await waitFor("the confirmation") { $0.contains("Confirm dispatch") }
-        XCTAssertTrue(screen.contains("Dispatch #109"), screen)
-        XCTAssertTrue(screen.contains("status-08:ready-pr → status-09:pr-creating"), screen)
+        // The whole dialog: a capture may land while curses is still drawing it.
+        screen = try await waitFor("the confirmation, with its label move") {
+            $0.contains("Confirm dispatch") && $0.contains("Dispatch #109") && $0.contains("status-08:ready-pr → status-09:pr-creating")
+        }
         try keys("y")
         _ = try await waitFor("the dispatch result") { $0.contains("dispatched #109") }
 
@@ -256,11 +257,15 @@ final class ConsoleEndToEndTests: XCTestCase {
 
         // u, the pickup label, then y on the confirmation naming the exact move.
         try keys("u")
-        screen = try await waitFor("the unstick choice") { $0.contains("Unstick #109") && $0.contains("give the pickup label back") }
-        XCTAssertTrue(screen.contains("status-09:pr-creating → status-09f:pr-creating-failed"), screen)
+        // Each dialog whole: a capture may land while curses is still drawing it.
+        _ = try await waitFor("the unstick choice, with both moves") {
+            $0.contains("Unstick #109") && $0.contains("give the pickup label back")
+                && $0.contains("status-09:pr-creating → status-09f:pr-creating-failed")
+        }
         try keys("p")
-        screen = try await waitFor("the confirmation") { $0.contains("Confirm unstick") }
-        XCTAssertTrue(screen.contains("#109 status-09:pr-creating → status-08:ready-pr"), screen)
+        _ = try await waitFor("the confirmation, naming the move") {
+            $0.contains("Confirm unstick") && $0.contains("#109 status-09:pr-creating → status-08:ready-pr")
+        }
         try keys("y")
         _ = try await waitFor("the unstick result") { $0.contains("#109 unstuck: status-09:pr-creating → status-08:ready-pr") }
 

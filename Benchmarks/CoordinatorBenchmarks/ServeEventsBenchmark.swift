@@ -164,6 +164,15 @@ func runServeEventsBenchmark(clients: Int, relabels: Int) async {
         print(String(
             format: "serve-events: webhook → Jenkins POST with %d clients attached, %d relabels: p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms (budget p95 ≤ 250 ms: %@)",
             figures.clients, figures.jenkins.count, jenkins.p50, jenkins.p95, jenkins.p99, jenkins.max, jenkins.p95 <= 250 ? "holds" : "MISSED"))
+        // Whether the run drifts: the medians of each tenth of the relabels, in order.
+        func tenths(_ values: [Double]) -> String {
+            let size = max(1, values.count / 10)
+            return stride(from: 0, to: values.count, by: size).map { start in
+                String(format: "%.1f", ms(Array(values[start..<min(values.count, start + size)])).p50)
+            }.joined(separator: " ")
+        }
+        print("serve-events: p50 per tenth of the run (ms): webhook → Jenkins \(tenths(figures.jenkins)); webhook at serve → published \(tenths(figures.toPublished))"
+            + (figures.clients > 0 ? "; webhook → the last client \(tenths(figures.atLastClient))" : ""))
         if figures.clients > 0 {
             print("serve-events: streams ended by serve's shutdown: \(figures.streamsEndedOnShutdown) of \(figures.clients)")
         }

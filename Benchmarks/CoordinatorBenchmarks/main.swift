@@ -9,7 +9,7 @@ import Foundation
 //   swift run -c release coordinator-benchmarks commands [iterations]     (default: 10)
 //   swift run -c release coordinator-benchmarks serve-memory [dispatches]  (default: 100000)
 //   swift run -c release coordinator-benchmarks log-view [megabytes]      (default: 50)
-//   swift run -c release coordinator-benchmarks serve-events [clients] [relabels]  (defaults: 100 300)
+//   swift run -c release coordinator-benchmarks serve-events [clients] [relabels]  (defaults: 100 1000)
 
 // `coordinator-benchmarks serve [relabels]` runs only serve's latency benchmark.
 if CommandLine.arguments.dropFirst().first == "serve" {
@@ -25,7 +25,7 @@ if CommandLine.arguments.dropFirst().first == "serve-memory" {
 // relabels are dispatched; each dispatch event's latency at every client.
 if CommandLine.arguments.dropFirst().first == "serve-events" {
     let numbers = CommandLine.arguments.dropFirst(2).compactMap(Int.init)
-    await runServeEventsBenchmark(clients: max(0, numbers.first ?? 100), relabels: max(1, numbers.dropFirst().first ?? 300))
+    await runServeEventsBenchmark(clients: max(0, numbers.first ?? 100), relabels: max(1, numbers.dropFirst().first ?? 1_000))
     exit(0)
 }
 // `coordinator-benchmarks log-view [megabytes]`: the console's build log view on a huge, growing log.

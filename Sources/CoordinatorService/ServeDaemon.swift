@@ -97,6 +97,10 @@ private struct MonitorFanOut: ServeMonitor {
     func surveyed(repo: String, busy: [BusyIssue]) {
         for monitor in monitors { monitor.surveyed(repo: repo, busy: busy) }
     }
+
+    func issueChanged(repo: String, change: IssueChange) {
+        for monitor in monitors { monitor.issueChanged(repo: repo, change: change) }
+    }
 }
 
 /// The bound port, settled once (nil: the server stopped before listening); any number of waiters.

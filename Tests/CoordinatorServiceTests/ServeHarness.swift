@@ -179,14 +179,18 @@ final class DaemonHarness: @unchecked Sendable {
     let hook: SandboxWebhook
     private let running: Task<Void, any Error>
 
-    var server: SandboxServer { base.server }
-    var url: String { "http://127.0.0.1:\(port)" }
+    /// "http", or "https" when started with `tls`.
+    let scheme: String
 
-    private init(base: ServeHarness, daemon: ServeDaemon, port: Int, hook: SandboxWebhook, running: Task<Void, any Error>) {
+    var server: SandboxServer { base.server }
+    var url: String { "\(scheme)://127.0.0.1:\(port)" }
+
+    private init(base: ServeHarness, daemon: ServeDaemon, port: Int, hook: SandboxWebhook, scheme: String, running: Task<Void, any Error>) {
         self.base = base
         self.daemon = daemon
         self.port = port
         self.hook = hook
+        self.scheme = scheme
         self.running = running
     }
 
@@ -195,26 +199,29 @@ final class DaemonHarness: @unchecked Sendable {
     ///     `ServeHarness.webhookSecret`).
     ///   - hookContentType: how the Sandbox's hook sends payloads (`.form`: as GitHub's web form
     ///     sets a hook up by default).
+    ///   - tls: serve HTTPS with this certificate and key (the Sandbox's hook, which trusts only
+    ///     the system store, then cannot deliver).
     static func start(
         issues: [Scenario.Issue] = [], repos: [Scenario.Repository]? = nil, pollInterval: Duration? = nil,
         hookSecret: String? = ServeHarness.webhookSecret, hookContentType: Scenario.Webhook.ContentType = .json,
-        apiToken: String? = nil, operators: [ServeOperator] = [], logger: Logger = ServeHarness.quietLogger
+        apiToken: String? = nil, operators: [ServeOperator] = [], tls: ServeTLSIdentity? = nil,
+        logger: Logger = ServeHarness.quietLogger
     ) async throws -> DaemonHarness {
         let base = try await ServeHarness.start(issues: issues, repos: repos, runEngine: false)
+        var endpoint = ServiceEndpoint(
+            host: "127.0.0.1", port: 0, webhookSecret: Secret(ServeHarness.webhookSecret), apiToken: apiToken.map(Secret.init),
+            operators: operators)
+        endpoint.tls = tls
         let daemon = await ServeDaemon(
-            workspace: base.workspace,
-            endpoint: ServiceEndpoint(
-                host: "127.0.0.1", port: 0, webhookSecret: Secret(ServeHarness.webhookSecret), apiToken: apiToken.map(Secret.init),
-                operators: operators),
-            pollInterval: pollInterval, actor: "test (serve)", signals: false, logger: logger)
+            workspace: base.workspace, endpoint: endpoint, pollInterval: pollInterval, actor: "test (serve)", signals: false, logger: logger)
         let running = Task { try await daemon.run() }
         guard let port = await daemon.port() else {
             await base.stop()
             throw DaemonDidNotListen()
         }
         let hook = try base.server.addWebhook(
-            url: "http://127.0.0.1:\(port)/webhooks/github", secret: hookSecret, contentType: hookContentType)
-        let harness = DaemonHarness(base: base, daemon: daemon, port: port, hook: hook, running: running)
+            url: "\(endpoint.scheme)://127.0.0.1:\(port)/webhooks/github", secret: hookSecret, contentType: hookContentType)
+        let harness = DaemonHarness(base: base, daemon: daemon, port: port, hook: hook, scheme: endpoint.scheme, running: running)
         try await waitUntil("the start-up poll", timeout: .seconds(20)) {
             harness.daemon.engine.pollState().allSatisfy { $0.lastPoll != nil }
         }

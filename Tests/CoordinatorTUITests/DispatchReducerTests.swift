@@ -115,6 +115,16 @@ final class DispatchReducerTests: XCTestCase {
         XCTAssertEqual(effects, [.loadCache(repo: "demo"), .fetchRateLimit, .fetchLive(repo: "demo")])
         XCTAssertEqual(state.result?.kind, .notice)
         XCTAssertEqual(state.currentRepo?.dispatches[109], .skipped(.noLinkedBranch))
+        // The refresh it started does not wipe the notice: the operator reads why nothing happened.
+        _ = reduce(&state, .liveLoaded(repo: "demo", .success(Fixtures.live), at: Fixtures.t0))
+        XCTAssertEqual(state.result?.kind, .notice)
+        XCTAssertTrue(state.result?.message.hasPrefix("skipped #109: ") == true, "\(String(describing: state.result))")
+        // Once it faded, a refresh reports as ever.
+        _ = reduce(&state, .tick(state.now.addingTimeInterval(TaskResult.fadeSeconds + 1)))
+        press(&state, .char("r"))
+        _ = reduce(&state, .liveLoaded(repo: "demo", .success(Fixtures.live), at: Fixtures.t0))
+        XCTAssertEqual(state.result?.kind, .success)
+        XCTAssertTrue(state.result?.message.hasPrefix("demo: 7 open issues live") == true, "\(String(describing: state.result))")
     }
 
     func testACacheWarningMakesASuccessfulDispatchAnError() {

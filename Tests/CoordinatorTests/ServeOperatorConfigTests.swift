@@ -82,11 +82,18 @@ final class ServeOperatorConfigTests: XCTestCase {
         }
     }
 
-    func testAnUnsetOrEmptyTokenVariableIsRefused() {
+    /// Only `serve` needs the tokens: the config loads for a cron `run` or a console without the
+    /// variable, and `serve` is given the problem to refuse to start with.
+    func testAnUnsetOrEmptyTokenVariableStopsOnlyServe() throws {
         for environment in [[:], ["BOB_TOKEN": ""]] {
-            let text = error("[serve.operators.bob]\nrole = \"read\"\ntoken_env = \"BOB_TOKEN\"\n", environment: environment, field: "token_env")
-            XCTAssertTrue(text.contains("BOB_TOKEN"), text)
+            let serve = try parse("[serve.operators.bob]\nrole = \"read\"\ntoken_env = \"BOB_TOKEN\"\n", environment: environment)
+            XCTAssertEqual(serve.operators, [], "bob is left out")
+            let text = try XCTUnwrap(serve.operatorsProblem).description
+            XCTAssertTrue(text.contains("BOB_TOKEN") && text.contains("/etc/c.toml") && text.contains("serve.operators.bob"), text)
         }
+        let set = try parse("[serve.operators.bob]\nrole = \"read\"\ntoken_env = \"BOB_TOKEN\"\n", environment: ["BOB_TOKEN": "t"])
+        XCTAssertNil(set.operatorsProblem)
+        XCTAssertEqual(set.operators.map(\.name), ["bob"])
     }
 
     func testATokenWithALineBreakIsRefusedWithoutQuotingIt() {

@@ -13,7 +13,7 @@ public enum RefreshKind: String, Sendable, Equatable {
 }
 
 /// The refresh policy from `[coordinator]`.
-public struct RefreshPolicy: Sendable, Equatable {
+public struct RefreshPolicy: Codable, Sendable, Equatable {
     /// Reuse the cache without any API call when `last_checked` is this recent.
     public var duplicateWindow: TimeInterval
     /// Do a full refresh when the last one is older than this.

@@ -30,14 +30,7 @@ public enum ConfigLoader {
 
     /// Parses config text; `path` is only for messages and relative paths.
     public static func parse(_ text: String, path: String, environment: [String: String] = [:]) throws -> CoordinatorConfig {
-        let root: TOMLTable
-        do {
-            root = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ConfigError.invalidTOML(path: path, line: error.source.begin.line, column: error.source.begin.column, reason: error.description)
-        } catch {
-            throw ConfigError.invalidTOML(path: path, line: 0, column: 0, reason: "\(error)")
-        }
+        let root = try table(text, path: path)
         let reader = SectionReader(path: path)
         let github = root["github"]?.table
         let jenkins = root["jenkins"]?.table
@@ -173,6 +166,17 @@ public enum ConfigLoader {
             settings: settings, repos: repos, rules: rules, serve: serve)
     }
 
+    /// The TOML document `text`, or `ConfigError.invalidTOML` with the line and column.
+    static func table(_ text: String, path: String) throws -> TOMLTable {
+        do {
+            return try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError.invalidTOML(path: path, line: error.source.begin.line, column: error.source.begin.column, reason: error.description)
+        } catch {
+            throw ConfigError.invalidTOML(path: path, line: 0, column: 0, reason: "\(error)")
+        }
+    }
+
     /// Repo section names in the order they stand in the file. The TOML library keeps tables
     /// sorted, and repos must be processed in file order, so the headers are read off the text.
     static func orderedRepoNames(in text: String, keys: [String]) -> [String] {
@@ -256,6 +260,8 @@ public enum ConfigLoader {
         # listen = "127.0.0.1:8750"
         # api_token = ""                             # COORDINATOR_API_TOKEN wins; bearer token for /api/*, off without one
         # public_url = "https://coordinator.example.com"   # what GitHub calls (+ /webhooks/github): doctor, hooks sync
+        # tls_cert_file = "/etc/coordinator/tls/fullchain.pem"   # HTTPS: certificate (+ intermediates) and its key, PEM;
+        # tls_key_file = "/etc/coordinator/tls/privkey.pem"      # both or neither (default: plain HTTP, e.g. behind a proxy)
         # One table per person or tool using /api/* (api_token above is the operator "api", role operate):
         # [serve.operators.alice]
         # token_sha256 = ""                          # printf %s "$TOKEN" | sha256sum (or token_env = "VARIABLE")

@@ -139,14 +139,22 @@ public struct CoordinatorConfig: Sendable, Equatable {
     /// The repos `--repo NAME …` names, in file order and each once (nil: all of them). Every
     /// unknown name is reported in one error, with the names the file has.
     public func selectRepos(named names: [String]?) throws -> [RepoConfig] {
-        guard let names else { return repos }
-        let known = Set(repos.map(\.name))
+        let selected = Set(try Self.select(names, among: repos.map(\.name), in: path))
+        return repos.filter { selected.contains($0.name) }
+    }
+
+    /// The rule of `--repo NAME …` over the names `known` (in file order): those named, in file
+    /// order and each once (nil: all of them). Every unknown name is reported in one error, with
+    /// the known ones; `source` says where they are known (a config file, `serve at URL`).
+    public static func select(_ names: [String]?, among known: [String], in source: String) throws -> [String] {
+        guard let names else { return known }
+        let knownSet = Set(known)
         var unknown: [String] = []
-        for name in names where !known.contains(name) && !unknown.contains(name) { unknown.append(name) }
+        for name in names where !knownSet.contains(name) && !unknown.contains(name) { unknown.append(name) }
         guard unknown.isEmpty else {
-            throw ConfigError.unknownRepository(path: path, name: unknown.joined(separator: "', '"), known: repos.map(\.name))
+            throw ConfigError.unknownRepository(path: source, name: unknown.joined(separator: "', '"), known: known)
         }
         let wanted = Set(names)
-        return repos.filter { wanted.contains($0.name) }
+        return known.filter { wanted.contains($0) }
     }
 }

@@ -105,17 +105,19 @@ extension ConfigLoader {
     static let operatorKeys: Set<String> = ["token_sha256", "token_env", "role"]
 
     /// Reads `[serve.operators.NAME]`, by name; `apiToken` is the single `[serve] api_token`,
-    /// which must not share a name or a token with them.
+    /// which must not share a name or a token with them. An operator whose `token_env` is not set
+    /// here is left out, and the first such is the `problem` `serve` refuses to start with.
     static func serveOperators(
         _ value: (any TOMLValueConvertible)?, apiToken: Secret?, reader: SectionReader, environment env: (String) -> String?
-    ) throws -> [ServeOperator] {
-        guard let value else { return [] }
+    ) throws -> (operators: [ServeOperator], problem: ConfigError?) {
+        guard let value else { return ([], nil) }
         let path = reader.path
         let parent = "serve.operators"
         guard let table = value.table else {
             throw ConfigError.invalidValue(path: path, section: "serve", field: "operators", reason: "must be a table of [serve.operators.NAME] tables")
         }
         var operators: [ServeOperator] = []
+        var problem: ConfigError?
         var holders: [TokenDigest: String] = [:]
         if let api = apiToken.flatMap(ServeOperator.apiToken) { holders[api.tokenDigest] = "[serve] api_token (COORDINATOR_API_TOKEN)" }
         for name in table.keys.sorted() {
@@ -138,13 +140,20 @@ extension ConfigLoader {
                 throw ConfigError.invalidValue(
                     path: path, section: section, field: unknown, reason: "unknown key; an operator has token_sha256 or token_env, and role")
             }
-            let digest = try operatorDigest(entry, section: section, reader: reader, environment: env)
+            let found = try operatorDigest(entry, section: section, reader: reader, environment: env)
             guard let roleText = try reader.string(entry, section, "role") else {
                 throw ConfigError.invalidValue(path: path, section: section, field: "role", reason: "missing: set role = \"read\" or \"operate\"")
             }
             guard let role = OperatorRole(rawValue: roleText) else {
                 throw ConfigError.invalidValue(
                     path: path, section: section, field: "role", reason: "'\(roleText)' is not a role: use \"read\" or \"operate\"")
+            }
+            let digest: TokenDigest
+            switch found {
+            case let .success(value): digest = value
+            case let .failure(unset):
+                problem = problem ?? unset
+                continue
             }
             if let holder = holders[digest] {
                 throw ConfigError.invalidValue(
@@ -154,14 +163,14 @@ extension ConfigLoader {
             holders[digest] = "[\(section)]"
             operators.append(ServeOperator(name: name, role: role, tokenDigest: digest))
         }
-        return operators
+        return (operators, problem)
     }
 
-    /// The digest from exactly one of `token_sha256` and `token_env`. Error texts never quote a
-    /// token or a digest.
+    /// The digest from exactly one of `token_sha256` and `token_env`; a `failure` when the
+    /// variable is not set in this process. Error texts never quote a token or a digest.
     private static func operatorDigest(
         _ entry: TOMLTable, section: String, reader: SectionReader, environment env: (String) -> String?
-    ) throws -> TokenDigest {
+    ) throws -> Result<TokenDigest, ConfigError> {
         let path = reader.path
         let hex = try reader.string(entry, section, "token_sha256")
         let variable = try reader.string(entry, section, "token_env")
@@ -179,21 +188,21 @@ extension ConfigLoader {
                     path: path, section: section, field: "token_sha256",
                     reason: "must be 64 hexadecimal digits, the SHA-256 of the token (printf %s \"$TOKEN\" | sha256sum)")
             }
-            return digest
+            return .success(digest)
         case let (nil, variable?):
             guard !variable.isEmpty, HeaderField.isValidValue(variable), !variable.contains("=") else {
                 throw ConfigError.invalidValue(path: path, section: section, field: "token_env", reason: "must name an environment variable")
             }
             guard let token = env(variable), !token.isEmpty else {
-                throw ConfigError.invalidValue(
+                return .failure(ConfigError.invalidValue(
                     path: path, section: section, field: "token_env",
-                    reason: "the environment variable \(variable) is not set or empty: export the operator's token in it before starting serve")
+                    reason: "the environment variable \(variable) is not set or empty: export the operator's token in it before starting serve"))
             }
             guard HeaderField.isValidValue(token) else {
                 throw ConfigError.invalidValue(
                     path: path, section: section, field: "token_env", reason: "the token in \(variable) must be one line of printable characters")
             }
-            return TokenDigest(of: token)
+            return .success(TokenDigest(of: token))
         }
     }
 }

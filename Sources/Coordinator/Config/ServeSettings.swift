@@ -15,10 +15,16 @@ public struct ServeSettings: Sendable, Equatable {
     /// `[serve.operators.NAME]`, by name: who may use `/api/*`, with what role. `allOperators`
     /// adds the operator `api` of `api_token`.
     public var operators: [ServeOperator] = []
+    /// An operator's `token_env` that is not set in this process: only `serve` needs the tokens,
+    /// so the config loads for every other command (a cron `run`, the console) and `serve` refuses
+    /// to start with this.
+    public var operatorsProblem: ConfigError?
     /// `public_url`: the absolute http(s) URL GitHub reaches `serve` at (the reverse proxy's, as a
     /// rule), without `/webhooks/github`; `doctor` checks each repository's webhook against it
     /// and `hooks sync` points the webhooks there. Nil: not given.
     public var publicURL: String?
+    /// `tls_cert_file` and `tls_key_file`: HTTPS with this certificate and key; nil: plain HTTP.
+    public var tls: ServeTLSFiles?
     /// Whether the config has a `[serve]` table at all: `doctor` checks the webhooks only then.
     public var isConfigured = false
 
@@ -87,13 +93,38 @@ extension ConfigLoader {
             }
             serve.apiToken = Secret(token)
         }
-        serve.operators = try serveOperators(table?["operators"], apiToken: serve.apiToken, reader: reader, environment: env)
+        (serve.operators, serve.operatorsProblem) = try serveOperators(table?["operators"], apiToken: serve.apiToken, reader: reader, environment: env)
         if let url = try reader.string(table, "serve", "public_url"), !url.isEmpty {
             if let reason = WebhookTarget.problem(publicURL: url) {
                 throw ConfigError.invalidValue(path: path, section: "serve", field: "public_url", reason: reason)
             }
             serve.publicURL = url.trimmingTrailingSlashes()
         }
+        serve.tls = try serveTLSFiles(table, reader: reader, environment: env)
         return serve
+    }
+
+    /// `tls_cert_file` and `tls_key_file`, both or neither (an empty string is not given), resolved
+    /// like `ca_file`. The files are read by `serve` itself (`ServeTLSFiles.load`).
+    private static func serveTLSFiles(_ table: TOMLTable?, reader: SectionReader, environment env: (String) -> String?) throws -> ServeTLSFiles? {
+        let certificate = try reader.string(table, "serve", "tls_cert_file").flatMap { $0.isEmpty ? nil : $0 }
+        let key = try reader.string(table, "serve", "tls_key_file").flatMap { $0.isEmpty ? nil : $0 }
+        func resolved(_ file: String) -> String {
+            resolveRelative(expandTilde(file, environment: env("HOME").map { ["HOME": $0] } ?? [:]), to: reader.path)
+        }
+        switch (certificate, key) {
+        case (nil, nil):
+            return nil
+        case let (certificate?, key?):
+            return ServeTLSFiles(certificateFile: resolved(certificate), keyFile: resolved(key))
+        case (_?, nil):
+            throw ConfigError.invalidValue(
+                path: reader.path, section: "serve", field: "tls_key_file",
+                reason: "missing: tls_cert_file is set, and HTTPS needs its private key too (or remove tls_cert_file for plain HTTP)")
+        case (nil, _?):
+            throw ConfigError.invalidValue(
+                path: reader.path, section: "serve", field: "tls_cert_file",
+                reason: "missing: tls_key_file is set, and HTTPS needs the certificate too (or remove tls_key_file for plain HTTP)")
+        }
     }
 }

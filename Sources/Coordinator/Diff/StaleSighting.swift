@@ -1,7 +1,7 @@
 import Foundation
 
 /// A cache's own clocks (SPEC §5): what decides which refresh comes next and what it lists.
-public struct CacheTimes: Sendable, Equatable {
+public struct CacheTimes: Codable, Sendable, Equatable {
     public var lastChecked: Date?
     public var lastFullRefresh: Date?
     /// The incremental cursor (`updates_covered_through`): incremental listings ask for updates

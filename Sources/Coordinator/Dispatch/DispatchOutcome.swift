@@ -1,5 +1,5 @@
 /// What one dispatch did.
-public enum DispatchOutcome: Sendable, Equatable {
+public enum DispatchOutcome: Codable, Sendable, Equatable {
     /// Job started, labels moved, cache updated (or a warning says why not).
     case dispatched(DispatchReceipt)
     /// An earlier dispatch had started the job but not moved the labels; this one finished the
@@ -56,7 +56,7 @@ public enum DispatchOutcome: Sendable, Equatable {
 }
 
 /// What a dispatch that went through did.
-public struct DispatchReceipt: Sendable, Equatable {
+public struct DispatchReceipt: Codable, Sendable, Equatable {
     public var issueNumber: Int
     public var jobPath: String
     public var labelMove: LabelMove
@@ -89,7 +89,7 @@ public struct DispatchReceipt: Sendable, Equatable {
 }
 
 /// How a dispatch knows its Jenkins job started. Messages say only what was seen.
-public enum JobEvidence: Sendable, Equatable, CustomStringConvertible {
+public enum JobEvidence: Codable, Sendable, Equatable, CustomStringConvertible {
     /// Jenkins answered the build request (201, or 303 merged).
     case answered
     /// An earlier run recorded Jenkins' answer in the ledger.
@@ -111,8 +111,8 @@ public enum JobEvidence: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A dispatch that did not go through.
-public struct DispatchFailure: Error, Sendable, Equatable {
-    public enum Stage: String, Sendable, Equatable {
+public struct DispatchFailure: Codable, Error, Sendable, Equatable {
+    public enum Stage: String, Codable, Sendable, Equatable {
         /// Taking the lock, reading the issue live, or finding its branch: nothing sent.
         case prepare
         /// Jenkins refused or was unreachable: nothing changed.

@@ -1,6 +1,6 @@
 /// Everything a dispatch will do, decided before anything is sent. Building it is pure, so the
 /// plan *is* the dry run: `run --dry-run` and the console's preview print exactly this.
-public struct DispatchPlan: Sendable, Equatable {
+public struct DispatchPlan: Codable, Sendable, Equatable {
     public var repoName: String
     public var issueNumber: Int
     public var issueTitle: String
@@ -34,7 +34,7 @@ public struct LabelMove: Sendable, Equatable, Codable {
 
 /// Why an eligible issue is not dispatched. A skip sends nothing and never touches the cache
 /// (failure mode 8).
-public enum SkipReason: Sendable, Equatable, CustomStringConvertible {
+public enum SkipReason: Codable, Sendable, Equatable, CustomStringConvertible {
     case noLinkedBranch
     case severalLinkedBranches([String])
     /// The live labels no longer match what the plan assumed.
@@ -57,7 +57,7 @@ public enum SkipReason: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A plan, or the reason there is none.
-public enum PlanOutcome: Sendable, Equatable {
+public enum PlanOutcome: Codable, Sendable, Equatable {
     case ready(DispatchPlan)
     case skip(issue: Int, reason: SkipReason)
 

@@ -108,7 +108,7 @@ extension IssueEventReader {
 }
 
 /// GitHub's rate-limit headers as last seen.
-public struct RateLimitSnapshot: Sendable, Equatable {
+public struct RateLimitSnapshot: Codable, Sendable, Equatable {
     public var limit: Int
     public var remaining: Int
     public var reset: Date?

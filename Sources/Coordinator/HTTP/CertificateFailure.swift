@@ -4,12 +4,15 @@ import NIOSSL
 /// The service a transport talks to: names the config section an operator fixes.
 enum HTTPService: String, Sendable {
     case github, jenkins
+    /// `serve`, for a console or command attached to it.
+    case serve
 
     /// The key that holds this service's host name.
     var urlKey: String {
         switch self {
         case .github: return "api_url (or repo_url)"
         case .jenkins: return "server_url"
+        case .serve: return "--server (or [client] server_url)"
         }
     }
 }

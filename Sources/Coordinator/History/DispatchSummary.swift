@@ -2,7 +2,7 @@ import Foundation
 
 /// Where one dispatch (or one unstick) stands, folded from its records: the facts every face
 /// shows — the console's detail, `status`, the busy survey, recovery, `coordinator history`.
-public struct DispatchSummary: Sendable, Equatable {
+public struct DispatchSummary: Codable, Sendable, Equatable {
     public var dispatchID: String
     public var issue: Int
     public var pickup: String
@@ -34,7 +34,7 @@ public struct DispatchSummary: Sendable, Equatable {
     /// The build's end as a `build_finished` note recorded it.
     public var buildEnd: HistoryStep.BuildEnd?
 
-    public enum JobStartFact: Sendable, Equatable {
+    public enum JobStartFact: Codable, Sendable, Equatable {
         /// Jenkins answered 201 (or 303: `merged` into a queued item).
         case answered(merged: Bool)
         /// Found after a lost answer in Jenkins' queue or builds; `nil`: assumed (recorded without

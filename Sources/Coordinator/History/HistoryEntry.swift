@@ -3,7 +3,7 @@ import Foundation
 /// One dispatch or unstick of the audit trail as a person reads it: `coordinator history` prints
 /// it (and its `--json` object), the console's history view (`H`) lists it. The wording lives here
 /// so both say the same.
-public struct HistoryEntry: Encodable, Sendable, Equatable {
+public struct HistoryEntry: Codable, Sendable, Equatable {
     public var repo: String
     public var issue: Int
     public var dispatchID: String
@@ -51,7 +51,7 @@ public struct HistoryEntry: Encodable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case repo, issue, dispatchID, kind, workflow, pickup, busy, by, startedAt, lastStep, state, labelsMovedAt
-        case queueID, buildNumber, buildURL, buildResult, message
+        case queueID, buildNumber, buildURL, buildResult, message, ended
     }
 
     private static func ended(_ summary: DispatchSummary) -> String {

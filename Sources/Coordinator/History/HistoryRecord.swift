@@ -57,7 +57,7 @@ public enum HistoryStep: Sendable, Equatable {
     /// A step this version does not know (written by a newer one): kept in the file and skipped.
     case unknown(name: String)
 
-    public struct Intent: Sendable, Equatable {
+    public struct Intent: Codable, Sendable, Equatable {
         public var workflow: String?
         /// Who dispatched: `user@host (run)`, `(console)`, `(serve)`.
         public var by: String?
@@ -77,7 +77,7 @@ public enum HistoryStep: Sendable, Equatable {
         }
     }
 
-    public struct BuildEnd: Sendable, Equatable {
+    public struct BuildEnd: Codable, Sendable, Equatable {
         public var buildNumber: Int?
         /// `SUCCESS`, `FAILURE`, `UNSTABLE`, `ABORTED`, `NOT_BUILT`, or `CANCELLED`.
         public var result: String
@@ -94,7 +94,7 @@ public enum HistoryStep: Sendable, Equatable {
     }
 
     /// The step names of the file.
-    public enum Kind: String, Sendable, Equatable, CaseIterable {
+    public enum Kind: String, Codable, Sendable, Equatable, CaseIterable {
         case intent
         case answerLost = "answer_lost"
         case jobStarted = "job_started"

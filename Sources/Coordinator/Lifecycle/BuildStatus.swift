@@ -38,7 +38,7 @@ public enum BuildState: String, Codable, Sendable, Equatable, CaseIterable {
 }
 
 /// The build of one dispatch as far as it is known.
-public struct BuildStatus: Sendable, Equatable {
+public struct BuildStatus: Codable, Sendable, Equatable {
     public var state: BuildState
     /// The build number, once the queue item became a build.
     public var number: Int?
@@ -57,10 +57,9 @@ public struct BuildStatus: Sendable, Equatable {
         self.finishedAt = finishedAt
     }
 
-    /// `#12 failure (3m)`, `queued`, `#4 running`.
+    /// `#12 failure (3m)`, `queued`, `#4 running` (in the words of `BusyIssueReport.Build`, which
+    /// a client of `serve` has).
     public var summary: String {
-        var text = number.map { "#\($0) \(state.rawValue)" } ?? state.rawValue
-        if let duration, state.isFinished { text += " (\(ElapsedText.duration(duration)))" }
-        return text
+        BusyIssueReport.Build(self).summary
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Why an issue that carries a busy label is stuck (SPEC §10).
-public enum StuckReason: Sendable, Equatable, CustomStringConvertible {
+public enum StuckReason: Codable, Sendable, Equatable, CustomStringConvertible {
     /// It has held the busy label longer than its workflow's timeout.
     case overTimeout(busyFor: TimeInterval, limit: TimeInterval)
     /// Its build ended more than the grace period ago and the label never moved on.
@@ -45,7 +45,7 @@ public enum BusySinceSource: String, Sendable, Equatable, Codable {
 
 /// One open issue carrying a busy label, with what is known about its build, and whether it is
 /// stuck. What the console's busy view, `status` and `coordinator stuck` show.
-public struct BusyIssue: Sendable, Equatable {
+public struct BusyIssue: Codable, Sendable, Equatable {
     public var number: Int
     public var title: String
     public var busyLabel: String

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where unstick moves an issue's busy label.
-public enum UnstickTarget: String, Sendable, Equatable, CaseIterable {
+public enum UnstickTarget: String, Codable, Sendable, Equatable, CaseIterable {
     /// Back to the workflow's pickup label: the next run dispatches the issue again.
     case pickup
     /// On to the stage's failure label: a person looks at it.
@@ -9,7 +9,7 @@ public enum UnstickTarget: String, Sendable, Equatable, CaseIterable {
 }
 
 /// What an unstick did.
-public struct UnstickResult: Sendable, Equatable {
+public struct UnstickResult: Codable, Sendable, Equatable {
     public var issueNumber: Int
     public var move: LabelMove
     /// The issue's labels as GitHub answered the last label call.
@@ -55,13 +55,11 @@ extension WorkflowRules {
     public var busyLabels: Set<String> {
         labels.names(in: .botBusy).union(mapping.routes.map(\.busyLabel))
     }
-}
 
-extension RepoService {
     /// The label move an unstick of an issue holding `busyLabel` makes, for the confirmation.
-    /// Pure; throws when the move has nowhere to go.
+    /// Pure: the same for a console attached to `serve`; throws when the move has nowhere to go.
     public func unstickMove(busyLabel: String, to target: UnstickTarget) throws -> LabelMove {
-        guard let route = rules.mapping.route(forBusy: busyLabel) else { throw UnstickError.noWorkflow(busyLabel: busyLabel) }
+        guard let route = mapping.route(forBusy: busyLabel) else { throw UnstickError.noWorkflow(busyLabel: busyLabel) }
         switch target {
         case .pickup:
             return LabelMove(remove: busyLabel, add: route.pickupLabel)
@@ -71,6 +69,13 @@ extension RepoService {
             }
             return LabelMove(remove: busyLabel, add: failure)
         }
+    }
+}
+
+extension RepoService {
+    /// The label move an unstick of an issue holding `busyLabel` makes (`WorkflowRules.unstickMove`).
+    public func unstickMove(busyLabel: String, to target: UnstickTarget) throws -> LabelMove {
+        try rules.unstickMove(busyLabel: busyLabel, to: target)
     }
 
     /// Moves issue `number`'s busy label to `target` under the repository's lock (see

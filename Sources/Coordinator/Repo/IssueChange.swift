@@ -3,7 +3,7 @@ import Foundation
 /// One issue as an operator's action (a dispatch, an unstick) left it: its cache entry and its
 /// newest dispatch or unstick in the history. A face patches what it shows with it instead of
 /// reading the whole cache and history again.
-public struct IssueChange: Sendable, Equatable {
+public struct IssueChange: Codable, Sendable, Equatable {
     public var number: Int
     /// The cache entry as the locked session left it; nil when the issue is not cached.
     public var cached: Issue?
@@ -15,11 +15,18 @@ public struct IssueChange: Sendable, Equatable {
         self.cached = cached
         self.history = history
     }
+
+    /// The entries of `after` that differ from `before` (changed, added or gone), by number, each
+    /// with the issue's newest dispatch or unstick in `history`.
+    public static func changes(from before: [Int: Issue], to after: [Int: Issue], history: HistoryProjection) -> [IssueChange] {
+        Set(before.keys).union(after.keys).filter { before[$0] != after[$0] }.sorted()
+            .map { IssueChange(number: $0, cached: after[$0], history: history.last(issue: $0)) }
+    }
 }
 
 /// An operator's dispatch: what happened, and the issue as it left it (nil when no locked session
 /// could start, so nothing changed).
-public struct OperatorDispatch: Sendable, Equatable {
+public struct OperatorDispatch: Codable, Sendable, Equatable {
     public var outcome: DispatchOutcome
     public var change: IssueChange?
 
@@ -31,7 +38,8 @@ public struct OperatorDispatch: Sendable, Equatable {
 
 extension LockedRepo {
     /// Issue `number` as this session leaves it.
-    func change(of number: Int) -> IssueChange {
+    public func change(of number: Int) -> IssueChange {
         IssueChange(number: number, cached: cache.issues[number], history: service.history.current().last(issue: number))
     }
+
 }

@@ -1,16 +1,17 @@
 import Foundation
 
 /// What `coordinator status` reports for one repository, from its cache and ledger only (no
-/// network): the one shape behind `status`, `status --json` and `serve`'s `/api/status`.
-public struct StatusReport: Encodable, Sendable {
-    public struct Eligible: Encodable, Sendable {
+/// network): the one shape behind `status`, `status --json` and `serve`'s `/api/status` (which
+/// `status --server` reads back with `JSONText.decoder` and prints as `status` does).
+public struct StatusReport: Codable, Sendable {
+    public struct Eligible: Codable, Sendable {
         public var number: Int
         public var title: String
         public var pickupLabel: String
         public var workflow: String
     }
 
-    public struct Dispatch: Encodable, Sendable {
+    public struct Dispatch: Codable, Sendable {
         public var issue: Int
         public var event: String
         /// The ledger's last step in words: "started (found in Jenkins' queue)", …

@@ -50,7 +50,7 @@ public enum IneligibleReason: Sendable, Equatable, CustomStringConvertible {
 
 /// The workflow rules in force: label set plus mapping. Pure; the same for a headless run and the
 /// console.
-public struct WorkflowRules: Sendable, Equatable {
+public struct WorkflowRules: Codable, Sendable, Equatable {
     public var labels: LabelSet { didSet { index = LabelIndex(labels: labels, mapping: mapping) } }
     public var mapping: WorkflowMapping { didSet { index = LabelIndex(labels: labels, mapping: mapping) } }
     /// The label names by role, derived once: `classify` runs for every issue of every repository.
@@ -60,6 +60,20 @@ public struct WorkflowRules: Sendable, Equatable {
         self.labels = labels
         self.mapping = mapping
         self.index = LabelIndex(labels: labels, mapping: mapping)
+    }
+
+    private enum CodingKeys: String, CodingKey { case labels, mapping }
+
+    /// The label set and the mapping; the index is derived again on the other side.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(labels: try container.decode(LabelSet.self, forKey: .labels), mapping: try container.decode(WorkflowMapping.self, forKey: .mapping))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(labels, forKey: .labels)
+        try container.encode(mapping, forKey: .mapping)
     }
 
     private struct LabelIndex: Sendable, Equatable {

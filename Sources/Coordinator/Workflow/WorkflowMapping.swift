@@ -97,7 +97,7 @@ public struct WorkflowProblem: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The routes from pickup labels to workflows, highest priority first.
-public struct WorkflowMapping: Sendable, Equatable {
+public struct WorkflowMapping: Codable, Sendable, Equatable {
     public var routes: [WorkflowRoute]
 
     public init(routes: [WorkflowRoute]) {

@@ -30,4 +30,6 @@ public enum ConsoleAction: Sendable, Equatable {
     /// The browser for `url` could not be started (nil: it was).
     case urlOpened(String, failure: String?)
     case unstickFinished(repo: String, issue: Int, Result<UnstickResult, ConsoleFailure>, at: Date)
+    /// From the event stream of the `serve` the console is attached to.
+    case server(ServerSignal)
 }

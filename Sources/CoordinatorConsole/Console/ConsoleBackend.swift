@@ -29,34 +29,23 @@ public struct ConsoleRepo: Sendable, Equatable {
     }
 }
 
-/// A repository's files as read, no network: the cached issues, the cache's clocks (last checked,
-/// last full refresh, the incremental cursor), a notice such as "corrupt cache moved aside", and
-/// the last dispatch of each issue from the ledger (who, when, which build — also those of other
-/// processes, such as a cron run).
-public struct CacheSnapshot: Sendable, Equatable {
-    public var issues: [Int: Issue]
-    public var times: CacheTimes
-    public var notice: String?
-    public var lastDispatches: [Int: DispatchSummary]
-
-    public var lastChecked: Date? { times.lastChecked }
-
-    public init(issues: [Int: Issue], times: CacheTimes = CacheTimes(), notice: String? = nil, lastDispatches: [Int: DispatchSummary] = [:]) {
-        self.issues = issues
-        self.times = times
-        self.notice = notice
-        self.lastDispatches = lastDispatches
-    }
-}
-
-/// The history view's data: every repository's dispatches and unsticks, newest first.
-public struct HistoryAudit: Sendable, Equatable {
-    public var entries: [HistoryEntry]
-    public var notices: [String]
-
-    public init(entries: [HistoryEntry], notices: [String] = []) {
-        self.entries = entries
-        self.notices = notices
+extension ConsoleRepo {
+    /// A repository as the core profiles it, with each busy label's unstick moves worked out from
+    /// its rules.
+    public init(profile: RepoProfile) {
+        var moves: [String: [UnstickTarget: UnstickOption]] = [:]
+        for label in profile.rules.busyLabels {
+            for target in UnstickTarget.allCases {
+                do {
+                    moves[label, default: [:]][target] = .move(try profile.rules.unstickMove(busyLabel: label, to: target))
+                } catch {
+                    moves[label, default: [:]][target] = .unavailable("\(error)")
+                }
+            }
+        }
+        self.init(
+            name: profile.name, fullName: profile.fullName, jobPath: profile.jobPath, rules: profile.rules,
+            refreshPolicy: profile.refreshPolicy, unstickMoves: moves)
     }
 }
 

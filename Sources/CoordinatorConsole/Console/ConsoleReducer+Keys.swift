@@ -333,7 +333,7 @@ extension ConsoleState {
     }
 
     private mutating func refuseWrite(_ what: String) -> [ConsoleEffect] {
-        report(.notice, "read-only: \(what) is disabled (started with --read-only)")
+        report(.notice, "read-only: \(what) is disabled (\(readOnlyReason))")
         return []
     }
 

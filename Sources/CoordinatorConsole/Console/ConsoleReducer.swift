@@ -94,7 +94,11 @@ private func apply(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
             state.repos[index].previews = [:]
             state.rebuild(index)
             let stale = state.repos[index].counts.stale
-            state.report(.success, "\(repo): \(issues.count) open issues live, \(stale) stale in the cache")
+            // The refresh a skipped dispatch starts must not wipe the skip's notice at once: the
+            // operator who confirmed would never read why nothing was dispatched.
+            if !state.showsFreshSkipNotice {
+                state.report(.success, "\(repo): \(issues.count) open issues live, \(stale) stale in the cache")
+            }
             if state.view == .busy { surveys = state.startSurvey(repo) }
         case let .failure(failure):
             // The last good data stays on screen, marked as outdated (an outage must never look
@@ -149,7 +153,7 @@ private func apply(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
             }
         case let .skipped(_, reason):
             state.repos[index].dispatches[number] = .skipped(reason)
-            state.report(.notice, "skipped #\(number): \(reason)")
+            state.report(.notice, "\(ConsoleState.skippedNotice)\(number): \(reason)")
             effects += state.startRefresh(repo)
         case let .failed(failure):
             state.repos[index].dispatches[number] = .failed(failure)
@@ -224,6 +228,9 @@ private func apply(_ state: inout ConsoleState, _ action: ConsoleAction, keyMap:
         if let failure { state.report(.failure, "could not open \(url): \(failure)") }
         return []
 
+    case let .server(signal):
+        return state.handleServer(signal)
+
     case let .unstickFinished(repo, number, result, at):
         state.endTask(TaskKey(.unstick, repo: repo, issue: number))
         guard let index = state.repoIndex(repo) else { return [] }
@@ -282,6 +289,15 @@ extension ConsoleState {
     mutating func apply(_ change: IssueChange, to index: Int) {
         if let cached = change.cached { repos[index].cached[change.number] = cached }
         if let history = change.history { repos[index].history[change.number] = history }
+    }
+
+    /// How the notice of a skipped dispatch begins.
+    static let skippedNotice = "skipped #"
+
+    /// Whether the task line shows a skipped dispatch's notice that has not faded yet.
+    var showsFreshSkipNotice: Bool {
+        guard let result, result.kind == .notice, !result.isExpired(at: now) else { return false }
+        return result.message.hasPrefix(Self.skippedNotice)
     }
 
     mutating func report(_ kind: TaskResult.Kind, _ message: String) {

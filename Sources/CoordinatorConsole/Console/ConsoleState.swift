@@ -58,6 +58,10 @@ public struct ConsoleState: Sendable, Equatable {
     public var result: TaskResult?
     public var now: Date
     public var readOnly: Bool
+    /// Why, as the refusal of a write says it.
+    public var readOnlyReason = "started with --read-only"
+    /// The `serve` this console is attached to; nil: a local console over the cache directory.
+    public var server: ServerLink?
     /// Seconds between automatic live refreshes; 0 = off.
     public var refreshSeconds: Int
     public var lastAutoRefresh: Date

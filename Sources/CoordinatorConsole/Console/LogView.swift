@@ -1,30 +1,6 @@
 import Coordinator
 import Foundation
 
-/// A build of the log view: the job and number the log is read from (never a URL an answer
-/// gave), and the build's web page for `o`.
-public struct LogBuild: Sendable, Equatable {
-    public var jobPath: String
-    public var number: Int
-    public var url: String?
-
-    public init(jobPath: String, number: Int, url: String? = nil) {
-        self.jobPath = jobPath
-        self.number = number
-        self.url = url
-    }
-}
-
-/// Where an issue's build log is, as far as the history and Jenkins tell now.
-public enum LogLocation: Sendable, Equatable {
-    case build(LogBuild)
-    /// The build request waits in Jenkins' queue: Jenkins' reason ("Waiting for next available
-    /// executor"), when it gave one.
-    case queued(why: String?)
-    /// Why there is no log to show (no dispatch of the issue, the queue item was cancelled…).
-    case unavailable(String)
-}
-
 /// One read of the log view: `start` nil reads the last `limit` bytes (the tail).
 public struct LogRead: Sendable, Equatable {
     public enum Direction: Sendable, Equatable {

@@ -113,6 +113,12 @@ struct ScreenPainter {
         return frames[((tick % frames.count) + frames.count) % frames.count]
     }
 
+    /// `host:port` of a URL, for the header.
+    static func host(of url: String) -> String {
+        guard let components = URLComponents(string: url), let host = components.host else { return url }
+        return components.port.map { "\(host):\($0)" } ?? host
+    }
+
     /// "12s ago", "5m ago", "3h ago", as `status` says it.
     func age(since date: Date) -> String {
         ElapsedText.ago(date, now: state.now)
@@ -127,6 +133,15 @@ struct ScreenPainter {
         var parts = ["Coordinator console", "view: \(state.log != nil ? "build log" : state.history != nil ? "history" : state.view.title)"]
         if !state.filter.isEmpty { parts.append("filter: \(state.filter)") }
         if state.readOnly { parts.append("READ-ONLY") }
+        if let server = state.server {
+            switch server.connection {
+            case .connected:
+                parts.append("serve \(Self.host(of: server.url)) as \(server.operatorName)")
+            case let .reconnecting(since, retryAt, _):
+                let wait = max(0, Int(retryAt.timeIntervalSince(state.now).rounded(.up)))
+                parts.append("STALE: serve lost \(age(since: since)), retry in \(wait)s")
+            }
+        }
         if state.history == nil, let repo = state.currentRepo, !repo.marked.isEmpty {
             parts.append("\(repo.marked.count) marked in \(repo.name)")
         }

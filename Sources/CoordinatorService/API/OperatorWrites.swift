@@ -55,6 +55,12 @@ struct OperatorWrites: Sendable {
     let served: any ServedRepositories
     let keys: IdempotencyKeys
 
+    /// The target of `{"to": "pickup" | "failure"}`; nil for anything else.
+    static func unstickTarget(_ body: Data) -> UnstickTarget? {
+        struct Choice: Decodable { var to: String }
+        return (try? JSONDecoder().decode(Choice.self, from: body)).flatMap { UnstickTarget(rawValue: $0.to) }
+    }
+
     /// The history's "by" for an operator's action through the API.
     static func actor(_ caller: AuthenticatedOperator) -> String { "\(caller.name) (api)" }
 

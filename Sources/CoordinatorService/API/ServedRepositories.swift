@@ -11,8 +11,15 @@ public struct ServedRepository: Sendable {
     public var queuedEvents: Int
     /// The busy issues as the last poll's survey found them; nil before the first.
     public var busySurvey: [BusyIssue]?
+    /// The repository's busy watch (builds and busy-since asked at most as often as it allows),
+    /// shared by every console's survey; nil: surveys answer nothing.
+    public var watch: BusyWatch?
 
-    public init(service: RepoService, lastPoll: Date? = nil, lastError: String? = nil, queuedEvents: Int = 0, busySurvey: [BusyIssue]? = nil) {
+    public init(
+        service: RepoService, lastPoll: Date? = nil, lastError: String? = nil, queuedEvents: Int = 0, busySurvey: [BusyIssue]? = nil,
+        watch: BusyWatch? = nil
+    ) {
+        self.watch = watch
         self.service = service
         self.lastPoll = lastPoll
         self.lastError = lastError

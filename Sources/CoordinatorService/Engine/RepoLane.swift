@@ -13,7 +13,7 @@ import Synchronization
 final class RepoLane: Sendable {
     let service: RepoService
     /// The builds and busy times of this repository's busy issues, asked after each poll.
-    private let watch: BusyWatch
+    let watch: BusyWatch
     private let state = Mutex(State())
     private let wakes: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
@@ -153,6 +153,9 @@ final class RepoLane: Sendable {
         let repo = service.repo.name
         do {
             let polled: [Issue]? = try await service.withLock { locked in
+                // What the session changes in the cache is told as `issue` events: after each
+                // event its issue, after the poll every entry it changed.
+                var before = locked.cache.issues
                 for pending in events {
                     if isStopping { break }
                     let received = pending.firstReceived
@@ -163,8 +166,18 @@ final class RepoLane: Sendable {
                         logger.info("webhook \(pending.event.delivery): \(outcome.summary)")
                         monitor?.dispatched(repo: repo, outcome: outcome)
                     }
+                    let number = pending.event.payload.issue.number
+                    if before[number] != locked.cache.issues[number] {
+                        monitor?.issueChanged(repo: repo, change: locked.change(of: number))
+                        before[number] = locked.cache.issues[number]
+                    }
                 }
                 guard poll, !isStopping else { return nil }
+                defer {
+                    for change in IssueChange.changes(from: before, to: locked.cache.issues, history: service.history.current()) {
+                        monitor?.issueChanged(repo: repo, change: change)
+                    }
+                }
                 let report = await locked.run(RunOptions(keepGoing: true, reuseWindow: false), actor: actor, stopping: { self.isStopping })
                 for outcome in report.outcomes { monitor?.dispatched(repo: repo, outcome: outcome) }
                 if let error = report.error {

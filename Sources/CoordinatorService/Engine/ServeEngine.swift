@@ -134,7 +134,7 @@ public final class ServeEngine: Service, WebhookSink, ServiceStatus, ServedRepos
         lanes.map { lane in
             ServedRepository(
                 service: lane.service, lastPoll: lane.lastPoll, lastError: lane.lastError, queuedEvents: lane.queued,
-                busySurvey: lane.lastSurvey)
+                busySurvey: lane.lastSurvey, watch: lane.watch)
         }
     }
 
@@ -148,14 +148,18 @@ public final class ServeEngine: Service, WebhookSink, ServiceStatus, ServedRepos
         guard let lane = lane(named: repo) else { return nil }
         let result = await lane.perform { service in await service.dispatch(issueNumber: issue, by: actor) }
         if let result { monitor?.dispatched(repo: repo, outcome: result.outcome) }
+        if let change = result?.change { monitor?.issueChanged(repo: repo, change: change) }
         return result
     }
 
     public func operatorUnstick(repo: String, issue: Int, to target: UnstickTarget, by actor: String) async -> Result<UnstickResult, any Error>? {
         guard let lane = lane(named: repo) else { return nil }
+        let monitor = self.monitor
         return await lane.perform { service -> Result<UnstickResult, any Error> in
             do {
-                return .success(try await service.unstick(issueNumber: issue, to: target, by: actor))
+                let result = try await service.unstick(issueNumber: issue, to: target, by: actor)
+                if let change = result.change { monitor?.issueChanged(repo: repo, change: change) }
+                return .success(result)
             } catch {
                 return .failure(error)
             }
@@ -164,9 +168,15 @@ public final class ServeEngine: Service, WebhookSink, ServiceStatus, ServedRepos
 
     public func operatorSync(repo: String) async -> Result<IssueCache, any Error>? {
         guard let lane = lane(named: repo) else { return nil }
+        let monitor = self.monitor
         return await lane.perform { service -> Result<IssueCache, any Error> in
             do {
-                return .success(try await service.sync())
+                let before = (try? await service.readCache().cache.issues) ?? [:]
+                let cache = try await service.sync()
+                for change in IssueChange.changes(from: before, to: cache.issues, history: service.history.current()) {
+                    monitor?.issueChanged(repo: repo, change: change)
+                }
+                return .success(cache)
             } catch {
                 return .failure(error)
             }

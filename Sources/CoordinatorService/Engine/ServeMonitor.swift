@@ -10,4 +10,11 @@ public protocol ServeMonitor: Sendable {
     func webhookToJenkins(_ latency: Duration)
     /// After a poll: the issues of `repo` that carry a busy label, with the stuck ones flagged.
     func surveyed(repo: String, busy: [BusyIssue])
+    /// A cache entry of `repo` changed (a webhook, a poll, a dispatch, an unstick, a sync): the
+    /// entry as it is now and the issue's newest dispatch or unstick.
+    func issueChanged(repo: String, change: IssueChange)
+}
+
+extension ServeMonitor {
+    public func issueChanged(repo: String, change: IssueChange) {}
 }

@@ -39,6 +39,13 @@ public final class EventMonitor: ServeMonitor {
 
     public func webhookToJenkins(_ latency: Duration) {}
 
+    /// `issue`: `IssueEventDocument`, in the console protocol's coding (what an attached console
+    /// puts into its rows as it is).
+    public func issueChanged(repo: String, change: IssueChange) {
+        guard let data = try? ConsoleWire.line(IssueEventDocument(repo: repo, change: change)) else { return }
+        hub.publish(.issue, data: data)
+    }
+
     public func surveyed(repo: String, busy: [BusyIssue]) {
         let now = clock()
         let changed = lastBuildStates.withLock { states -> [BusyIssue] in

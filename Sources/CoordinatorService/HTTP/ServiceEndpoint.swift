@@ -2,12 +2,14 @@ import Coordinator
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 
 /// The HTTP face of `coordinator serve`: the GitHub webhook receiver, health, metrics and the
 /// status API, as a Hummingbird `Application` — a swift-service-lifecycle `Service`, so the daemon
-/// runs it in its `ServiceGroup` next to the engine and a graceful shutdown stops it.
+/// runs it in its `ServiceGroup` next to the engine and a graceful shutdown stops it. Plain HTTP/1.1,
+/// or HTTP/1.1 inside TLS with `tls`.
 ///
 /// Routes:
 /// - `POST /webhooks/github`: GitHub `issues` deliveries (see `WebhookReceiver` for the answers);
@@ -19,6 +21,9 @@ import NIOCore
 ///   - `GET /api/repos`: `RepoListDocument`;
 ///   - `GET /api/repos/{name}/issues?view=eligible|busy|all` (default `all`): `IssueListDocument`;
 ///   - `GET /api/repos/{name}/issues/{number}`: `IssueDetailDocument`;
+///   - `GET /api/history`, `/api/repos/{name}/busy`, `/api/repos/{name}/plan`: what `history`,
+///     `stuck` and `run --dry-run` print with `--json` (`OperatorReports`);
+///   - `/api/console/*`: the console protocol (`ConsoleEndpoints`);
 ///   errors as `APIErrorDocument` (see `OperatorAPIDocuments`);
 /// - anything else: `404`.
 public struct ServiceEndpoint: Sendable {
@@ -34,6 +39,11 @@ public struct ServiceEndpoint: Sendable {
     public var deliveryMemoryCapacity: Int = DeliveryMemory.defaultCapacity
     /// A connection silent this long is closed, so a stalled client cannot hold one forever.
     public var idleTimeout: Duration = .seconds(60)
+    /// `[serve] tls_cert_file` and `tls_key_file`, loaded: HTTPS with them; nil: plain HTTP.
+    public var tls: ServeTLSIdentity?
+
+    /// "https" with a certificate, else "http": for the address `serve` announces.
+    public var scheme: String { tls == nil ? "http" : "https" }
 
     /// - Parameters:
     ///   - apiToken: the single `[serve] api_token`: the operator `api`, role operate (none when
@@ -59,9 +69,22 @@ public struct ServiceEndpoint: Sendable {
         let requestedPort = port
         let nanoseconds = idleTimeout.components.seconds.multipliedReportingOverflow(by: 1_000_000_000)
         let idle: TimeAmount = nanoseconds.overflow ? .hours(24) : .nanoseconds(nanoseconds.partialValue)
+        let http1 = HTTP1Channel.Configuration(idleTimeout: idle)
+        let server: HTTPServerBuilder
+        if let tls {
+            // What `.tls(.http1(…), tlsConfiguration:)` builds, without its `throws`: the context is
+            // made when the server starts, and `ServeTLSFiles.load` already made one of this
+            // configuration, so nothing is left to fail here.
+            let configuration = tls.serverConfiguration
+            server = HTTPServerBuilder { responder in
+                try TLSChannel(HTTP1Channel(responder: responder, configuration: http1), tlsConfiguration: configuration)
+            }
+        } else {
+            server = .http1(configuration: http1)
+        }
         return Application(
             router: router(sink: sink, status: status, repositories: repositories, metrics: metrics, events: events, operated: operated),
-            server: .http1(configuration: .init(idleTimeout: idle)),
+            server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? requestedPort) },
             logger: logger)
@@ -118,9 +141,10 @@ public struct ServiceEndpoint: Sendable {
                 _ = try context.requireCaller(.read)
                 return APIJSON.response(try await reads.live(repo: context.parameters.get("name") ?? ""))
             }
-            if let operated {
-                Self.addWrites(to: api, writes: OperatorWrites(repositories: operated, served: repositories, keys: IdempotencyKeys()))
-            }
+            OperatorReports.addReports(to: api, repositories: repositories)
+            let writes = operated.map { OperatorWrites(repositories: $0, served: repositories, keys: IdempotencyKeys()) }
+            if let writes { Self.addWrites(to: api, writes: writes) }
+            ConsoleEndpoints.add(to: api, ConsoleEndpoints(repositories: repositories, writes: writes))
             api.get("events") { request, context -> Response in
                 _ = try context.requireCaller(.read)
                 return EventStream.response(events, lastEventID: EventStream.lastEventID(of: request))
@@ -155,8 +179,7 @@ public struct ServiceEndpoint: Sendable {
             let caller = try context.requireCaller(.operate)
             let (repo, issue) = (context.parameters.get("name") ?? "", try number(context))
             let body = Data(buffer: try await request.body.collect(upTo: 4096))
-            struct Choice: Decodable { var to: String }
-            guard let choice = try? JSONDecoder().decode(Choice.self, from: body), let target = UnstickTarget(rawValue: choice.to) else {
+            guard let target = OperatorWrites.unstickTarget(body) else {
                 throw APIError.badRequest(#"send {"to":"pickup"} or {"to":"failure"}"#)
             }
             return try await writes.respond(request, caller: caller, body: body) {

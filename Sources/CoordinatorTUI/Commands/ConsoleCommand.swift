@@ -35,9 +35,18 @@ struct ConsoleCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var console: ConsoleOptions
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Attach to a running `coordinator serve` at this URL instead of opening the cache directory (token: $COORDINATOR_API_TOKEN).",
+        valueName: "url"))
+    var server: String?
+
     func run() async throws {
         // Absolute, so the printed commands also work from another directory (a crontab's).
         try console.requireTerminal(configPath: global.config.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
+        if let target = try RemoteOptions.target(server: server, configPath: global.config) {
+            try await attach(to: target)
+            return
+        }
         let config = try global.loadConfig()
         let directory = config.settings.cacheDirectory
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -46,6 +55,29 @@ struct ConsoleCommand: AsyncParsableCommand {
             config: config,
             options: ConsoleSessionOptions(readOnly: console.readOnly, color: console.color, logPath: logPath, mouse: !console.noMouse),
             logLevel: global.logLevel)
+        if case let .signal(number) = exit { throw ExitCode(128 + number) }
+    }
+
+    /// The console attached to `serve`: the log goes to the user's state directory, as there is
+    /// no cache directory here.
+    private func attach(to target: ServerTarget) async throws {
+        let client = ServerClient(target: target)
+        let backend: RemoteBackend
+        do {
+            backend = try await RemoteBackend.connect(client)
+        } catch {
+            await client.shutdown()
+            throw CommandFailure("\(error)")
+        }
+        let directory = RemoteOptions.stateDirectory()
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let exit = await ConsoleSession.run(
+            attachedTo: backend,
+            options: ConsoleSessionOptions(
+                readOnly: console.readOnly, color: console.color, logPath: (directory as NSString).appendingPathComponent("console.log"),
+                mouse: !console.noMouse),
+            logLevel: global.logLevel)
+        await client.shutdown()
         if case let .signal(number) = exit { throw ExitCode(128 + number) }
     }
 }

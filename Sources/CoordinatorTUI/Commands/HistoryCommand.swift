@@ -30,6 +30,8 @@ struct HistoryCommand: AsyncParsableCommand {
 
     @OptionGroup var report: ReportOptions
 
+    @OptionGroup var remote: ServerOption
+
     func validate() throws {
         if let issue, issue <= 0 { throw ValidationError("--issue: an issue number is a positive whole number, not \(issue)") }
         if let sinceText, HistoryEntry.since(sinceText) == nil {
@@ -38,19 +40,16 @@ struct HistoryCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let since = sinceText.flatMap(HistoryEntry.since)
-        let entries = try await global.withWorkspace { workspace in
-            var entries: [HistoryEntry] = []
-            for service in try workspace.services(named: selection.names) {
-                let audit = service.history.audit()
+        let entries: [HistoryEntry]
+        if let target = try remote.headlessTarget(global) {
+            entries = try await attached(to: target)
+        } else {
+            let filter = HistoryFilter(issue: issue, since: sinceText.flatMap(HistoryEntry.since))
+            entries = try await global.withWorkspace { workspace in
+                let audit = RepoService.historyAudit(try workspace.services(named: selection.names), filter: filter)
                 for notice in audit.notices { printError("warning: \(notice)") }
-                entries += audit.dispatches
-                    .filter { issue == nil || $0.issue == issue }
-                    .filter { summary in since.map { summary.lastTime >= $0 } ?? true }
-                    .map { HistoryEntry(repo: service.repo.name, $0) }
+                return audit.entries
             }
-            // Newest first across repositories; within one second, in the history's own order.
-            return HistoryEntry.newestFirst(entries)
         }
         if report.json {
             print(try JSONText.encode(entries))
@@ -58,6 +57,20 @@ struct HistoryCommand: AsyncParsableCommand {
             print("no dispatches recorded" + (issue.map { " for #\($0)" } ?? "") + (sinceText.map { " since \($0)" } ?? ""))
         } else {
             for entry in entries { print(entry.line) }
+        }
+    }
+
+    /// `--server`: `serve`'s `GET /api/history` with the same filters (the names checked against
+    /// its repositories first, so unknown ones are reported as locally).
+    private func attached(to target: ServerTarget) async throws -> [HistoryEntry] {
+        try await RemoteReports.with(target, logger: global.makeLogger()) { serve in
+            var query: [(String, String)] = []
+            if let names = selection.names {
+                query += try await serve.selectedRepositories(names).map { ("repo", $0) }
+            }
+            if let issue { query.append(("issue", String(issue))) }
+            if let sinceText { query.append(("since", sinceText)) }
+            return try await serve.get("/api/history", query: query, as: [HistoryEntry].self, timeout: .seconds(120))
         }
     }
 }

@@ -13,7 +13,8 @@ struct ServeCommand: AsyncParsableCommand {
             Endpoints: POST /webhooks/github (GitHub's webhook, signed with [serve] webhook_secret), \
             GET /healthz, GET /metrics (Prometheus), and for the operators of [serve.operators.NAME] \
             (and [serve] api_token) with Authorization: Bearer TOKEN: GET /api/status, /api/repos, \
-            /api/repos/NAME/issues?view=eligible|busy|all, /api/repos/NAME/issues/N. Stops \
+            /api/repos/NAME/issues?view=eligible|busy|all, /api/repos/NAME/issues/N. Plain HTTP, or \
+            HTTPS with [serve] tls_cert_file and tls_key_file. Stops \
             cleanly on SIGTERM or SIGINT: stops accepting, lets the dispatch in hand finish (at most \
             30 s), exits 0; the ledger holds anything left half-done for the next start.
             """)
@@ -35,12 +36,20 @@ struct ServeCommand: AsyncParsableCommand {
             throw CommandFailure(
                 "serve needs the webhook secret GitHub signs deliveries with: set [serve] webhook_secret in \(config.path), or GITHUB_WEBHOOK_SECRET")
         }
+        if let problem = config.serve.operatorsProblem { throw CommandFailure(problem.description) }
         let address = listen.flatMap(ServeSettings.ListenAddress.init(parsing:)) ?? config.serve.listen
+        var endpoint = ServiceEndpoint(host: address.host, port: address.port, webhookSecret: secret, operators: config.serve.allOperators)
+        // Read now, before anything polls or listens: a bad certificate or key stops the start.
+        do {
+            endpoint.tls = try config.serve.tls?.load(configPath: config.path)
+        } catch let error as ConfigError {
+            throw CommandFailure(error.description)
+        }
+        let (scheme, certificate) = (endpoint.scheme, endpoint.tls.map { " (certificate \($0.files.certificateFile))" } ?? "")
         let logger = global.makeLogger(label: "coordinator.serve")
         let workspace = Workspace.open(config: config, logger: logger, logLevel: global.logLevel)
         let daemon = await ServeDaemon(
-            workspace: workspace,
-            endpoint: ServiceEndpoint(host: address.host, port: address.port, webhookSecret: secret, operators: config.serve.allOperators),
+            workspace: workspace, endpoint: endpoint,
             pollInterval: config.serve.pollSeconds > 0 ? .seconds(config.serve.pollSeconds) : nil,
             actor: Workspace.actor("serve"), signals: true, logger: logger)
         let operators = config.serve.allOperators
@@ -51,7 +60,7 @@ struct ServeCommand: AsyncParsableCommand {
             guard let port = await daemon.port() else { return }
             let bound = ServeSettings.ListenAddress(host: address.host, port: port)
             let polling = config.serve.pollSeconds > 0 ? "a poll every \(config.serve.pollSeconds) s" : "no polling (webhooks only)"
-            logger.notice("serving on http://\(bound): POST /webhooks/github, GET /healthz, GET /metrics\(apiRoutes); \(config.repos.count) repositories, \(polling)")
+            logger.notice("serving on \(scheme)://\(bound)\(certificate): POST /webhooks/github, GET /healthz, GET /metrics\(apiRoutes); \(config.repos.count) repositories, \(polling)")
         }
         do {
             try await daemon.run()

@@ -22,38 +22,52 @@ struct StuckCommand: AsyncParsableCommand {
 
     @OptionGroup var report: ReportOptions
 
-    struct RepoStuck: Encodable {
-        var name: String
-        var busy: Int
-        var stuck: [BusyIssueReport]
-    }
+    @OptionGroup var remote: ServerOption
 
     func run() async throws {
         let now = Date()
-        let surveys = try await global.withWorkspace { workspace in
-            var surveys: [(name: String, busy: [BusyIssue])] = []
-            for service in try workspace.services(named: selection.names) {
-                let live: [Issue]
-                do { live = try await service.fetchLive() } catch { throw CommandFailure("\(service.repo.name): \(error)") }
-                surveys.append((service.repo.name, await BusyWatch(service: service).survey(live, now: now)))
+        let reports: [StuckReport]
+        var fix = { (repo: String, issue: Int) in "coordinator unstick \(repo) \(issue) --to pickup   (or --to failure)" }
+        if let target = try remote.headlessTarget(global) {
+            reports = try await attached(to: target)
+            fix = { repo, issue in
+                "curl -XPOST -H \"Authorization: Bearer $\(target.tokenVariable)\" -d '{\"to\":\"pickup\"}' \(target.url)\(RemoteReports.repoPath(repo, "issues/\(issue)/unstick"))   (or \"failure\"; an operate token)"
             }
-            return surveys
+        } else {
+            reports = try await global.withWorkspace { workspace in
+                var reports: [StuckReport] = []
+                for service in try workspace.services(named: selection.names) {
+                    let live: [Issue]
+                    do { live = try await service.fetchLive() } catch { throw CommandFailure("\(service.repo.name): \(error)") }
+                    reports.append(StuckReport(name: service.repo.name, survey: await BusyWatch(service: service).survey(live, now: now), now: now))
+                }
+                return reports
+            }
         }
         if report.json {
-            print(try JSONText.encode(surveys.map {
-                RepoStuck(name: $0.name, busy: $0.busy.count, stuck: $0.busy.filter(\.isStuck).map { BusyIssueReport($0, now: now) })
-            }))
+            print(try JSONText.encode(reports))
         } else {
-            for survey in surveys {
-                let stuck = survey.busy.filter(\.isStuck)
-                print("\(survey.name): \(survey.busy.count) busy, \(stuck.count) stuck")
-                for issue in stuck { print("  " + BusyIssueReport.line(issue, now: now)) }
-                if let first = stuck.first {
-                    print("  fix: coordinator unstick \(survey.name) \(first.number) --to pickup   (or --to failure)")
-                }
+            for survey in reports {
+                var head = "\(survey.name): \(survey.busy) busy, \(survey.stuck.count) stuck"
+                if let poll = survey.lastPoll.flatMap(Timestamp.parse) { head += " (serve's survey after its poll \(ElapsedText.ago(poll, now: now)))" }
+                print(head)
+                for issue in survey.stuck { print("  " + issue.line) }
+                if let first = survey.stuck.first { print("  fix: " + fix(survey.name, first.number)) }
             }
         }
-        if surveys.contains(where: { $0.busy.contains(where: \.isStuck) }) { throw ExitCode(3) }
+        if reports.contains(where: { !$0.stuck.isEmpty }) { throw ExitCode(3) }
+    }
+
+    /// `--server`: each selected repository's `GET /api/repos/NAME/busy`, the busy issues as
+    /// `serve`'s last survey (after a poll) found them.
+    private func attached(to target: ServerTarget) async throws -> [StuckReport] {
+        try await RemoteReports.with(target, logger: global.makeLogger()) { serve in
+            var reports: [StuckReport] = []
+            for name in try await serve.selectedRepositories(selection.names) {
+                reports.append(try await serve.get(RemoteReports.repoPath(name, "busy"), as: StuckReport.self))
+            }
+            return reports
+        }
     }
 }
 

@@ -14,28 +14,8 @@ public final class WorkspaceBackend: ConsoleBackend {
     public init(workspace: Workspace, actor: String) {
         services = Dictionary(workspace.repos.map { ($0.repo.name, $0) }, uniquingKeysWith: { first, _ in first })
         watches = services.mapValues { BusyWatch(service: $0) }
-        repos = workspace.repos.map { service in
-            ConsoleRepo(
-                name: service.repo.name, fullName: service.repo.repo.fullName,
-                jobPath: service.repo.executorJobPath, rules: service.rules, refreshPolicy: service.refresher.policy,
-                unstickMoves: Self.unstickMoves(service))
-        }
+        repos = workspace.repos.map { ConsoleRepo(profile: $0.profile) }
         self.actor = actor
-    }
-
-    /// Where the core would move each busy label of the rules, per target, or why it cannot.
-    private static func unstickMoves(_ service: RepoService) -> [String: [UnstickTarget: UnstickOption]] {
-        var table: [String: [UnstickTarget: UnstickOption]] = [:]
-        for label in service.rules.busyLabels {
-            for target in UnstickTarget.allCases {
-                do {
-                    table[label, default: [:]][target] = .move(try service.unstickMove(busyLabel: label, to: target))
-                } catch {
-                    table[label, default: [:]][target] = .unavailable("\(error)")
-                }
-            }
-        }
-        return table
     }
 
     private func service(_ repo: String) throws -> RepoService {
@@ -44,16 +24,7 @@ public final class WorkspaceBackend: ConsoleBackend {
     }
 
     public func readCache(repo: String) async throws -> CacheSnapshot {
-        let service = try service(repo)
-        let state = try await service.readCache()
-        return CacheSnapshot(
-            issues: state.cache.issues, times: CacheTimes(state.cache), notice: state.notice,
-            lastDispatches: Self.lastDispatches(service))
-    }
-
-    /// The newest dispatch or unstick of each issue, from the history's projection.
-    private static func lastDispatches(_ service: RepoService) -> [Int: DispatchSummary] {
-        service.history.current().lastByIssueSummary
+        try await service(repo).cacheSnapshot()
     }
 
     public func fetchLive(repo: String) async throws -> [Issue] {
@@ -74,8 +45,7 @@ public final class WorkspaceBackend: ConsoleBackend {
 
     public func sync(repo: String, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async throws -> CacheSnapshot {
         let service = try service(repo)
-        let cache = try await service.sync(waiting: waiting)
-        return CacheSnapshot(issues: cache.issues, times: CacheTimes(cache), lastDispatches: Self.lastDispatches(service))
+        return service.snapshot(of: try await service.sync(waiting: waiting))
     }
 
     public func surveyBusy(repo: String, issues: [Issue], now: Date) async -> [BusyIssue] {
@@ -89,40 +59,16 @@ public final class WorkspaceBackend: ConsoleBackend {
         try await service(repo).unstick(issueNumber: issueNumber, to: target, by: actor, waiting: waiting)
     }
 
-    /// Every repository's audit trail (log and archive), newest first across them: what
-    /// `coordinator history` prints.
     public func history() async throws -> HistoryAudit {
-        var entries: [HistoryEntry] = []
-        var notices: [String] = []
-        for repo in repos {
-            guard let service = services[repo.name] else { continue }
-            let audit = service.history.audit()
-            notices += audit.notices.map { "\(repo.name): \($0)" }
-            entries += audit.dispatches.map { HistoryEntry(repo: repo.name, $0) }
-        }
-        return HistoryAudit(entries: HistoryEntry.newestFirst(entries), notices: notices)
+        RepoService.historyAudit(repos.compactMap { services[$0.name] })
     }
 
-    /// The build of the dispatch `dispatchID` of `issue` (nil: its newest), found as
-    /// `coordinator logs` finds it.
     public func locateLog(repo: String, issue: Int, dispatchID: String?) async throws -> LogLocation {
-        let service = try service(repo)
-        let (target, dispatch) = try await service.buildLogTarget(issue: issue, dispatchID: dispatchID)
-        switch target {
-        case let .build(jobPath, number):
-            let page = service.buildPageURL(path: jobPath, number: number) ?? dispatch?.buildURL
-            return .build(LogBuild(jobPath: jobPath, number: number, url: page))
-        case let .queued(why):
-            return .queued(why: why)
-        case .cancelled, .none:
-            return .unavailable(target.noLogReason ?? "no build log")
-        }
+        try await service(repo).logLocation(issue: issue, dispatchID: dispatchID)
     }
 
-    /// At most `limit` bytes of `build`'s log, from `start` or the tail (`BuildLogReading.logBytes`).
     public func readLog(repo: String, build: LogBuild, start: Int?, limit: Int) async throws -> BuildLogBytes? {
-        guard let jenkins = try service(repo).buildLogs else { return nil }
-        return try await jenkins.logBytes(path: build.jobPath, number: build.number, start: start, limit: limit)
+        try await service(repo).readLog(build: build, start: start, limit: limit)
     }
 
     public func rateLimit() async -> RateLimitSnapshot? {

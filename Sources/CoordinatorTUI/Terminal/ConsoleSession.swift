@@ -22,22 +22,54 @@ public struct ConsoleSessionOptions: Sendable {
     }
 }
 
-/// Opens the console over a configuration: workspace, backend, effect runner, then the UI loop on
-/// its own thread; closes the workspace after the terminal is restored.
+/// Opens the console over a configuration (a local workspace) or attached to `serve`: backend,
+/// effect runner, then the UI loop on its own thread; closes the backend after the terminal is
+/// restored.
 public enum ConsoleSession {
     public static func run(config: CoordinatorConfig, options: ConsoleSessionOptions, logLevel: String) async -> ConsoleExit {
-        let level = LogLevelName.parse(logLevel) ?? .info
-        ConsoleLogFile.routeProcessLogs(to: options.logPath, level: level)
-        let logger = ConsoleLogFile.logger(path: options.logPath, level: level)
+        let logger = openLog(options, logLevel: logLevel)
         logger.info("console opened on \(config.path) (\(config.repos.count) repos)")
         let workspace = Workspace.open(config: config, logger: logger, logLevel: logLevel)
         let backend = WorkspaceBackend(workspace: workspace, actor: Workspace.actor("console"))
-        let inbox = Inbox()
-        let runner = EffectRunner(backend: backend, inbox: inbox, opener: LinkOpener.open)
         let state = ConsoleState(
             repos: backend.repos, now: Date(), readOnly: options.readOnly,
             refreshSeconds: config.settings.consoleRefreshSeconds, banner: options.banner,
             canOpenLinks: LinkOpener.hasDisplay(), mouse: options.mouse)
+        let exit = await loop(state: state, backend: backend, inbox: Inbox(), options: options)
+        logger.info("console closed (\(exit))")
+        await workspace.shutdown()
+        return exit
+    }
+
+    /// The console attached to `serve` (`--server`): fed by its event stream, no polling; every
+    /// write goes through `serve`. A read token makes it read-only.
+    public static func run(attachedTo backend: RemoteBackend, options: ConsoleSessionOptions, logLevel: String) async -> ConsoleExit {
+        let logger = openLog(options, logLevel: logLevel)
+        logger.info("console attached to \(backend.client.target.url) as \(backend.session.operatorName) (\(backend.repos.count) repos)")
+        var state = ConsoleState(
+            repos: backend.repos, now: Date(), readOnly: options.readOnly || !backend.mayOperate,
+            refreshSeconds: 0, banner: options.banner, canOpenLinks: LinkOpener.hasDisplay(), mouse: options.mouse)
+        if !backend.mayOperate {
+            state.readOnlyReason = "operator \(backend.session.operatorName) has role \(backend.session.role) on serve"
+        }
+        state.server = ServerLink(url: backend.client.target.url, operatorName: backend.session.operatorName)
+        let inbox = Inbox()
+        let pump = ServerEventPump(client: backend.client, inbox: inbox)
+        pump.start()
+        let exit = await loop(state: state, backend: backend, inbox: inbox, options: options)
+        pump.stop()
+        logger.info("console closed (\(exit))")
+        return exit
+    }
+
+    private static func openLog(_ options: ConsoleSessionOptions, logLevel: String) -> Logger {
+        let level = LogLevelName.parse(logLevel) ?? .info
+        ConsoleLogFile.routeProcessLogs(to: options.logPath, level: level)
+        return ConsoleLogFile.logger(path: options.logPath, level: level)
+    }
+
+    private static func loop(state: ConsoleState, backend: any ConsoleBackend, inbox: Inbox, options: ConsoleSessionOptions) async -> ConsoleExit {
+        let runner = EffectRunner(backend: backend, inbox: inbox, opener: LinkOpener.open)
         let signals = SignalTrap()
         let caught = signals.caught
         let exit = await withCheckedContinuation { (continuation: CheckedContinuation<ConsoleExit, Never>) in
@@ -49,8 +81,6 @@ public enum ConsoleSession {
             thread.start()
         }
         signals.release()
-        logger.info("console closed (\(exit))")
-        await workspace.shutdown()
         return exit
     }
 }

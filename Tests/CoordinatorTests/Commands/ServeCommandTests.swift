@@ -32,8 +32,9 @@ final class ServeCommandTests: CommandTestCase {
         return (serve, port)
     }
 
+    /// The port of "serving on http://127.0.0.1:PORT" (or https://).
     static func announcedPort(in log: String) -> Int? {
-        guard let range = log.range(of: "serving on http://127.0.0.1:") else { return nil }
+        guard let range = log.range(of: "serving on http://127.0.0.1:") ?? log.range(of: "serving on https://127.0.0.1:") else { return nil }
         return Int(log[range.upperBound...].prefix { $0.isNumber })
     }
 
@@ -157,6 +158,58 @@ final class ServeCommandTests: CommandTestCase {
         XCTAssertEqual(result.exitCode, 1, result.description)
         XCTAssertTrue(result.stderr.contains("serve.operators.carol") && result.stderr.contains("CAROL_TOKEN"), result.stderr)
         XCTAssertFalse(result.stderr.contains("serving on"), result.stderr)
+        // Only serve needs the operators' tokens: the same config serves a cron run.
+        let run = try await h.run(["run", "--config", config, "--all", "--dry-run"], timeout: .seconds(30))
+        XCTAssertEqual(run.exitCode, 0, run.description)
+    }
+
+    // MARK: TLS
+
+    /// `[serve]` with the test CA's server certificate and `key` (`Tests/Fixtures/tls/`).
+    private func tlsConfig(_ h: CommandHarness, key: String = TLSFixtures.directory.appendingPathComponent("server.key").path) throws -> String {
+        h.addSecret(Self.webhookSecret)
+        // Each line of the key's PEM body is a secret: none may reach the output.
+        let keyText = (try? String(contentsOfFile: key, encoding: .utf8)) ?? ""
+        for line in keyText.split(separator: "\n") where !line.hasPrefix("-----") { h.addSecret(String(line)) }
+        let certificate = TLSFixtures.directory.appendingPathComponent("server.pem").path
+        return try writeStandardConfig(h) { config in
+            config.extra = "\n[serve]\nwebhook_secret = \"\(Self.webhookSecret)\"\npoll_seconds = 0\nlisten = \"127.0.0.1:0\"\n"
+                + "tls_cert_file = \"\(certificate)\"\ntls_key_file = \"\(key)\"\n"
+        }
+    }
+
+    func testWithACertificateServeAnnouncesHTTPSAndAClientTrustingItsCAIsAnswered() async throws {
+        let h = try await start()
+        let config = try tlsConfig(h)
+        let (serve, port) = try await launchServe(h, config: config)
+        XCTAssertTrue(serve.stderrSoFar.contains("serving on https://127.0.0.1:\(port) (certificate "), serve.stderrSoFar)
+        let http = HTTPClientFactory.makeHTTPClient(connectTimeout: .seconds(5), trust: try TLSTrust.caFile(TLSFixtures.caFile, section: "serve"))
+        do {
+            let response = try await http.execute(HTTPClientRequest(url: "https://127.0.0.1:\(port)/healthz"), timeout: .seconds(10))
+            let body = try await response.body.collect(upTo: 1 << 16)
+            XCTAssertEqual(response.status.code, 200)
+            XCTAssertEqual(String(buffer: body), "ok\n")
+        } catch {
+            XCTFail("\(error)")
+        }
+        try await http.shutdown()
+        serve.send(SIGTERM)
+        let stopped = await h.finish(serve, timeout: .seconds(40))
+        XCTAssertEqual(stopped.exitCode, 0, stopped.description)
+    }
+
+    func testAKeyThatIsNotPEMStopsServeBeforeItListensNamingTheFile() async throws {
+        let h = try await start()
+        let key = h.root.appendingPathComponent("serve.key").path
+        let secret = "TOP-SECRET-KEY-MATERIAL-4b1e"
+        try Data("-----BEGIN PRIVATE KEY-----\n\(secret)\n-----END PRIVATE KEY-----\n".utf8).write(to: URL(fileURLWithPath: key))
+        let config = try tlsConfig(h, key: key)
+        let result = try await h.run(["serve", "--config", config], timeout: .seconds(30))
+        XCTAssertEqual(result.exitCode, 1, result.description)
+        XCTAssertTrue(result.stderr.contains("[serve] tls_key_file: \(key): no PEM private key in it"), result.stderr)
+        XCTAssertFalse(result.stderr.contains("serving on"), result.stderr)
+        let builds = await h.server.builds()
+        XCTAssertTrue(builds.isEmpty, "nothing polled or dispatched: \(builds)")
     }
 
     func testServeAndCronRunsOnOneCacheDirectoryNeverDuplicate() async throws {

@@ -49,10 +49,13 @@ private final class ClientBoard: @unchecked Sendable {
     private var received: [Int: [ContinuousClock.Instant]] = [:]
     private var problems: [String] = []
     private var ended = 0
+    private var types: [String: Int] = [:]
 
     var attached: Int { lock.withLock { attachedCount } }
     var streamsEnded: Int { lock.withLock { ended } }
     var firstProblem: String? { lock.withLock { problems.first } }
+    /// Events read by all the clients together, by type.
+    var eventTypes: [String: Int] { lock.withLock { types } }
     func receivedCount(_ issue: Int) -> Int { lock.withLock { received[issue]?.count ?? 0 } }
     func receipts(_ issue: Int) -> [ContinuousClock.Instant] { lock.withLock { received[issue] ?? [] } }
 
@@ -60,6 +63,7 @@ private final class ClientBoard: @unchecked Sendable {
     func record(issue: Int, at: ContinuousClock.Instant) { lock.withLock { received[issue, default: []].append(at) } }
     func problem(_ text: String) { lock.withLock { problems.append(text) } }
     func streamEnded() { lock.withLock { ended += 1 } }
+    func read(_ counts: [String: Int]) { lock.withLock { types.merge(counts, uniquingKeysWith: +) } }
 }
 
 /// Server-Sent Events, fed bytes as they come: each line's field, and each event (its type and
@@ -129,6 +133,8 @@ private struct ServeEventsFigures {
     /// Published → at a client, every client of every relabel.
     var publishedToClient: [Double] = []
     var outcomes: [String: Int] = [:]
+    /// Events each client read, by type (the average over the clients).
+    var eventsPerClient: [String: Int] = [:]
     var streamsEndedOnShutdown = 0
     var stoppedEarly = false
 }
@@ -174,7 +180,8 @@ func runServeEventsBenchmark(clients: Int, relabels: Int) async {
         print("serve-events: p50 per tenth of the run (ms): webhook → Jenkins \(tenths(figures.jenkins)); webhook at serve → published \(tenths(figures.toPublished))"
             + (figures.clients > 0 ? "; webhook → the last client \(tenths(figures.atLastClient))" : ""))
         if figures.clients > 0 {
-            print("serve-events: streams ended by serve's shutdown: \(figures.streamsEndedOnShutdown) of \(figures.clients)")
+            let read = figures.eventsPerClient.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            print("serve-events: each client read \(read); streams ended by serve's shutdown: \(figures.streamsEndedOnShutdown) of \(figures.clients)")
         }
     } catch {
         print("serve-events: n/a (\(error))")
@@ -231,6 +238,7 @@ private func measureServeEvents(clients: Int, relabels: Int) async throws -> Ser
             late.cancel()
         }
         figures.streamsEndedOnShutdown = board.streamsEnded
+        figures.eventsPerClient = board.eventTypes.mapValues { $0 / max(1, clients) }
         try? await http.shutdown()
         await workspace.shutdown()
         await server.stop()
@@ -305,6 +313,8 @@ private func readEvents(url: String, token: String, http: HTTPClient, board: Cli
         var parser = ServerSentEventParser()
         var firstLine = true
         var seen = Set<Int>()
+        var types: [String: Int] = [:]
+        defer { board.read(types) }
         for try await buffer in response.body {
             let at = ContinuousClock.now
             parser.feed(buffer.readableBytesView) { name, value in
@@ -313,6 +323,7 @@ private func readEvents(url: String, token: String, http: HTTPClient, board: Cli
                     if name == "retry" { board.attach() } else { board.problem("the stream began with \(name): \(value), not retry") }
                 }
             } event: { type, data in
+                types[type, default: 0] += 1
                 guard type == "dispatch", let issue = issueNumber(inEventData: data), seen.insert(issue).inserted else { return }
                 board.record(issue: issue, at: at)
             }

@@ -87,7 +87,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "CoordinatorBenchmarks",
-            dependencies: ["Coordinator", "CoordinatorConsole", "CoordinatorService", "Sandbox"],
+            dependencies: [
+                "Coordinator", "CoordinatorConsole", "CoordinatorService", "Sandbox",
+                // `serve-events`: clients of the event stream over real HTTP.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             path: "Benchmarks/CoordinatorBenchmarks"
         ),
         // Helpers every test target shares (polling); XCTest only.

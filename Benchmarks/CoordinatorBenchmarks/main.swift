@@ -9,6 +9,7 @@ import Foundation
 //   swift run -c release coordinator-benchmarks commands [iterations]     (default: 10)
 //   swift run -c release coordinator-benchmarks serve-memory [dispatches]  (default: 100000)
 //   swift run -c release coordinator-benchmarks log-view [megabytes]      (default: 50)
+//   swift run -c release coordinator-benchmarks serve-events [clients] [relabels]  (defaults: 100 1000)
 
 // `coordinator-benchmarks serve [relabels]` runs only serve's latency benchmark.
 if CommandLine.arguments.dropFirst().first == "serve" {
@@ -18,6 +19,13 @@ if CommandLine.arguments.dropFirst().first == "serve" {
 // `coordinator-benchmarks serve-memory [dispatches]`: serve's resident memory as its history grows.
 if CommandLine.arguments.dropFirst().first == "serve-memory" {
     await runServeMemoryBenchmark(dispatches: max(1_000, CommandLine.arguments.dropFirst(2).compactMap(Int.init).first ?? 100_000))
+    exit(0)
+}
+// `coordinator-benchmarks serve-events [clients] [relabels]`: N clients on the event stream while
+// relabels are dispatched; each dispatch event's latency at every client.
+if CommandLine.arguments.dropFirst().first == "serve-events" {
+    let numbers = CommandLine.arguments.dropFirst(2).compactMap(Int.init)
+    await runServeEventsBenchmark(clients: max(0, numbers.first ?? 100), relabels: max(1, numbers.dropFirst().first ?? 1_000))
     exit(0)
 }
 // `coordinator-benchmarks log-view [megabytes]`: the console's build log view on a huge, growing log.

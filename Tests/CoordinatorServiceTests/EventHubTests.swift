@@ -72,5 +72,8 @@ final class EventHubTests: XCTestCase {
     func testTheWireTextIsServerSentEventsWithNoLineBreakInjected() {
         let event = OperatorEvent(id: "e-1", kind: .dispatch, data: "{\"a\":1}\nevent: reload\r")
         XCTAssertEqual(event.wireText, "id: e-1\nevent: dispatch\ndata: {\"a\":1}\ndata: event: reload\n\n")
+        // A CRLF is one Character: the line break is still found, and its CR dropped.
+        let crlf = OperatorEvent(id: "e-2", kind: .dispatch, data: "{\"a\":1}\r\nevent: reload\r\n")
+        XCTAssertEqual(crlf.wireText, "id: e-2\nevent: dispatch\ndata: {\"a\":1}\ndata: event: reload\ndata: \n\n")
     }
 }

@@ -20,18 +20,35 @@ public struct OperatorEvent: Sendable, Equatable {
 
     /// `EPOCH-N`: the epoch names this `serve` process, so an id from before a restart is told
     /// from one of this run.
-    public var id: String
-    public var kind: Kind
-    public var data: String
-
+    public let id: String
+    public let kind: Kind
+    public let data: String
     /// The event as Server-Sent Events put it on the wire: `id`, `event`, one `data` line per
-    /// line of `data`, a blank line.
-    public var wireText: String {
-        var text = "id: \(id)\nevent: \(kind.rawValue)\n"
-        for line in data.split(separator: "\n", omittingEmptySubsequences: false) {
-            text += "data: \(line.replacingOccurrences(of: "\r", with: ""))\n"
+    /// line of `data` (CRs dropped), a blank line. Made once, not once per attached client.
+    public let wireText: String
+
+    public init(id: String, kind: Kind, data: String) {
+        self.id = id
+        self.kind = kind
+        self.data = data
+        wireText = Self.wireText(id: id, kind: kind, data: data)
+    }
+
+    private static func wireText(id: String, kind: Kind, data: String) -> String {
+        var text = "id: \(id)\nevent: \(kind.rawValue)\ndata: "
+        // By unicode scalars: as Characters, "\r\n" is one and a split on "\n" misses it.
+        if data.utf8.contains(where: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) {
+            for scalar in data.unicodeScalars {
+                switch scalar {
+                case "\n": text += "\ndata: "
+                case "\r": break
+                default: text.unicodeScalars.append(scalar)
+                }
+            }
+        } else {
+            text += data
         }
-        return text + "\n"
+        return text + "\n\n"
     }
 }
 

@@ -72,8 +72,8 @@ public final class EventHub: Sendable {
 
     /// - Parameters:
     ///   - capacity: events kept for clients that reconnect.
-    ///   - clientBuffer: events one client may have waiting before it is dropped (it reconnects
-    ///     and resumes from the buffer, or reloads).
+    ///   - clientBuffer: events one client may have waiting, beyond the `capacity` a replay may
+    ///     fill, before it is dropped (it reconnects and resumes from the buffer, or reloads).
     ///   - epoch: names this run in the ids; random, so two runs never share one.
     public init(epoch: String = String(UInt64.random(in: 1...UInt64(UInt32.max)), radix: 36), capacity: Int = 1024, clientBuffer: Int = 256) {
         self.epoch = epoch

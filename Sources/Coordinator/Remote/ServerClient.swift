@@ -219,7 +219,8 @@ public final class ServerClient: Sendable {
 
 /// Server-Sent Events from bytes as they arrive (the WHATWG rules this needs): lines end in LF,
 /// CRLF or CR; `data` lines join with LF; a blank line ends an event; comments and `retry` are
-/// skipped. A line longer than 1 MiB is cut, so a broken server cannot grow it without bound.
+/// skipped. A line longer than 1 MiB is cut, and an event whose data passes 16 MiB is dropped, so
+/// a broken server cannot grow either without bound.
 public struct ServerSentEventParser: Sendable {
     private var line: [UInt8] = []
     private var lastWasCR = false
@@ -227,7 +228,9 @@ public struct ServerSentEventParser: Sendable {
     private var event = ""
     private var data: [String] = []
     private var hasData = false
+    private var dataBytes = 0
     static let maxLine = 1 << 20
+    static let maxData = 16 << 20
 
     public init() {}
 
@@ -255,8 +258,9 @@ public struct ServerSentEventParser: Sendable {
                 event = ""
                 data = []
                 hasData = false
+                dataBytes = 0
             }
-            guard hasData else { return nil }
+            guard hasData, dataBytes <= Self.maxData else { return nil }
             return ServerSentEvent(id: id, event: event.isEmpty ? "message" : event, data: data.joined(separator: "\n"))
         }
         let text = String(decoding: line, as: UTF8.self)
@@ -275,7 +279,8 @@ public struct ServerSentEventParser: Sendable {
         case "id": if !value.contains("\0") { id = String(value) }
         case "event": event = String(value)
         case "data":
-            data.append(String(value))
+            dataBytes += value.utf8.count + 1
+            if dataBytes <= Self.maxData { data.append(String(value)) }
             hasData = true
         default: break
         }

@@ -45,4 +45,13 @@ final class ConsoleWireTests: XCTestCase {
         XCTAssertEqual(parser.feed(bytes), [])
         XCTAssertEqual(parser.feed(Array("\n\r\n".utf8)), [ServerSentEvent(id: "r-2", event: "message", data: "no space")])
     }
+
+    func testAnEventPastTheDataBoundIsDroppedAndTheNextStillReads() {
+        var parser = ServerSentEventParser()
+        let line = Array(("data: " + String(repeating: "x", count: 1 << 20 - 10) + "\n").utf8)
+        var events: [ServerSentEvent] = []
+        for _ in 0..<17 { events += parser.feed(line) }
+        events += parser.feed(Array("\nevent: poll\ndata: small\n\n".utf8))
+        XCTAssertEqual(events, [ServerSentEvent(id: nil, event: "poll", data: "small")])
+    }
 }

@@ -190,4 +190,35 @@ final class ConsoleEndpointsTests: XCTestCase {
         let builds = await h.base.builds()
         XCTAssertEqual(builds.count, 0)
     }
+
+    /// A quiet stream carries keepalives, so a client that gives up on silence stays attached;
+    /// without them (a connection that died without a word) it gives up and says so.
+    func testAQuietStreamIsKeptAliveAndASilentOneIsGivenUp() async throws {
+        for (heartbeat, survives) in [(Duration.milliseconds(100), true), (Duration.seconds(60), false)] {
+            let h = try await DaemonHarness.start(operators: Self.operators, eventHeartbeat: heartbeat)
+            let client = ServerClient(target: ServerTarget(url: h.url, token: Secret(Self.ritaToken)))
+            let events = try await client.events(lastEventID: nil, silence: .milliseconds(600))
+            let outcome = await withTaskGroup(of: String.self) { group in
+                group.addTask {
+                    do {
+                        for try await _ in events {}
+                        return "ended"
+                    } catch let error as ServerError {
+                        return error.code
+                    } catch {
+                        return "\(error)"
+                    }
+                }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(2))
+                    return "alive"
+                }
+                defer { group.cancelAll() }
+                return await group.next() ?? "none"
+            }
+            XCTAssertEqual(outcome, survives ? "alive" : "silent", "heartbeat \(heartbeat)")
+            await client.shutdown()
+            await h.stop()
+        }
+    }
 }

@@ -205,13 +205,14 @@ final class DaemonHarness: @unchecked Sendable {
         issues: [Scenario.Issue] = [], repos: [Scenario.Repository]? = nil, pollInterval: Duration? = nil,
         hookSecret: String? = ServeHarness.webhookSecret, hookContentType: Scenario.Webhook.ContentType = .json,
         apiToken: String? = nil, operators: [ServeOperator] = [], tls: ServeTLSIdentity? = nil,
-        logger: Logger = ServeHarness.quietLogger
+        eventHeartbeat: Duration? = nil, logger: Logger = ServeHarness.quietLogger
     ) async throws -> DaemonHarness {
         let base = try await ServeHarness.start(issues: issues, repos: repos, runEngine: false)
         var endpoint = ServiceEndpoint(
             host: "127.0.0.1", port: 0, webhookSecret: Secret(ServeHarness.webhookSecret), apiToken: apiToken.map(Secret.init),
             operators: operators)
         endpoint.tls = tls
+        if let eventHeartbeat { endpoint.eventHeartbeat = eventHeartbeat }
         let daemon = await ServeDaemon(
             workspace: base.workspace, endpoint: endpoint, pollInterval: pollInterval, actor: "test (serve)", signals: false, logger: logger)
         let running = Task { try await daemon.run() }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// Where `serve` is, and how this process proves who it is: `--server` (or `[client] server_url`),
 /// the token from `COORDINATOR_API_TOKEN` (or the variable `[client] token_env` names), and the CAs
@@ -95,8 +96,10 @@ public final class ServerClient: Sendable {
     }
 
     /// `GET /api/events` from `lastEventID`: each event as it arrives; the stream ends (or throws)
-    /// when the connection does.
-    public func events(lastEventID: String?) async throws -> AsyncThrowingStream<ServerSentEvent, any Error> {
+    /// when the connection does, or when nothing at all (not even `serve`'s keepalive, every 15 s)
+    /// came for `silence`: a connection that died without a word (a laptop's sleep, a dropped
+    /// network) is given up instead of waited on for ever.
+    public func events(lastEventID: String?, silence: Duration = .seconds(45)) async throws -> AsyncThrowingStream<ServerSentEvent, any Error> {
         var request = makeRequest(method: .GET, path: "/api/events", query: [])
         request.headers.add(name: "Accept", value: "text/event-stream")
         if let lastEventID { request.headers.add(name: "Last-Event-ID", value: lastEventID) }
@@ -112,11 +115,14 @@ public final class ServerClient: Sendable {
             throw refusal(status: Int(response.status.code), body: body, path: "/api/events")
         }
         let body = response.body
+        let url = target.url
         return AsyncThrowingStream { continuation in
+            let heard = LastHeard()
             let task = Task {
                 var parser = ServerSentEventParser()
                 do {
                     for try await chunk in body {
+                        heard.now()
                         for event in parser.feed(chunk.readableBytesView) { continuation.yield(event) }
                     }
                     continuation.finish()
@@ -124,7 +130,19 @@ public final class ServerClient: Sendable {
                     continuation.finish(throwing: self.transportError(error))
                 }
             }
-            continuation.onTermination = { _ in task.cancel() }
+            let watchdog = Task {
+                while (try? await Task.sleep(for: silence / 3)) != nil {
+                    guard heard.silence > silence else { continue }
+                    continuation.finish(throwing: ServerError(
+                        status: nil, code: "silent", message: "serve at \(url) sent nothing for \(silence.components.seconds) s, not even its keepalive"))
+                    task.cancel()
+                    return
+                }
+            }
+            continuation.onTermination = { _ in
+                task.cancel()
+                watchdog.cancel()
+            }
         }
     }
 
@@ -215,6 +233,15 @@ public final class ServerClient: Sendable {
 
     /// One path segment (a repository's name, a job path): every byte but the unreserved ones escaped.
     public static func segment(_ text: String) -> String { queryEscaped(text) }
+}
+
+/// When a stream last brought anything.
+private final class LastHeard: Sendable {
+    private let time = Mutex(ContinuousClock.now)
+
+    func now() { time.withLock { $0 = .now } }
+
+    var silence: Duration { ContinuousClock.now - time.withLock { $0 } }
 }
 
 /// Server-Sent Events from bytes as they arrive (the WHATWG rules this needs): lines end in LF,

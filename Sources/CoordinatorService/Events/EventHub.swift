@@ -16,7 +16,12 @@ public struct OperatorEvent: Sendable, Equatable {
         case poll
         /// What the client missed is no longer kept (or `serve` restarted): read everything again.
         case reload
+        /// Not an event: a comment line on a quiet stream (`EventStream.heartbeat`), never kept.
+        case keepalive
     }
+
+    /// The comment line a quiet stream carries.
+    static let keepalive = OperatorEvent(id: "", kind: .keepalive, data: "")
 
     /// `EPOCH-N`: the epoch names this `serve` process, so an id from before a restart is told
     /// from one of this run.
@@ -35,6 +40,7 @@ public struct OperatorEvent: Sendable, Equatable {
     }
 
     private static func wireText(id: String, kind: Kind, data: String) -> String {
+        if kind == .keepalive { return ": keepalive\n\n" }
         var text = "id: \(id)\nevent: \(kind.rawValue)\ndata: "
         // By unicode scalars: as Characters, "\r\n" is one and a split on "\n" misses it.
         if data.utf8.contains(where: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) {
@@ -121,6 +127,12 @@ public final class EventHub: Sendable {
         }
         continuation.onTermination = { [weak self] _ in self?.detach(id) }
         return (id, stream)
+    }
+
+    /// Puts a keepalive into client `id`'s stream, behind its waiting events (and counting
+    /// towards them, so a client that takes nothing is still dropped).
+    func keepAlive(_ id: UUID) {
+        _ = state.withLock { $0.clients[id] }?.yield(.keepalive)
     }
 
     public func detach(_ id: UUID) {

@@ -39,6 +39,8 @@ public struct ServiceEndpoint: Sendable {
     public var deliveryMemoryCapacity: Int = DeliveryMemory.defaultCapacity
     /// A connection silent this long is closed, so a stalled client cannot hold one forever.
     public var idleTimeout: Duration = .seconds(60)
+    /// How often a quiet event stream carries a keepalive comment.
+    public var eventHeartbeat: Duration = EventStream.heartbeat
     /// `[serve] tls_cert_file` and `tls_key_file`, loaded: HTTPS with them; nil: plain HTTP.
     public var tls: ServeTLSIdentity?
 
@@ -147,7 +149,7 @@ public struct ServiceEndpoint: Sendable {
             ConsoleEndpoints.add(to: api, ConsoleEndpoints(repositories: repositories, writes: writes))
             api.get("events") { request, context -> Response in
                 _ = try context.requireCaller(.read)
-                return EventStream.response(events, lastEventID: EventStream.lastEventID(of: request))
+                return EventStream.response(events, lastEventID: EventStream.lastEventID(of: request), heartbeat: eventHeartbeat)
             }
             api.get("repos/{name}/issues/{number}") { _, context -> Response in
                 _ = try context.requireCaller(.read)

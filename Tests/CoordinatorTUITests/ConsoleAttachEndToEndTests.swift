@@ -223,6 +223,11 @@ final class ConsoleAttachEndToEndTests: XCTestCase {
         try await waitUntil(what, timeout: .seconds(timeout), interval: .milliseconds(50), file: file, line: line,
                             detail: "\(session)'s screen was:\n\(screen)") {
             screen = self.screen(session)
+            guard predicate(screen) else { return false }
+            // A capture may land while curses is still painting a frame: the screen returned is
+            // one taken a moment later, for which the predicate holds too.
+            try? await Task.sleep(for: .milliseconds(40))
+            screen = self.screen(session)
             return predicate(screen)
         }
         seenScreens.append(screen)

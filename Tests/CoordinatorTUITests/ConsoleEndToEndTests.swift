@@ -382,6 +382,11 @@ final class ConsoleEndToEndTests: XCTestCase {
         var screen = ""
         try await waitUntil(what, timeout: .seconds(timeout), interval: .milliseconds(100), detail: "the screen was:\n\(screen)") {
             screen = (try? tmux("capture-pane", "-p", "-t", "0")) ?? ""
+            guard predicate(screen) else { return false }
+            // A capture may land while curses is still painting a frame: the screen returned (the
+            // one the caller reads) is one taken a moment later, for which the predicate holds too.
+            try? await Task.sleep(for: .milliseconds(40))
+            screen = (try? tmux("capture-pane", "-p", "-t", "0")) ?? ""
             return predicate(screen)
         }
         return screen

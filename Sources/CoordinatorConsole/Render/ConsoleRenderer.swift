@@ -138,7 +138,8 @@ struct ScreenPainter {
             case .connected:
                 parts.append("serve \(Self.host(of: server.url)) as \(server.operatorName)")
             case let .reconnecting(since, retryAt, _):
-                let wait = max(0, Int(retryAt.timeIntervalSince(state.now).rounded(.up)))
+                let seconds = retryAt.timeIntervalSince(state.now)
+                let wait = seconds.isFinite ? Int(min(max(seconds.rounded(.up), 0), 3600)) : 0
                 parts.append("STALE: serve lost \(age(since: since)), retry in \(wait)s")
             }
         }

@@ -37,6 +37,11 @@ final class TmuxSession {
         try await waitUntil(what, timeout: .seconds(timeout), interval: .milliseconds(50), file: file, line: line,
                             detail: "the screen was:\n\(screen)") {
             screen = self.screen()
+            guard predicate(screen) else { return false }
+            // A capture may land while curses is still painting a frame: the screen returned (the
+            // one the caller reads) is one taken a moment later, for which the predicate holds too.
+            try? await Task.sleep(for: .milliseconds(40))
+            screen = self.screen()
             return predicate(screen)
         }
         return screen

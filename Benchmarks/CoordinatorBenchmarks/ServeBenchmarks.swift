@@ -21,7 +21,7 @@ private final class LatencySamples: ServeMonitor, @unchecked Sendable {
     func webhookToJenkins(_ latency: Duration) { lock.withLock { samples.append(latency) } }
 }
 
-private struct ServeBenchmarkError: Error, CustomStringConvertible {
+struct ServeBenchmarkError: Error, CustomStringConvertible {
     var description: String
 }
 
@@ -40,27 +40,51 @@ func runServeBenchmark(relabels: Int) async {
     }
 }
 
+/// What both serve benchmarks run over: a Sandbox with `issues` unlabelled issues of acme/demo and a
+/// workspace on it (write spacing 0, logs off), in a temporary directory `stop` removes.
+struct ServeBenchmarkWorld {
+    static let webhookSecret = "benchmark-webhook-secret"
+    let server: SandboxServer
+    let directory: URL
+    let workspace: Workspace
+    let logger: Logger
+
+    static func start(issues count: Int, name: String) async throws -> ServeBenchmarkWorld {
+        let token = "ghp_benchmark_token", jenkinsToken = "jenkins-benchmark-token"
+        let issues = (1...max(1, count)).map { Scenario.Issue(number: $0, title: "Issue \($0)", createdAt: "2026-11-20T08:00:00Z") }
+        let server = try await SandboxServer.start(scenario: Scenario(
+            github: .init(tokens: [.init(token: token, hourlyQuota: 10_000_000)], repositories: [.init(owner: "acme", name: "demo", issues: issues)]),
+            jenkins: .init(users: [.init(username: "bot", apiToken: jenkinsToken)], jobs: [.init(path: "Coordinator/demo/executor")])))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("coordinator-\(name)-bench-\(UUID().uuidString)")
+        var settings = CoordinatorSettings(cacheDirectory: directory.appendingPathComponent("cache").path)
+        settings.writeSpacingMilliseconds = 0
+        guard let repo = RepoURL(parsing: "https://github.com/acme/demo.git") else {
+            await server.stop()
+            throw ServeBenchmarkError(description: "repository URL")
+        }
+        let config = CoordinatorConfig(
+            path: directory.appendingPathComponent("config.toml").path,
+            github: GitHubSettings(token: Secret(token), apiURL: server.githubAPIURL),
+            jenkins: JenkinsSettings(serverURL: server.jenkinsURL, username: "bot", apiToken: Secret(jenkinsToken)),
+            settings: settings,
+            repos: [RepoConfig(
+                name: "demo", repoURLText: "https://github.com/acme/demo.git", repo: repo,
+                executorJobPath: "Coordinator/demo/executor", githubCredentialsID: "github-pat")])
+        var logger = Logger(label: "benchmark")
+        logger.logLevel = .critical
+        return ServeBenchmarkWorld(server: server, directory: directory, workspace: Workspace.open(config: config, logger: logger), logger: logger)
+    }
+
+    func stop() async {
+        await workspace.shutdown()
+        await server.stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
 private func measureServeLatency(relabels: Int) async throws -> [Duration] {
-    let token = "ghp_benchmark_token", jenkinsToken = "jenkins-benchmark-token", secret = "benchmark-webhook-secret"
-    let issues = (1...relabels).map { Scenario.Issue(number: $0, title: "Issue \($0)", createdAt: "2026-11-20T08:00:00Z") }
-    let server = try await SandboxServer.start(scenario: Scenario(
-        github: .init(tokens: [.init(token: token, hourlyQuota: 10_000_000)], repositories: [.init(owner: "acme", name: "demo", issues: issues)]),
-        jenkins: .init(users: [.init(username: "bot", apiToken: jenkinsToken)], jobs: [.init(path: "Coordinator/demo/executor")])))
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("coordinator-serve-bench-\(UUID().uuidString)")
-    var settings = CoordinatorSettings(cacheDirectory: directory.appendingPathComponent("cache").path)
-    settings.writeSpacingMilliseconds = 0
-    guard let repo = RepoURL(parsing: "https://github.com/acme/demo.git") else { throw ServeBenchmarkError(description: "repository URL") }
-    let config = CoordinatorConfig(
-        path: directory.appendingPathComponent("config.toml").path,
-        github: GitHubSettings(token: Secret(token), apiURL: server.githubAPIURL),
-        jenkins: JenkinsSettings(serverURL: server.jenkinsURL, username: "bot", apiToken: Secret(jenkinsToken)),
-        settings: settings,
-        repos: [RepoConfig(
-            name: "demo", repoURLText: "https://github.com/acme/demo.git", repo: repo,
-            executorJobPath: "Coordinator/demo/executor", githubCredentialsID: "github-pat")])
-    var logger = Logger(label: "benchmark")
-    logger.logLevel = .critical
-    let workspace = Workspace.open(config: config, logger: logger)
+    let world = try await ServeBenchmarkWorld.start(issues: relabels, name: "serve")
+    let (server, workspace, logger, secret) = (world.server, world.workspace, world.logger, ServeBenchmarkWorld.webhookSecret)
     let samples = LatencySamples()
     let daemon = await ServeDaemon(
         workspace: workspace, endpoint: ServiceEndpoint(host: "127.0.0.1", port: 0, webhookSecret: Secret(secret)),
@@ -69,9 +93,7 @@ private func measureServeLatency(relabels: Int) async throws -> [Duration] {
     func cleanUp() async {
         await daemon.shutdown()
         _ = try? await running.value
-        await workspace.shutdown()
-        await server.stop()
-        try? FileManager.default.removeItem(at: directory)
+        await world.stop()
     }
     do {
         guard let port = await daemon.port() else { throw ServeBenchmarkError(description: "the daemon did not listen") }

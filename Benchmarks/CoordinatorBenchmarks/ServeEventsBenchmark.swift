@@ -189,27 +189,9 @@ func runServeEventsBenchmark(clients: Int, relabels: Int) async {
 }
 
 private func measureServeEvents(clients: Int, relabels: Int) async throws -> ServeEventsFigures {
-    let token = "ghp_benchmark_token", jenkinsToken = "jenkins-benchmark-token", secret = "benchmark-webhook-secret"
     let operatorToken = "benchmark-operator-token"
-    let issues = (1...relabels).map { Scenario.Issue(number: $0, title: "Issue \($0)", createdAt: "2026-11-20T08:00:00Z") }
-    let server = try await SandboxServer.start(scenario: Scenario(
-        github: .init(tokens: [.init(token: token, hourlyQuota: 10_000_000)], repositories: [.init(owner: "acme", name: "demo", issues: issues)]),
-        jenkins: .init(users: [.init(username: "bot", apiToken: jenkinsToken)], jobs: [.init(path: "Coordinator/demo/executor")])))
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("coordinator-serve-events-bench-\(UUID().uuidString)")
-    var settings = CoordinatorSettings(cacheDirectory: directory.appendingPathComponent("cache").path)
-    settings.writeSpacingMilliseconds = 0
-    guard let repo = RepoURL(parsing: "https://github.com/acme/demo.git") else { throw ServeEventsBenchmarkError(description: "repository URL") }
-    let config = CoordinatorConfig(
-        path: directory.appendingPathComponent("config.toml").path,
-        github: GitHubSettings(token: Secret(token), apiURL: server.githubAPIURL),
-        jenkins: JenkinsSettings(serverURL: server.jenkinsURL, username: "bot", apiToken: Secret(jenkinsToken)),
-        settings: settings,
-        repos: [RepoConfig(
-            name: "demo", repoURLText: "https://github.com/acme/demo.git", repo: repo,
-            executorJobPath: "Coordinator/demo/executor", githubCredentialsID: "github-pat")])
-    var logger = Logger(label: "benchmark")
-    logger.logLevel = .critical
-    let workspace = Workspace.open(config: config, logger: logger)
+    let world = try await ServeBenchmarkWorld.start(issues: relabels, name: "serve-events")
+    let (server, workspace, logger, secret) = (world.server, world.workspace, world.logger, ServeBenchmarkWorld.webhookSecret)
     let engineTimes = EngineTimes()
     let daemon = await ServeDaemon(
         workspace: workspace,
@@ -240,9 +222,7 @@ private func measureServeEvents(clients: Int, relabels: Int) async throws -> Ser
         figures.streamsEndedOnShutdown = board.streamsEnded
         figures.eventsPerClient = board.eventTypes.mapValues { $0 / max(1, clients) }
         try? await http.shutdown()
-        await workspace.shutdown()
-        await server.stop()
-        try? FileManager.default.removeItem(at: directory)
+        await world.stop()
     }
     do {
         guard let port = await daemon.port() else { throw ServeEventsBenchmarkError(description: "the daemon did not listen") }

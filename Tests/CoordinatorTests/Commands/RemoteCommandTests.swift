@@ -41,17 +41,7 @@ final class RemoteCommandTests: CommandTestCase {
 
                 """
         }
-        let serve = try h.launch(["serve", "--config", config])
-        var port: Int?
-        try await waitUntil("serve announces its port", timeout: .seconds(30), detail: serve.stderrSoFar) {
-            if serve.isFinished { return true }
-            port = ServeCommandTests.announcedPort(in: serve.stderrSoFar)
-            return port != nil
-        }
-        guard let port else {
-            let result = await h.finish(serve, timeout: .seconds(5))
-            throw HarnessError("serve did not start: \(result)")
-        }
+        let (serve, port) = try await ServeCommandTests.launchServe(h, config: config)
         let url = "http://127.0.0.1:\(port)"
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         self.http = http

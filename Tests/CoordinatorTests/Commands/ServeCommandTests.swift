@@ -17,7 +17,7 @@ final class ServeCommandTests: CommandTestCase {
     }
 
     /// Starts `serve` and waits for the port it announces.
-    private func launchServe(_ h: CommandHarness, config: String) async throws -> (LaunchedCommand, Int) {
+    static func launchServe(_ h: CommandHarness, config: String) async throws -> (LaunchedCommand, Int) {
         let serve = try h.launch(["serve", "--config", config])
         var port: Int?
         try await waitUntil("serve announces its port", timeout: .seconds(30), detail: serve.stderrSoFar) {
@@ -68,7 +68,7 @@ final class ServeCommandTests: CommandTestCase {
         let config = try serveConfig(h)
         // The start-up poll's first Jenkins build request is held for 2 s: SIGTERM arrives during it.
         await h.server.injectFault(.delay(milliseconds: 2_000, method: "POST", path: "buildWithParameters"))
-        let (serve, _) = try await launchServe(h, config: config)
+        let (serve, _) = try await Self.launchServe(h, config: config)
         try await waitUntil("the first build request reached Jenkins", timeout: .seconds(30)) {
             await !h.server.requests().filter { $0.path.contains("buildWithParameters") }.isEmpty
         }
@@ -84,7 +84,7 @@ final class ServeCommandTests: CommandTestCase {
             XCTAssertEqual(labels?.contains(expected.busy), true, "\(expected): \(String(describing: labels))")
         }
 
-        let (again, _) = try await launchServe(h, config: config)
+        let (again, _) = try await Self.launchServe(h, config: config)
         try await waitUntil("every eligible issue dispatched after the restart", timeout: .seconds(30)) {
             await self.allExpectedDispatched(h)
         }
@@ -121,7 +121,7 @@ final class ServeCommandTests: CommandTestCase {
 
                 """
         }
-        let (serve, port) = try await launchServe(h, config: config)
+        let (serve, port) = try await Self.launchServe(h, config: config)
         XCTAssertTrue(serve.stderrSoFar.contains("bob (read), carol (operate)"), serve.stderrSoFar)
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         func status(_ path: String, token: String) async throws -> Int {
@@ -181,7 +181,7 @@ final class ServeCommandTests: CommandTestCase {
     func testWithACertificateServeAnnouncesHTTPSAndAClientTrustingItsCAIsAnswered() async throws {
         let h = try await start()
         let config = try tlsConfig(h)
-        let (serve, port) = try await launchServe(h, config: config)
+        let (serve, port) = try await Self.launchServe(h, config: config)
         XCTAssertTrue(serve.stderrSoFar.contains("serving on https://127.0.0.1:\(port) (certificate "), serve.stderrSoFar)
         let http = HTTPClientFactory.makeHTTPClient(connectTimeout: .seconds(5), trust: try TLSTrust.caFile(TLSFixtures.caFile, section: "serve"))
         do {
@@ -215,7 +215,7 @@ final class ServeCommandTests: CommandTestCase {
     func testServeAndCronRunsOnOneCacheDirectoryNeverDuplicate() async throws {
         let h = try await start()
         let config = try serveConfig(h)
-        let (serve, port) = try await launchServe(h, config: config)
+        let (serve, port) = try await Self.launchServe(h, config: config)
         try h.server.addWebhook(url: "http://127.0.0.1:\(port)/webhooks/github", secret: Self.webhookSecret)
         // Cron runs race serve's start-up poll for the same five issues...
         let runs = try (0..<3).map { _ in try h.launch(["run", "--all", "--keep-going", "--config", config]) }

@@ -29,6 +29,7 @@ func measureBusySurvey(
     let busyLabels = service.rules.busyLabels
     let busy = issues.filter { $0.labels.contains(where: busyLabels.contains) }
     let start = Date().addingTimeInterval(-3600)
+    var records: [HistoryRecord] = []
     for issue in busy {
         let id = "bench-\(issue.number)"
         let busyLabel = issue.labels.first(where: busyLabels.contains) ?? ""
@@ -40,7 +41,10 @@ func measureBusySurvey(
             .jobStarted(queueID: issue.number, merged: false), .labelsMoved, .done(queueID: issue.number, buildURL: nil, message: nil),
             .buildFinished(.init(buildNumber: issue.number, result: "SUCCESS", durationMS: 60_000, finishedAt: start.addingTimeInterval(60))),
         ]
-        for step in steps { try service.history.log.append(line(step)) }
+        records += steps.map(line)
+    }
+    try await service.store.withSession { session in
+        for record in records { try await session.append(record) }
     }
     func timed(_ watch: BusyWatch) async -> Double {
         let clock = ContinuousClock.now

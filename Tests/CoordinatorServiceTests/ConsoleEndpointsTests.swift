@@ -65,7 +65,8 @@ final class ConsoleEndpointsTests: XCTestCase {
         XCTAssertEqual(plan.issueNumber, 1)
 
         let audit = try await rita.get("/api/console/history", as: HistoryAudit.self)
-        XCTAssertEqual(audit, RepoService.historyAudit([service]))
+        let expected = await RepoService.historyAudit([service])
+        XCTAssertEqual(audit, expected)
         let none = try await rita.get("/api/console/repos/demo/issues/1/log", as: LogLocation.self)
         guard case .unavailable = none else { return XCTFail("no dispatch yet, no log: \(none)") }
         _ = try await rita.get("/api/console/rate_limit", as: RateLimitSnapshot?.self)

@@ -75,7 +75,8 @@ final class OperatorReportsTests: XCTestCase {
         let services = h.base.workspace.repos
         let whole = try await get(h.url + "/api/history")
         XCTAssertEqual(whole.status, 200, whole.body)
-        XCTAssertEqual(whole.body, try JSONText.encode(RepoService.historyAudit(services).entries))
+        let expected = await RepoService.historyAudit(services).entries
+        XCTAssertEqual(whole.body, try JSONText.encode(expected))
         let entries = try JSONText.decoder().decode([HistoryEntry].self, from: Data(whole.body.utf8))
         XCTAssertEqual(entries.map(\.issue), [1])
         XCTAssertEqual(entries.first?.by, "test (serve)")
@@ -88,7 +89,8 @@ final class OperatorReportsTests: XCTestCase {
         for (query, filter) in filtered {
             let reply = try await get(h.url + "/api/history" + query)
             XCTAssertEqual(reply.status, 200, query)
-            XCTAssertEqual(reply.body, try JSONText.encode(RepoService.historyAudit(services, filter: filter).entries), query)
+            let expected = await RepoService.historyAudit(services, filter: filter).entries
+            XCTAssertEqual(reply.body, try JSONText.encode(expected), query)
         }
         let none = try await get(h.url + "/api/history?issue=2")
         XCTAssertEqual(none.body, try JSONText.encode([HistoryEntry]()))
@@ -149,7 +151,7 @@ final class OperatorReportsTests: XCTestCase {
     func testPlanAnswersWhatRunDryRunJSONPrintsAndChangesNothing() async throws {
         let h = try await start()
         let service = try XCTUnwrap(h.base.workspace.repos.first)
-        let cacheFile = service.store.fileURL
+        let cacheFile = try XCTUnwrap(service.fileStore).fileURL
         let cacheBefore = try Data(contentsOf: cacheFile)
         let buildsBefore = await h.server.builds().count
         let labelWritesBefore = await h.server.requests().filter { $0.method != "GET" && !$0.path.hasSuffix("/graphql") }.count

@@ -151,7 +151,7 @@ final class ServeEngineTests: XCTestCase {
         let service = try XCTUnwrap(harness.workspace.repos.first)
         _ = await harness.server.setLabels(owner: "acme", repo: "demo", number: 1, labels: ["status-02:awaiting-planning"])
         let event = try await harness.event("labeled", issue: 1)
-        try await RepoLock.withLock(path: service.store.lockPath) {
+        try await RepoLock.withLock(path: try XCTUnwrap(service.fileStore).lockPath) {
             harness.engine.submit(event)
             try await waitUntil("health reports the stalled repository", timeout: .seconds(10)) {
                 await harness.engine.healthProblem()?.contains("demo: one batch has taken") == true

@@ -272,7 +272,7 @@ final class HistoryStoreTests: XCTestCase {
             group.addTask {
                 for number in 1...30 {
                     try await appender.withLock { session in
-                        try session.service.history.append(.plain(.intent, id: "new\(number)", issue: 100 + number, pickup: pickup, busy: busy))
+                        try await session.record(.plain(.intent, id: "new\(number)", issue: 100 + number, pickup: pickup, busy: busy))
                     }
                 }
             }

@@ -88,7 +88,7 @@ final class IssueCacheStoreTests: XCTestCase {
     func testSettingLabelsKeepsOtherFieldsAndIssues() async throws {
         try store.save(IssueCache(lastChecked: Timestamp.parse("2026-11-24T10:00:00Z"), issues: [1: issue(1, ["a"]), 2: issue(2, ["b"])]))
         let service = fakeService(store: store)
-        let (set, missing) = try await service.withLock { ((try $0.setLabels(["x", "y"], issue: 1)), (try $0.setLabels([], issue: 99))) }
+        let (set, missing) = try await service.withLock { ((try await $0.setLabels(["x", "y"], issue: 1)), (try await $0.setLabels([], issue: 99))) }
         XCTAssertTrue(set)
         XCTAssertFalse(missing)
         let cache = try store.load().cache
@@ -111,7 +111,7 @@ final class IssueCacheStoreTests: XCTestCase {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for n in 1...20 {
                 group.addTask {
-                    _ = try await service.withLock { try $0.setLabels(["done-\(n)"], issue: n) }
+                    _ = try await service.withLock { try await $0.setLabels(["done-\(n)"], issue: n) }
                 }
             }
             try await group.waitForAll()

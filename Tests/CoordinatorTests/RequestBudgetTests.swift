@@ -38,7 +38,7 @@ final class RequestBudgetTests: XCTestCase {
             let synced = try await service.sync()
             var aged = synced
             aged.lastChecked = Date().addingTimeInterval(-3600)
-            try service.store.save(aged)
+            try XCTUnwrap(service.fileStore).save(aged)
         }
         let start = await fixture.server.requests().count
 

@@ -17,7 +17,7 @@ import Foundation
 /// passes (`JSONSerialization` let it). Anything else that is not a cache — invalid JSON or UTF-8,
 /// a wrong type, a number that is no `Int`, nesting past 512 levels — throws
 /// `IssueCacheCodec.Corrupt` with a reason for the operator. Nothing in a file can trap.
-enum IssueCacheCodec {
+public enum IssueCacheCodec {
     /// Why a file is not a cache, in the words `IssueCacheStore.read()` reports.
     struct Corrupt: Error, Equatable {
         var reason: String
@@ -25,7 +25,7 @@ enum IssueCacheCodec {
 
     // MARK: - Writing
 
-    static func encode(_ cache: IssueCache) -> Data {
+    public static func encode(_ cache: IssueCache) -> Data {
         var out = Writer(capacity: 4096 + cache.issues.count * 700)
         out.write(cache)
         return out.finish()

@@ -76,6 +76,11 @@ public struct IssueCacheStore: Sendable {
             if !FileManager.default.fileExists(atPath: fileURL.path) { return .cache(.empty) }
             throw StoreError(description: "cannot read cache \(fileURL.path): \(error.localizedDescription)")
         }
+        return Self.contents(of: data)
+    }
+
+    /// What a cache file's bytes hold.
+    public static func contents(of data: Data) -> Contents {
         do {
             return .cache(try IssueCacheCodec.decode(data))
         } catch {

@@ -63,14 +63,24 @@ public struct SkipNotes: Sendable, Equatable {
 
     /// The notes in `url`; none when the file is missing or unreadable.
     public static func read(_ url: URL) -> SkipNotes {
-        guard let data = try? Data(contentsOf: url), let file = try? JSONDecoder().decode(File.self, from: data) else {
-            return SkipNotes()
-        }
+        (try? Data(contentsOf: url)).map(decode) ?? SkipNotes()
+    }
+
+    /// The notes `data` holds (the file's bytes); none when it is not notes.
+    public static func decode(_ data: Data) -> SkipNotes {
+        guard let file = try? JSONDecoder().decode(File.self, from: data) else { return SkipNotes() }
         var notes: [Int: SkipNote] = [:]
         for (key, note) in file.issues {
             if let number = Int(key) { notes[number] = note }
         }
         return SkipNotes(notes)
+    }
+
+    /// The file's bytes.
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(File(issues: Dictionary(uniqueKeysWithValues: byIssue.map { (String($0.key), $0.value) })))
     }
 
     /// Writes the notes crash-safely (0600); an empty set removes the file.
@@ -79,9 +89,6 @@ public struct SkipNotes: Sendable, Equatable {
             if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
             return
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let file = File(issues: Dictionary(uniqueKeysWithValues: byIssue.map { (String($0.key), $0.value) }))
-        try AtomicFile.write(try encoder.encode(file), to: url, permissions: 0o600)
+        try AtomicFile.write(try encoded(), to: url, permissions: 0o600)
     }
 }

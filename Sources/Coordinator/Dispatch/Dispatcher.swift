@@ -19,7 +19,7 @@ public struct Dispatcher {
     private var issues: any IssueSource { session.service.github }
     private var labels: any LabelWriter { session.service.github }
     private var jobs: any JobStarter { session.service.jobs }
-    private var history: RepoHistory { session.service.history }
+    private var history: any DispatchHistory { session.service.history }
     private var rules: WorkflowRules { session.service.rules }
     private var logger: Logger { session.service.logger }
     private var timings: DispatchTimings { session.service.timings }
@@ -54,13 +54,13 @@ public struct Dispatcher {
                 if Self.isInFlight(started, live: live) {
                     return await recover(issue: number, unfinished: started, jobPath: plan.jobPath)
                 }
-                supersede(started)
+                await supersede(started)
             }
         }
 
         // The live issue must still be what the plan assumed.
         guard rules.classify(live).route == plan.route else {
-            session.upsert(live)
+            await session.upsert(live)
             return .skipped(issue: number, reason: .labelsChanged(live: live.labels))
         }
 
@@ -84,11 +84,11 @@ public struct Dispatcher {
         func line(_ step: HistoryStep) -> HistoryRecord {
             HistoryRecord(time: Date(), dispatchID: dispatchID, issue: number, pickup: move.remove, busy: move.add, step: step)
         }
-        func record(_ step: HistoryStep) throws {
-            try history.append(line(step))
+        func record(_ step: HistoryStep) async throws {
+            try await session.record(line(step))
         }
         do {
-            try history.append(line(.intent(.init(
+            try await session.record(line(.intent(.init(
                 workflow: plan.workflow.rawValue, by: actor, issueUpdatedAt: live.updatedAt, jobPath: plan.jobPath,
                 parameters: plan.parameters))))
         } catch {
@@ -102,12 +102,12 @@ public struct Dispatcher {
             session.onJobRequested?()
             start = try await jobs.startJob(path: plan.jobPath, parameters: plan.parameters)
             do {
-                try record(.jobStarted(queueID: start.queueID, merged: start.merged))
+                try await record(.jobStarted(queueID: start.queueID, merged: start.merged))
             } catch {
                 logger.warning("history: \(error)")
             }
         } catch let JenkinsError.answerLost(_, lost) {
-            try? record(.answerLost(message: lost))
+            try? await record(.answerLost(message: lost))
             logger.warning("#\(number): Jenkins' answer was lost (\(lost)); asking Jenkins whether the job was queued")
             try? await Task.sleep(for: timings.lostAnswerWait)
             guard let intent = history.current().dispatches[dispatchID] else {
@@ -134,7 +134,7 @@ public struct Dispatcher {
                 evidence = if case let .found(place?)? = found.jobStart { .found(place) } else { .assumed }
             }
         } catch {
-            try? record(.failed(message: "\(error)"))
+            try? await record(.failed(message: "\(error)"))
             return .failed(DispatchFailure(issueNumber: number, stage: .jenkins, message: "\(error)", jobStarted: false))
         }
         logger.info("#\(number): job \(plan.jobPath) \(start.merged ? "merged into queued item" : "queued as") \(start.queueID.map(String.init) ?? "?")")
@@ -151,12 +151,12 @@ public struct Dispatcher {
         case let .success(labels):
             receipt.labels = labels
         }
-        try? record(.labelsMoved)
-        updateCache(&receipt)
+        try? await record(.labelsMoved)
+        await updateCache(&receipt)
         if let queueID = start.queueID, let buildURL = await buildURL(queueID: queueID) {
             receipt.buildURL = buildURL
         }
-        try? record(.done(queueID: start.queueID, buildURL: receipt.buildURL, message: nil))
+        try? await record(.done(queueID: start.queueID, buildURL: receipt.buildURL, message: nil))
         return .dispatched(receipt)
     }
 
@@ -181,7 +181,7 @@ public struct Dispatcher {
             return nil
         case let .started(started):
             guard Self.isInFlight(started, live: live) else {
-                supersede(started)
+                await supersede(started)
                 return nil
             }
             return await recover(issue: number, unfinished: started, jobPath: jobPath)
@@ -211,13 +211,13 @@ public struct Dispatcher {
     /// created at or after its intent and not recorded against another dispatch, and records the
     /// answer (`job_found` / `job_absent`).
     private func resolve(_ intent: DispatchSummary, fallback: DispatchPlan?) async -> Resolution {
-        func append(_ step: HistoryStep) -> DispatchSummary {
+        func append(_ step: HistoryStep) async -> DispatchSummary {
             let line = HistoryRecord(
                 time: Date(), dispatchID: intent.dispatchID, issue: intent.issue, pickup: intent.pickup, busy: intent.busy, step: step)
             var known = intent
             known.absorb(line)
             do {
-                try history.append(line)
+                try await session.record(line)
                 return history.current().dispatches[intent.dispatchID] ?? known
             } catch {
                 logger.warning("history: \(error)")
@@ -228,7 +228,7 @@ public struct Dispatcher {
             // Written by a version that did not record what it sent: Jenkins cannot be asked
             // precisely. Finishing the label move risks no second job; the history says it was not checked.
             logger.warning("#\(intent.issue): dispatch \(intent.dispatchID) recorded no parameters; assuming its job started (not checked)")
-            return .started(append(.jobFound(
+            return .started(await append(.jobFound(
                 place: nil, queueID: nil, buildURL: nil,
                 message: "assumed started: recorded without its parameters, so Jenkins could not be asked")))
         }
@@ -241,11 +241,11 @@ public struct Dispatcher {
                 let place = sighting.place == .queue ? "Jenkins' queue" : "the job's builds"
                 let what = sighting.buildNumber.map { "build #\($0)" } ?? sighting.queueID.map { "queue item \($0)" } ?? "an item"
                 logger.info("#\(intent.issue): dispatch \(intent.dispatchID) started: found \(what) in \(place)")
-                return .started(append(.jobFound(
+                return .started(await append(.jobFound(
                     place: sighting.place, queueID: sighting.queueID, buildURL: sighting.buildURL, message: "started: found \(what) in \(place)")))
             }
             logger.warning("#\(intent.issue): dispatch \(intent.dispatchID) did not start: no such job in Jenkins' queue or builds")
-            _ = append(.jobAbsent(message: "not started: no queue item or build with its parameters since its intent"))
+            _ = await append(.jobAbsent(message: "not started: no queue item or build with its parameters since its intent"))
             return .absent
         } catch {
             return .unreachable(DispatchFailure(
@@ -268,9 +268,9 @@ public struct Dispatcher {
     }
 
     /// Closes an unfinished dispatch that no longer speaks for the issue.
-    private func supersede(_ unfinished: DispatchSummary) {
+    private func supersede(_ unfinished: DispatchSummary) async {
         logger.warning("#\(unfinished.issue): the unfinished dispatch \(unfinished.dispatchID) is superseded: the issue changed since")
-        try? history.append(HistoryRecord(
+        try? await session.record(HistoryRecord(
             time: Date(), dispatchID: unfinished.dispatchID, issue: unfinished.issue, pickup: unfinished.pickup, busy: unfinished.busy,
             step: .failed(message: "superseded: the issue changed after this dispatch and does not carry its busy label")))
     }
@@ -297,10 +297,10 @@ public struct Dispatcher {
         }
         let note = "recovered: \(evidence.description)"
         for step in [HistoryStep.labelsMoved, .done(queueID: nil, buildURL: nil, message: note)] {
-            try? history.append(HistoryRecord(
+            try? await session.record(HistoryRecord(
                 time: Date(), dispatchID: last.dispatchID, issue: number, pickup: move.remove, busy: move.add, step: step))
         }
-        updateCache(&receipt)
+        await updateCache(&receipt)
         return .recovered(receipt)
     }
 
@@ -323,9 +323,9 @@ public struct Dispatcher {
 
     /// Writes GitHub's label answer into the cache at once. A failure here is a warning: the job is
     /// running and the labels moved, so the dispatch succeeded; the next refresh corrects the cache.
-    private func updateCache(_ receipt: inout DispatchReceipt) {
+    private func updateCache(_ receipt: inout DispatchReceipt) async {
         do {
-            if try session.setLabels(receipt.labels, issue: receipt.issueNumber) {
+            if try await session.setLabels(receipt.labels, issue: receipt.issueNumber) {
                 receipt.cacheUpdated = true
             } else {
                 receipt.cacheWarning = "#\(receipt.issueNumber) is not in the cache; the next refresh adds it"

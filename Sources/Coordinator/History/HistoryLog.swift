@@ -109,27 +109,31 @@ public struct HistoryLog: Sendable {
         var notices: [Notice] = []
         records.reserveCapacity(raw.lines.count)
         for (number, line) in raw.lines {
-            do {
-                let record = try HistoryLine.decode(line)
-                if case let .unknown(name) = record.step {
-                    notices.append(notice(.unknownStep, line: number, bytes: line, reason: "event \(name.debugDescription)"))
-                }
-                records.append(record)
-            } catch {
-                notices.append(notice(.damaged, line: number, bytes: line, reason: error.reason))
-            }
+            let (record, notice) = Self.decode(line, number: number, source: url.path)
+            if let record { records.append(record) }
+            if let notice { notices.append(notice) }
         }
         return Read(records: records, notices: notices, position: raw.position, restarted: raw.restarted)
+    }
+
+    /// The record line `number` of `source` holds, and what to say about it: a line that is not a
+    /// record is only a notice; a step this version does not know is a record and a notice.
+    public static func decode(_ line: Data, number: Int, source: String) -> (record: HistoryRecord?, notice: Notice?) {
+        func notice(_ kind: Notice.Kind, _ reason: String) -> Notice {
+            Notice(kind: kind, file: source, line: number, excerpt: String(decoding: line.prefix(120), as: UTF8.self), reason: reason)
+        }
+        do {
+            let record = try HistoryLine.decode(line)
+            if case let .unknown(name) = record.step { return (record, notice(.unknownStep, "event \(name.debugDescription)")) }
+            return (record, nil)
+        } catch {
+            return (nil, notice(.damaged, error.reason))
+        }
     }
 
     /// Every record from the start.
     public func records() -> [HistoryRecord] {
         read(after: nil).records
-    }
-
-    private func notice(_ kind: Notice.Kind, line: Int, bytes: Data, reason: String) -> Notice {
-        let text = String(decoding: bytes.prefix(120), as: UTF8.self)
-        return Notice(kind: kind, file: url.path, line: line, excerpt: text, reason: reason)
     }
 
     /// The whole lines after `position`, numbered from 1 at the start of the file, and where the

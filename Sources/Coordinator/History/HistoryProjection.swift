@@ -153,7 +153,7 @@ public struct HistoryProjection: Sendable, Equatable {
 
     /// Drops the dispatches no question needs any more (see the type's comment). The file keeps
     /// them; `coordinator history` reads them there.
-    mutating func prune() {
+    public mutating func prune() {
         let needs = recoveryNeeds()
         let newest = nextSequence - Self.newestKept
         var referenced = Set(latestByPickup.values)

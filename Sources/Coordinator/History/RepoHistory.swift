@@ -14,7 +14,7 @@ import Glibc
 /// Files beside the cache: `NAME.dispatches.jsonl` (the log), `NAME.history.checkpoint` (the
 /// projection at a log position, binary), `NAME.dispatches.archive.jsonl` (finished dispatches
 /// compaction moved out of the log; `coordinator history` reads it too).
-public final class RepoHistory: Sendable {
+public final class RepoHistory: DispatchHistory {
     public let log: HistoryLog
     public let checkpointURL: URL
     public let archive: HistoryLog
@@ -59,6 +59,11 @@ public final class RepoHistory: Sendable {
             catchUp(&state)
             return state.projection
         }
+    }
+
+    /// Reads what was appended since (as `current` does).
+    public func refresh() async {
+        _ = current()
     }
 
     /// What the operator should hear about this history: a checkpoint moved aside, and lines that

@@ -81,14 +81,19 @@ public struct BusySinceNotes: Sendable, Equatable {
             if !FileManager.default.fileExists(atPath: url.path) { return Read(notes: BusySinceNotes(), problem: nil) }
             return Read(notes: BusySinceNotes(), problem: "cannot read \(url.path): \(error.localizedDescription)")
         }
+        return decode(data, source: url.path)
+    }
+
+    /// The notes `data` holds (the file's bytes); `source` names where they came from in a problem.
+    public static func decode(_ data: Data, source: String) -> Read {
         let file: File
         do {
             file = try JSONDecoder().decode(File.self, from: data)
         } catch {
-            return Read(notes: BusySinceNotes(), problem: "\(url.path) is not busy-since notes (\(DecodingErrorText.describe(error))); it is ignored and will be replaced")
+            return Read(notes: BusySinceNotes(), problem: "\(source) is not busy-since notes (\(DecodingErrorText.describe(error))); it is ignored and will be replaced")
         }
         guard file.version == 1 else {
-            return Read(notes: BusySinceNotes(), problem: "\(url.path) has version \(file.version), not 1; it is ignored and will be replaced")
+            return Read(notes: BusySinceNotes(), problem: "\(source) has version \(file.version), not 1; it is ignored and will be replaced")
         }
         var notes: [Int: BusySinceNote] = [:]
         for (key, note) in file.issues {
@@ -97,15 +102,19 @@ public struct BusySinceNotes: Sendable, Equatable {
         return Read(notes: BusySinceNotes(notes), problem: nil)
     }
 
+    /// The file's bytes.
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(File(issues: Dictionary(uniqueKeysWithValues: byIssue.map { (String($0.key), $0.value) })))
+    }
+
     /// Writes the notes crash-safely (0600); an empty set removes the file.
     public func write(to url: URL) throws {
         guard !byIssue.isEmpty else {
             if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
             return
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let file = File(issues: Dictionary(uniqueKeysWithValues: byIssue.map { (String($0.key), $0.value) }))
-        try AtomicFile.write(try encoder.encode(file), to: url, permissions: 0o600)
+        try AtomicFile.write(try encoded(), to: url, permissions: 0o600)
     }
 }

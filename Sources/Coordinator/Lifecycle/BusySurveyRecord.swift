@@ -8,16 +8,12 @@ extension RepoService {
     /// asked again by the next process).
     func recordSurvey(history notes: [HistoryRecord], busySince: BusySinceNotes?) async throws {
         guard !notes.isEmpty || busySince != nil else { return }
-        try store.ensureDirectory()
-        let lock = try await RepoLock.acquire(path: store.lockPath, timeout: .seconds(1))
-        defer { lock.release() }
-        if !notes.isEmpty {
-            for note in notes { try history.append(note) }
-            history.maintain()
-        }
-        if let busySince {
-            AtomicFile.removeStaleTempFiles(of: store.busySinceURL)
-            try busySince.write(to: store.busySinceURL)
+        try await store.withSession(timeout: .seconds(1)) { session in
+            if !notes.isEmpty {
+                for note in notes { try await session.append(note) }
+                await session.maintain()
+            }
+            if let busySince { try await session.saveBusySince(busySince) }
         }
     }
 }

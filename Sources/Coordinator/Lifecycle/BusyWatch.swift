@@ -40,8 +40,9 @@ public actor BusyWatch {
         let held = issues.compactMap { issue in
             issue.state == .open ? issue.labels.first(where: busyLabels.contains).map { (issue, $0) } : nil
         }
-        loadSinceNotesOnce()
+        await loadSinceNotesOnce()
         guard !held.isEmpty || !sinceNotes.byIssue.isEmpty else { return [] }
+        await service.history.refresh()
         let history = service.history.current()
         let trails = held.map { issue, busyLabel in
             history.trail(issue: issue.number).flatMap { $0.busy == busyLabel ? $0 : nil }
@@ -197,10 +198,10 @@ public actor BusyWatch {
 
     /// Reads `NAME.busy-since.json` at the first survey; later surveys keep their own, newer notes.
     /// A file that cannot be read is reported and replaced by the next write.
-    private func loadSinceNotesOnce() {
+    private func loadSinceNotesOnce() async {
         guard !sinceNotesLoaded else { return }
         sinceNotesLoaded = true
-        let read = BusySinceNotes.read(service.store.busySinceURL)
+        let read = await service.store.readBusySince()
         if let problem = read.problem {
             service.logger.notice("\(problem)")
             sinceNotesChanged = true

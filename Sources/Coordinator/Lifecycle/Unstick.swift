@@ -103,13 +103,13 @@ extension LockedRepo {
         labels = try await github.removeLabel(move.remove, fromIssue: number) ?? labels.filter { $0 != move.remove }
         var cacheUpdated = false
         do {
-            cacheUpdated = try setLabels(labels, issue: number)
+            cacheUpdated = try await setLabels(labels, issue: number)
         } catch {
             service.logger.warning("#\(number): labels moved, but the cache was not updated: \(error)")
         }
         let route = service.rules.mapping.route(forBusy: busy)
         do {
-            try service.history.append(HistoryRecord(
+            try await record(HistoryRecord(
                 time: Date(), dispatchID: "reset-" + UUID().uuidString.lowercased(), issue: number,
                 pickup: route?.pickupLabel ?? move.add, busy: busy,
                 step: .reset(workflow: route?.workflow.rawValue, by: actor, message: "\(move.summary) (\(target.rawValue))")))

@@ -22,18 +22,29 @@ public final class LockedRepo {
     public var onJobRequested: (@Sendable () -> Void)?
     private var logger: Logger { service.logger }
 
-    init(service: RepoService) throws {
+    /// The store while this session holds the repository's lock: every write goes through it.
+    let store: any StoreSession
+
+    init(service: RepoService, session: any StoreSession) async throws {
         self.service = service
-        let loaded = try service.store.load()
+        self.store = session
+        let loaded = try await session.loadCache()
         cache = loaded.cache
         notice = loaded.notice
-        skipNotes = SkipNotes.read(service.store.skipNotesURL)
+        skipNotes = await service.store.readSkipNotes()
+        // What other processes appended before this session began.
+        await service.history.refresh()
     }
 
     // MARK: The cache
 
-    private func save() throws {
-        try service.store.save(cache)
+    private func save() async throws {
+        try await store.saveCache(cache)
+    }
+
+    /// Appends `record` to the history (durably) in this session.
+    func record(_ record: HistoryRecord) async throws {
+        try await store.append(record)
     }
 
     /// Refresh (SPEC §5.1), saved when it asked GitHub. A failure writes nothing.
@@ -42,7 +53,7 @@ public final class LockedRepo {
         let (next, kind) = try await service.refresher.refresh(cache, from: service.github, now: Date(), force: force, reuse: reuse)
         if kind != .reused {
             cache = next
-            try save()
+            try await save()
         }
         logger.info("cache \(kind.rawValue): \(cache.issues.count) issues")
         return kind
@@ -50,12 +61,12 @@ public final class LockedRepo {
 
     /// Puts `issue` as GitHub just showed it into the cache and saves; nothing is written when the
     /// entry already says the same. A failed save is logged, not thrown: the next refresh repairs it.
-    public func upsert(_ issue: Issue) {
+    public func upsert(_ issue: Issue) async {
         guard cache.issues[issue.number] != issue else { return }
         let before = cache
         cache.issues[issue.number] = issue
         do {
-            try save()
+            try await save()
         } catch {
             cache = before
             logger.warning("cache entry of #\(issue.number) not refreshed: \(error)")
@@ -66,22 +77,22 @@ public final class LockedRepo {
     /// of it (deliveries arrive out of order; the cache never moves backwards in time). Returns
     /// the issue as the cache now holds it.
     @discardableResult
-    public func absorb(_ issue: Issue) -> Issue {
+    public func absorb(_ issue: Issue) async -> Issue {
         if let cached = cache.issues[issue.number], let held = cached.updatedAt, let shown = issue.updatedAt, held > shown {
             return cached
         }
-        upsert(issue)
+        await upsert(issue)
         return cache.issues[issue.number] ?? issue
     }
 
     /// Drops issue `number` from the cache (deleted, or transferred to another repository) and
     /// saves; a failed save is logged, the next full refresh drops it too.
-    public func forget(_ number: Int) {
+    public func forget(_ number: Int) async {
         guard cache.issues[number] != nil else { return }
         let before = cache
         cache.issues[number] = nil
         do {
-            try save()
+            try await save()
         } catch {
             cache = before
             logger.warning("cache entry of #\(number) not removed: \(error)")
@@ -90,13 +101,13 @@ public final class LockedRepo {
 
     /// Sets one cached issue's labels to GitHub's answer, keeping every other field and issue, and
     /// saves. False when the issue is not cached (nothing written); throws when the save failed.
-    func setLabels(_ labels: [String], issue number: Int) throws -> Bool {
+    func setLabels(_ labels: [String], issue number: Int) async throws -> Bool {
         guard var issue = cache.issues[number] else { return false }
         let before = cache
         issue.labels = labels
         cache.issues[number] = issue
         do {
-            try save()
+            try await save()
         } catch {
             cache = before
             throw error
@@ -169,12 +180,12 @@ public final class LockedRepo {
 
     /// Writes pending skip notes, dropping those of issues no longer cached. A failure only costs
     /// branch lookups later.
-    private func saveNotes() {
+    private func saveNotes() async {
         let stale = skipNotes.byIssue.keys.filter { cache.issues[$0] == nil }
         for number in stale { skipNotes.byIssue[number] = nil }
         guard notesChanged || !stale.isEmpty else { return }
         do {
-            try skipNotes.write(to: service.store.skipNotesURL)
+            try await store.saveSkipNotes(skipNotes)
             notesChanged = false
         } catch {
             logger.warning("skip notes not saved: \(error)")
@@ -191,7 +202,7 @@ public final class LockedRepo {
         } catch {
             return .failed(DispatchFailure(issueNumber: number, stage: .prepare, message: "cannot read the issue live: \(error)", jobStarted: false))
         }
-        upsert(live)
+        await upsert(live)
         return await dispatch(live, actor: actor, isLive: true)
     }
 
@@ -204,13 +215,13 @@ public final class LockedRepo {
     /// nil when there was nothing to dispatch.
     public func react(to payload: IssuesWebhookPayload, actor: String) async -> DispatchOutcome? {
         guard !["deleted", "transferred"].contains(payload.action) else {
-            forget(payload.issue.number)
+            await forget(payload.issue.number)
             return nil
         }
-        let current = absorb(payload.issue)
+        let current = await absorb(payload.issue)
         guard service.rules.classify(current).route != nil || isInterruptedDispatch(current) else { return nil }
         let outcome = await dispatch(current, actor: actor)
-        saveNotes()
+        await saveNotes()
         return outcome
     }
 
@@ -255,7 +266,7 @@ public final class LockedRepo {
         }
         report.outcomes = walk.steps
         report.notTried = walk.notTried
-        saveNotes()
+        await saveNotes()
         return report
     }
 }

@@ -9,9 +9,10 @@ public final class RepoService: Sendable {
 
     public let repo: RepoConfig
     public let rules: WorkflowRules
-    public let store: IssueCacheStore
-    /// The dispatch history: its log, checkpoint, archive and the one projection of it.
-    public let history: RepoHistory
+    /// Where the cache, the history and the notes live, and the lock every write is made under.
+    public let store: any RepoStore
+    /// The dispatch history and the one projection of it.
+    public var history: any DispatchHistory { store.history }
     public let planner: DispatchPlanner
     public let refresher: CacheRefresher
     /// When an issue that keeps a busy label counts as stuck (SPEC §10).
@@ -22,11 +23,24 @@ public final class RepoService: Sendable {
     private let rateLimitReader: @Sendable () async -> RateLimitSnapshot?
     let logger: Logger
 
-    public init(
+    /// A repository whose state is in the files of `store`'s cache directory.
+    public convenience init(
         repo: RepoConfig, rules: WorkflowRules, store: IssueCacheStore, planner: DispatchPlanner,
         refresher: CacheRefresher, github: any GitHubPort, jobs: any JobStarter,
         rateLimit: @escaping @Sendable () async -> RateLimitSnapshot? = { nil }, timings: DispatchTimings = .standard,
         stuckRules: StuckRules = StuckRules(), historyDays: Int = CoordinatorSettings.defaultHistoryDays, logger: Logger
+    ) {
+        self.init(
+            repo: repo, rules: rules, store: FileRepoStore(files: store, retentionDays: historyDays, logger: Self.logger(logger, repo: repo)),
+            planner: planner, refresher: refresher, github: github, jobs: jobs, rateLimit: rateLimit, timings: timings,
+            stuckRules: stuckRules, logger: logger)
+    }
+
+    public init(
+        repo: RepoConfig, rules: WorkflowRules, store: any RepoStore, planner: DispatchPlanner,
+        refresher: CacheRefresher, github: any GitHubPort, jobs: any JobStarter,
+        rateLimit: @escaping @Sendable () async -> RateLimitSnapshot? = { nil }, timings: DispatchTimings = .standard,
+        stuckRules: StuckRules = StuckRules(), logger: Logger
     ) {
         self.repo = repo
         self.rules = rules
@@ -38,12 +52,14 @@ public final class RepoService: Sendable {
         self.jobs = jobs
         self.timings = timings
         self.rateLimitReader = rateLimit
+        self.logger = Self.logger(logger, repo: repo)
+    }
+
+    /// `logger` with the repository's name on every message.
+    static func logger(_ logger: Logger, repo: RepoConfig) -> Logger {
         var logger = logger
         logger[metadataKey: "repo"] = "\(repo.name)"
-        self.logger = logger
-        self.history = RepoHistory(
-            log: store.ledgerURL, checkpoint: store.historyCheckpointURL, archive: store.historyArchiveURL,
-            retentionDays: historyDays, logger: logger)
+        return logger
     }
 
     /// The cache as it is on disk, with a notice when a corrupt file was moved aside. No network.
@@ -52,10 +68,10 @@ public final class RepoService: Sendable {
         public var notice: String?
     }
 
-    /// Reads the cache file without any network request, and without waiting for a run that
-    /// holds the lock: only moving a corrupt file aside, a write, takes the lock.
+    /// Reads the cache without any request to GitHub, and without waiting for a run that holds
+    /// the lock: only setting a corrupt cache aside, a write, takes the lock.
     public func readCache() async throws -> CachedState {
-        if case let .cache(cache) = try store.read() { return CachedState(cache: cache, notice: nil) }
+        if case let .cache(cache) = try await store.readCache() { return CachedState(cache: cache, notice: nil) }
         return try await withLock { CachedState(cache: $0.cache, notice: $0.notice) }
     }
 
@@ -64,14 +80,14 @@ public final class RepoService: Sendable {
     public func withLock<T: Sendable>(
         waiting: @escaping @Sendable (RepoLock.Holder?) -> Void = { _ in }, _ body: (LockedRepo) async throws -> T
     ) async throws -> T {
-        try store.ensureDirectory()
         let logger = self.logger
-        return try await RepoLock.withLock(path: store.lockPath, waiting: { holder in
-            logger.notice("waiting for the lock of \(self.repo.name): held by \(holder.map(String.init(describing:)) ?? "another coordinator")")
+        let name = repo.name
+        return try await store.withSession(waiting: { holder in
+            logger.notice("waiting for the lock of \(name): held by \(holder.map(String.init(describing:)) ?? "another coordinator")")
             waiting(holder)
-        }) {
-            let result = try await body(try LockedRepo(service: self))
-            history.maintain()
+        }) { session in
+            let result = try await body(try await LockedRepo(service: self, session: session))
+            await session.maintain()
             return result
         }
     }

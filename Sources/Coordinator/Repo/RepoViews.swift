@@ -90,6 +90,7 @@ extension RepoService {
     /// The cache file as read (no network, no lock) with each issue's newest dispatch or unstick.
     public func cacheSnapshot() async throws -> CacheSnapshot {
         let state = try await readCache()
+        await history.refresh()
         return CacheSnapshot(
             issues: state.cache.issues, times: CacheTimes(state.cache), notice: state.notice,
             lastDispatches: history.current().lastByIssueSummary)
@@ -103,11 +104,18 @@ extension RepoService {
     /// Every repository's audit trail (log and archive), newest first across them: what
     /// `coordinator history` prints (and `serve`'s `GET /api/history` answers) with `filter`, and
     /// the console's history view lists.
-    public static func historyAudit(_ services: [RepoService], filter: HistoryFilter = .all) -> HistoryAudit {
+    /// A history that cannot be read is a notice naming its repository; the others are listed.
+    public static func historyAudit(_ services: [RepoService], filter: HistoryFilter = .all) async -> HistoryAudit {
         var entries: [HistoryEntry] = []
         var notices: [String] = []
         for service in services {
-            let audit = service.history.audit()
+            let audit: (dispatches: [DispatchSummary], notices: [HistoryLog.Notice])
+            do {
+                audit = try await service.history.audit()
+            } catch {
+                notices.append("\(service.repo.name): the history could not be read: \(error)")
+                continue
+            }
             notices += audit.notices.map { "\(service.repo.name): \($0)" }
             entries += audit.dispatches.filter(filter.admits).map { HistoryEntry(repo: service.repo.name, $0) }
         }

@@ -28,7 +28,7 @@ extension RepoService {
         let eligible = rules.eligible(issues)
         // The same branches the run would have: batched, and inside the reuse window none asked
         // for an issue skipped before and unchanged since.
-        let remembered = report.refresh == .reused ? rememberedSkips(eligible, in: SkipNotes.read(store.skipNotesURL)) : [:]
+        let remembered = report.refresh == .reused ? rememberedSkips(eligible, in: await store.readSkipNotes()) : [:]
         let branches: Result<[Int: [String]], any Error>
         do {
             let fetched = try await prefetchBranches(eligible.filter { remembered[$0.issue.number] == nil })

@@ -52,9 +52,10 @@ public struct StatusReport: Codable, Sendable {
             let state: RepoService.CachedState
             do { state = try await service.readCache() } catch { throw StatusError(repo: service.repo.name, underlying: error) }
             let issues = Array(state.cache.issues.values)
+            await service.history.refresh()
             let surveyed = await busy(service, issues)
             reports.append(StatusReport(
-                name: service.repo.name, repository: service.repo.repo.fullName, cacheFile: service.store.fileURL.path,
+                name: service.repo.name, repository: service.repo.repo.fullName, cacheFile: service.store.location,
                 cachedIssues: issues.count,
                 lastChecked: state.cache.lastChecked.map(Timestamp.format),
                 lastFullRefresh: state.cache.lastFullRefresh.map(Timestamp.format),

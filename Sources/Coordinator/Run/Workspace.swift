@@ -13,19 +13,48 @@ public final class Workspace: Sendable {
     /// App, what its installations' states report (`serve`'s metrics observe it).
     public let githubState: GitHubTokenState
     private let http: ServiceHTTPClients
+    /// Closes what the stores hold open (a database's connections).
+    private let closeStores: @Sendable () async -> Void
 
-    private init(config: CoordinatorConfig, repos: [RepoService], githubState: GitHubTokenState, http: ServiceHTTPClients) {
+    private init(
+        config: CoordinatorConfig, repos: [RepoService], githubState: GitHubTokenState, http: ServiceHTTPClients,
+        closeStores: @escaping @Sendable () async -> Void
+    ) {
         self.config = config
         self.repos = repos
         self.githubState = githubState
         self.http = http
+        self.closeStores = closeStores
+    }
+
+    /// Where each repository's state lives: the files of the cache directory (the default), or a
+    /// database's store; `close` is called once by `shutdown`.
+    public struct Stores: Sendable {
+        public var store: @Sendable (RepoConfig, _ historyDays: Int, Logger) -> any RepoStore
+        public var close: @Sendable () async -> Void
+
+        public init(store: @escaping @Sendable (RepoConfig, Int, Logger) -> any RepoStore, close: @escaping @Sendable () async -> Void) {
+            self.store = store
+            self.close = close
+        }
+
+        /// The files in `directory`.
+        public static func files(in directory: String) -> Stores {
+            Stores(
+                store: { repo, days, logger in
+                    FileRepoStore(files: IssueCacheStore(directory: directory, repo: repo.repo), retentionDays: days, logger: RepoService.logger(logger, repo: repo))
+                },
+                close: {})
+        }
     }
 
     /// Builds the clients for every configured repository. `logLevel` is also what the executor
     /// command is given (`mcp-coder --log-level`).
+    /// `stores` default to the files of the configured cache directory.
     public static func open(
-        config: CoordinatorConfig, logger: Logger, logLevel: String? = nil, retryPolicy: RetryPolicy = .default
+        config: CoordinatorConfig, logger: Logger, logLevel: String? = nil, retryPolicy: RetryPolicy = .default, stores: Stores? = nil
     ) -> Workspace {
+        let stores = stores ?? .files(in: config.settings.cacheDirectory)
         let http = HTTPClientFactory.makeHTTPClients(github: config.github.trust, jenkins: config.jenkins.trust)
         let settings = config.settings
         let jenkins = JenkinsClient(
@@ -43,13 +72,13 @@ public final class Workspace: Sendable {
                 writeSpacing: .milliseconds(settings.writeSpacingMilliseconds), retryPolicy: retryPolicy, logger: logger)
             return RepoService(
                 repo: repo, rules: config.rules,
-                store: IssueCacheStore(directory: settings.cacheDirectory, repo: repo.repo),
+                store: stores.store(repo, settings.historyDays, logger),
                 planner: planner, refresher: refresher, github: github, jobs: jenkins,
                 rateLimit: { await github.rateLimit() },
                 stuckRules: StuckRules(gracePeriod: TimeInterval(settings.stuckGraceMinutes) * 60),
-                historyDays: settings.historyDays, logger: logger)
+                logger: logger)
         }
-        return Workspace(config: config, repos: services, githubState: tokenState, http: http)
+        return Workspace(config: config, repos: services, githubState: tokenState, http: http, closeStores: stores.close)
     }
 
     /// The repositories `--repo NAME …` selects, in file order (nil: all of them).
@@ -63,8 +92,9 @@ public final class Workspace: Sendable {
         try services(named: [name])
     }
 
-    /// Closes the shared HTTP clients. Call once, when done.
+    /// Closes the stores and the shared HTTP clients. Call once, when done.
     public func shutdown() async {
+        await closeStores()
         await http.shutdown()
     }
 

@@ -75,7 +75,7 @@ struct ConsoleEndpoints: Sendable {
         }
         console.get("history") { _, context -> Response in
             _ = try context.requireCaller(.read)
-            return Self.answer(RepoService.historyAudit(endpoints.repositories.servedRepositories().map(\.service)))
+            return Self.answer(await RepoService.historyAudit(endpoints.repositories.servedRepositories().map(\.service)))
         }
         console.get("rate_limit") { _, context -> Response in
             _ = try context.requireCaller(.read)

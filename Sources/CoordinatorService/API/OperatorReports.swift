@@ -39,7 +39,7 @@ struct OperatorReports: Sendable {
                 filter.since = since
             }
             let names = query.getAll("repo")
-            return APIJSON.response(try reports.history(repos: names.isEmpty ? nil : names, filter: filter, logger: context.logger))
+            return APIJSON.response(try await reports.history(repos: names.isEmpty ? nil : names, filter: filter, logger: context.logger))
         }
         api.get("repos/{name}/busy") { _, context -> Response in
             _ = try context.requireCaller(.read)
@@ -58,7 +58,7 @@ struct OperatorReports: Sendable {
     /// `history --json`: the audit trail of `repos` (nil: all), newest first, through `filter`.
     /// Lines of the history that could not be used are logged here (the command prints them as
     /// warnings; the answer is the list alone).
-    func history(repos names: [String]?, filter: HistoryFilter, logger: Logger) throws -> [HistoryEntry] {
+    func history(repos names: [String]?, filter: HistoryFilter, logger: Logger) async throws -> [HistoryEntry] {
         let served = repositories.servedRepositories().map(\.service)
         var chosen = served
         if let names {
@@ -67,7 +67,7 @@ struct OperatorReports: Sendable {
             }
             chosen = served.filter { names.contains($0.repo.name) }
         }
-        let audit = RepoService.historyAudit(chosen, filter: filter)
+        let audit = await RepoService.historyAudit(chosen, filter: filter)
         for notice in audit.notices { logger.warning("history: \(notice)") }
         return audit.entries
     }

@@ -46,7 +46,7 @@ struct HistoryCommand: AsyncParsableCommand {
         } else {
             let filter = HistoryFilter(issue: issue, since: sinceText.flatMap(HistoryEntry.since))
             entries = try await global.withWorkspace { workspace in
-                let audit = RepoService.historyAudit(try workspace.services(named: selection.names), filter: filter)
+                let audit = await RepoService.historyAudit(try workspace.services(named: selection.names), filter: filter)
                 for notice in audit.notices { printError("warning: \(notice)") }
                 return audit.entries
             }

@@ -17,7 +17,7 @@ struct SyncCommand: AsyncParsableCommand {
         try await global.withWorkspace { workspace in
             for service in try workspace.services(named: selection.names) {
                 let cache = try await service.sync()
-                print("\(service.repo.name): cache synced, \(cache.issues.count) open issues (\(service.store.fileURL.path))")
+                print("\(service.repo.name): cache synced, \(cache.issues.count) open issues (\(service.store.location))")
             }
         }
     }

@@ -60,7 +60,7 @@ public final class WorkspaceBackend: ConsoleBackend {
     }
 
     public func history() async throws -> HistoryAudit {
-        RepoService.historyAudit(repos.compactMap { services[$0.name] })
+        await RepoService.historyAudit(repos.compactMap { services[$0.name] })
     }
 
     public func locateLog(repo: String, issue: Int, dispatchID: String?) async throws -> LogLocation {

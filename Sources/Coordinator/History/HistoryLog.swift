@@ -138,7 +138,7 @@ public struct HistoryLog: Sendable {
 
     /// The whole lines after `position`, numbered from 1 at the start of the file, and where the
     /// next read starts. Empty lines are counted and skipped.
-    func readLines(after position: Position?, limit: Int? = nil) -> (lines: [(Int, Data)], position: Position?, restarted: Bool) {
+    public func readLines(after position: Position?, limit: Int? = nil) -> (lines: [(Int, Data)], position: Position?, restarted: Bool) {
         let fd = open(url.path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return ([], nil, position != nil) }
         defer { close(fd) }

@@ -151,6 +151,18 @@ public struct HistoryProjection: Sendable, Equatable {
     /// The newest this many dispatches are kept whatever else.
     static let newestKept = 1_000
 
+    /// The fewest dispatches a projection is pruned at (`pruneWhenLarge`).
+    public static let pruneFloor = 4_096
+
+    /// Prunes when more than `threshold` dispatches are held, and moves the threshold to twice
+    /// what is left (at least `pruneFloor`): a long read, or a reader that never writes, keeps
+    /// the projection small at a cost that does not grow with every record.
+    public mutating func pruneWhenLarge(_ threshold: inout Int) {
+        guard dispatches.count > threshold else { return }
+        prune()
+        threshold = max(Self.pruneFloor, dispatches.count * 2)
+    }
+
     /// Drops the dispatches no question needs any more (see the type's comment). The file keeps
     /// them; `coordinator history` reads them there.
     public mutating func prune() {

@@ -39,10 +39,9 @@ public final class RepoHistory: DispatchHistory {
         var notice: String?
         /// The projection is pruned when it holds more dispatches than this (a long-running reader
         /// that never holds the lock, such as the console, keeps it small too).
-        var pruneAbove = RepoHistory.pruneFloor
+        var pruneAbove = HistoryProjection.pruneFloor
     }
 
-    static let pruneFloor = 4_096
 
     public init(log: URL, checkpoint: URL, archive: URL, retentionDays: Int = CoordinatorSettings.defaultHistoryDays, logger: Logger) {
         self.log = HistoryLog(url: log)
@@ -105,10 +104,7 @@ public final class RepoHistory: DispatchHistory {
             for record in read.records { state.projection.apply(record) }
             for notice in read.notices { logger.warning("\(notice)") }
             state.projection.note(read.notices)
-            if state.projection.dispatches.count > state.pruneAbove {
-                state.projection.prune()
-                state.pruneAbove = max(Self.pruneFloor, state.projection.dispatches.count * 2)
-            }
+            state.projection.pruneWhenLarge(&state.pruneAbove)
             let moved = read.position != state.position
             state.position = read.position
             guard moved, read.position != nil else { return }

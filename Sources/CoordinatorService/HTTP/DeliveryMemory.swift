@@ -1,5 +1,17 @@
 import Synchronization
 
+/// Where the `X-GitHub-Delivery` ids already received are remembered: this process's memory
+/// (`DeliveryMemory`), or a store every instance behind one webhook URL shares, so a delivery
+/// GitHub sends twice (a retry, a redelivery, a load balancer's second try) is queued once.
+public protocol DeliveryLedger: Sendable {
+    /// `true` if `id` is new, and remembers it; `false` for a duplicate. Check and insert are
+    /// one step. A ledger that cannot answer says `true`: the history's guard still makes a
+    /// repeated delivery one dispatch.
+    func remember(_ id: String) async -> Bool
+}
+
+extension DeliveryMemory: DeliveryLedger {}
+
 /// The most recent `X-GitHub-Delivery` ids, so a delivery GitHub retries (or someone replays) is
 /// answered without being queued twice.
 ///

@@ -37,6 +37,9 @@ public struct ServiceEndpoint: Sendable {
     public var webhookBodyLimit: Int = WebhookReceiver.defaultBodyLimit
     /// How many recent delivery ids duplicates are recognised among.
     public var deliveryMemoryCapacity: Int = DeliveryMemory.defaultCapacity
+    /// Where delivery ids are remembered when instances share them (a database); nil: this
+    /// process's memory, `deliveryMemoryCapacity` ids.
+    public var deliveries: (any DeliveryLedger)?
     /// A connection silent this long is closed, so a stalled client cannot hold one forever.
     public var idleTimeout: Duration = .seconds(60)
     /// How often a quiet event stream carries a keepalive comment.
@@ -99,7 +102,7 @@ public struct ServiceEndpoint: Sendable {
     ) -> Router<ServiceRequestContext> {
         let router = Router(context: ServiceRequestContext.self)
         let receiver = WebhookReceiver(
-            signature: WebhookSignature(secret: webhookSecret), deliveries: DeliveryMemory(capacity: deliveryMemoryCapacity),
+            signature: WebhookSignature(secret: webhookSecret), deliveries: deliveries ?? DeliveryMemory(capacity: deliveryMemoryCapacity),
             sink: sink, metrics: metrics, bodyLimit: webhookBodyLimit)
         router.post(RouterPath(WebhookReceiver.path)) { request, context -> Response in
             try await receiver.respond(to: request, logger: context.logger)

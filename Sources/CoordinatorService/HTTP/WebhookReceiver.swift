@@ -22,7 +22,7 @@ struct WebhookReceiver: Sendable {
     static let signatureHeader = HTTPFields.Element.Name(WebhookSignature.headerName)!
 
     let signature: WebhookSignature
-    let deliveries: DeliveryMemory
+    let deliveries: any DeliveryLedger
     let sink: any WebhookSink
     let metrics: ServiceMetrics
     let bodyLimit: Int
@@ -50,7 +50,7 @@ struct WebhookReceiver: Sendable {
             response.headers[.connection] = "close"
             return response
         }
-        let reply = receive(
+        let reply = await receive(
             event: request.headers[Self.eventHeader], delivery: delivery,
             signature: request.headers[Self.signatureHeader], contentType: request.headers[.contentType], body: body,
             receivedAt: receivedAt, logger: logger)
@@ -66,7 +66,7 @@ struct WebhookReceiver: Sendable {
     func receive(
         event: String?, delivery: String?, signature header: String?, contentType: String? = nil, body: Data,
         receivedAt: ContinuousClock.Instant, logger: Logger
-    ) -> Reply {
+    ) async -> Reply {
         guard signature.isValid(header: header, body: body) else {
             return Reply(
                 result: .badSignature, status: .unauthorized,
@@ -86,7 +86,7 @@ struct WebhookReceiver: Sendable {
         guard let delivery, LoggableHeader.isWellFormed(delivery) else {
             return Reply(result: .malformed, status: .badRequest, message: "missing or malformed X-GitHub-Delivery header")
         }
-        guard deliveries.remember(delivery) else {
+        guard await deliveries.remember(delivery) else {
             return Reply(result: .duplicate, status: .ok, message: "ignored: delivery \(delivery) was already received")
         }
         let json: Data

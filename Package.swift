@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -67,6 +68,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The shared store of several `serve` instances on PostgreSQL: connections, migrations,
+        // advisory locks. Only this target (and its tests) imports PostgresNIO.
+        .target(
+            name: "CoordinatorPostgres",
+            dependencies: [
+                "Coordinator",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The console's pure half (state, reducer, effects, render to a grid): a library so the
         // benchmarks can drive it without a terminal.
         .target(
@@ -79,6 +90,7 @@ let package = Package(
                 "Coordinator",
                 "CoordinatorConsole",
                 "CoordinatorService",
+                "CoordinatorPostgres",
                 "Sandbox",
                 "CNcurses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -88,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "CoordinatorBenchmarks",
             dependencies: [
-                "Coordinator", "CoordinatorConsole", "CoordinatorService", "Sandbox",
+                "Coordinator", "CoordinatorConsole", "CoordinatorService", "CoordinatorPostgres", "Sandbox",
                 // `serve-events`: clients of the event stream over real HTTP.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
@@ -114,6 +126,13 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "CoordinatorPostgresTests",
+            dependencies: [
+                "CoordinatorPostgres", "Coordinator", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .testTarget(

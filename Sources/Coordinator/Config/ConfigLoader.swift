@@ -115,6 +115,7 @@ public enum ConfigLoader {
         let workflows = try workflowTable(coordinator?["workflows"], reader: reader, missing: &missing)
 
         let serve = try serveSettings(root["serve"]?.table, reader: reader, environment: env)
+        let store = try storeSettings(root["store"], reader: reader, environment: environment)
 
         var repos: [RepoConfig] = []
         let repoTable = coordinator?["repos"]?.table
@@ -163,7 +164,7 @@ public enum ConfigLoader {
             path: path,
             github: GitHubSettings(token: Secret(token ?? ""), app: app, apiURL: (apiURL?.isEmpty == false) ? apiURL : nil, trust: trust.github),
             jenkins: JenkinsSettings(serverURL: (serverURL ?? "").trimmingTrailingSlashes(), username: username ?? "", apiToken: Secret(apiToken ?? ""), trust: trust.jenkins),
-            settings: settings, repos: repos, rules: rules, serve: serve)
+            settings: settings, repos: repos, rules: rules, serve: serve, store: store)
     }
 
     /// The TOML document `text`, or `ConfigError.invalidTOML` with the line and column.
@@ -222,7 +223,8 @@ public enum ConfigLoader {
 
     public static let template = """
         # Coordinator configuration.
-        # Environment variables win over this file when set: GITHUB_TOKEN, JENKINS_URL, JENKINS_USER, JENKINS_TOKEN.
+        # Environment variables win over this file when set: GITHUB_TOKEN, JENKINS_URL, JENKINS_USER, JENKINS_TOKEN,
+        # COORDINATOR_POSTGRES_URL.
 
         [github]
         token = ""                                   # a token with issues read/write on every repo below
@@ -266,6 +268,14 @@ public enum ConfigLoader {
         # [serve.operators.alice]
         # token_sha256 = ""                          # printf %s "$TOKEN" | sha256sum (or token_env = "VARIABLE")
         # role = "read"                              # read, or operate
+
+        # Where cache, history and locks live: files in cache_dir unless a PostgreSQL URL is given (several serve
+        # instances can then share one store). COORDINATOR_POSTGRES_URL wins over postgres_url.
+        # [store]
+        # postgres_url = "postgres://coordinator@db.example.com:5432/coordinator?sslmode=verify-full"
+        #                                            # sslmode: disable, prefer (default), require, verify-ca, verify-full;
+        #                                            # &sslrootcert=/path/ca.pem; a unix socket: ?host=/var/run/postgresql
+        # password_file = "/etc/coordinator/pgpassword"   # first line; read when neither the URL nor PGPASSWORD has one
 
         # One section per repository; NAME is what --repo NAME selects.
         # [coordinator.repos.NAME]

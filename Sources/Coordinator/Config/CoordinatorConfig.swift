@@ -122,10 +122,13 @@ public struct CoordinatorConfig: Sendable, Equatable {
     public var rules: WorkflowRules
     /// `[serve]`, read by `coordinator serve` only.
     public var serve: ServeSettings
+    /// `[store]`: files (the default) or PostgreSQL.
+    public var store: StoreSettings
 
     public init(
         path: String, github: GitHubSettings, jenkins: JenkinsSettings, settings: CoordinatorSettings,
-        repos: [RepoConfig], rules: WorkflowRules = WorkflowRules(), serve: ServeSettings = ServeSettings()
+        repos: [RepoConfig], rules: WorkflowRules = WorkflowRules(), serve: ServeSettings = ServeSettings(),
+        store: StoreSettings = StoreSettings()
     ) {
         self.path = path
         self.github = github
@@ -134,6 +137,7 @@ public struct CoordinatorConfig: Sendable, Equatable {
         self.repos = repos
         self.rules = rules
         self.serve = serve
+        self.store = store
     }
 
     /// The repos `--repo NAME …` names, in file order and each once (nil: all of them). Every

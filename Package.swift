@@ -73,6 +73,7 @@ let package = Package(
         .target(
             name: "CoordinatorPostgres",
             dependencies: [
+                "CoordinatorService",
                 "Coordinator",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -112,6 +113,8 @@ let package = Package(
             name: "CoordinatorTests",
             dependencies: [
                 "Coordinator", "Sandbox", "TestSupport",
+                // The PostgreSQL store under the core, against a TemporaryPostgres and the Sandbox.
+                "CoordinatorPostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
                 // Throw-away GitHub App keys, made per test: no private key is committed.
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]

@@ -36,6 +36,11 @@ public struct IssueCacheStore: Sendable {
         public var cache: IssueCache
         /// Set when the file was corrupt and moved aside: what the operator should be told.
         public var notice: String?
+
+        public init(cache: IssueCache, notice: String?) {
+            self.cache = cache
+            self.notice = notice
+        }
     }
 
     public struct StoreError: Error, CustomStringConvertible, Sendable {

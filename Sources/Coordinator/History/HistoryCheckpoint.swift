@@ -19,6 +19,11 @@ public enum HistoryCheckpoint {
     public struct Snapshot: Sendable, Equatable {
         public var position: HistoryLog.Position
         public var projection: HistoryProjection
+
+        public init(position: HistoryLog.Position, projection: HistoryProjection) {
+            self.position = position
+            self.projection = projection
+        }
     }
 
     static let magic = Array("coordinator-history-checkpoint 1\n".utf8)

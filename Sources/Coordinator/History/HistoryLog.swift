@@ -57,6 +57,13 @@ public struct HistoryLog: Sendable {
         public var inode: UInt64
         public var offset: Int64
         public var line: Int
+
+        public init(device: UInt64, inode: UInt64, offset: Int64, line: Int) {
+            self.device = device
+            self.inode = inode
+            self.offset = offset
+            self.line = line
+        }
     }
 
     /// A line that could not be used: which file, which line, what it held and why.

@@ -69,6 +69,11 @@ public struct BusySinceNotes: Sendable, Equatable {
         public var notes: BusySinceNotes
         /// Set when the file exists but is not notes; nil when it was read or is missing.
         public var problem: String?
+
+        public init(notes: BusySinceNotes, problem: String?) {
+            self.notes = notes
+            self.problem = problem
+        }
     }
 
     /// The notes in `url`: none when the file is missing; none and a `problem` when it cannot be

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Coordinator
 import Foundation
+import Logging
 
 /// Options of the console, shared by `console` and `demo`.
 struct ConsoleOptions: ParsableArguments {
@@ -51,10 +52,13 @@ struct ConsoleCommand: AsyncParsableCommand {
         let directory = config.settings.cacheDirectory
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let logPath = (directory as NSString).appendingPathComponent("console.log")
+        // Before the terminal is taken: a database that cannot be reached is said on stderr.
+        let stores = try await StoreOpening.stores(
+            for: config, command: "console", logger: Logger(label: "coordinator.console", factory: { _ in SwiftLogNoOpLogHandler() }))
         let exit = await ConsoleSession.run(
             config: config,
             options: ConsoleSessionOptions(readOnly: console.readOnly, color: console.color, logPath: logPath, mouse: !console.noMouse),
-            logLevel: global.logLevel)
+            logLevel: global.logLevel, stores: stores)
         if case let .signal(number) = exit { throw ExitCode(128 + number) }
     }
 

@@ -25,6 +25,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
             LogsCommand.self,
             DiffCommand.self,
             SyncCommand.self,
+            StoreCommand.self,
             HooksCommand.self,
             TestCommand.self,
             SandboxCommand.self,

@@ -57,7 +57,8 @@ struct GlobalOptions: ParsableArguments {
         // The logger first: a config error is then reported in --log-format as well.
         let logger = makeLogger()
         let config = try loadConfig()
-        let workspace = Workspace.open(config: config, logger: logger, logLevel: logLevel)
+        let stores = try await StoreOpening.stores(for: config, command: StoreOpening.commandName, logger: logger)
+        let workspace = Workspace.open(config: config, logger: logger, logLevel: logLevel, stores: stores)
         do {
             let result = try await body(workspace)
             await workspace.shutdown()

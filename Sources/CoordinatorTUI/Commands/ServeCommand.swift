@@ -1,5 +1,6 @@
 import ArgumentParser
 import Coordinator
+import CoordinatorPostgres
 import CoordinatorService
 import Foundation
 
@@ -47,7 +48,14 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let (scheme, certificate) = (endpoint.scheme, endpoint.tls.map { " (certificate \($0.files.certificateFile))" } ?? "")
         let logger = global.makeLogger(label: "coordinator.serve")
-        let workspace = Workspace.open(config: config, logger: logger, logLevel: global.logLevel)
+        var stores = Workspace.Stores.files(in: config.settings.cacheDirectory)
+        if let settings = config.store.postgres {
+            // Delivery ids are shared with the other instances on the database.
+            let database = try await StoreOpening.database(settings, command: "serve", logger: logger)
+            endpoint.deliveries = PostgresDeliveries(database: database, logger: logger)
+            stores = database.stores
+        }
+        let workspace = Workspace.open(config: config, logger: logger, logLevel: global.logLevel, stores: stores)
         let daemon = await ServeDaemon(
             workspace: workspace, endpoint: endpoint,
             pollInterval: config.serve.pollSeconds > 0 ? .seconds(config.serve.pollSeconds) : nil,

@@ -26,10 +26,13 @@ public struct ConsoleSessionOptions: Sendable {
 /// effect runner, then the UI loop on its own thread; closes the backend after the terminal is
 /// restored.
 public enum ConsoleSession {
-    public static func run(config: CoordinatorConfig, options: ConsoleSessionOptions, logLevel: String) async -> ConsoleExit {
+    /// `stores`: where the repositories' state is (nil: the configured cache directory's files).
+    public static func run(
+        config: CoordinatorConfig, options: ConsoleSessionOptions, logLevel: String, stores: Workspace.Stores? = nil
+    ) async -> ConsoleExit {
         let logger = openLog(options, logLevel: logLevel)
         logger.info("console opened on \(config.path) (\(config.repos.count) repos)")
-        let workspace = Workspace.open(config: config, logger: logger, logLevel: logLevel)
+        let workspace = Workspace.open(config: config, logger: logger, logLevel: logLevel, stores: stores)
         let backend = WorkspaceBackend(workspace: workspace, actor: Workspace.actor("console"))
         let state = ConsoleState(
             repos: backend.repos, now: Date(), readOnly: options.readOnly,

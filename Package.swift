@@ -134,7 +134,7 @@ let package = Package(
         .testTarget(
             name: "CoordinatorPostgresTests",
             dependencies: [
-                "CoordinatorPostgres", "Coordinator", "TestSupport",
+                "CoordinatorPostgres", "Coordinator", "CoordinatorService", "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),

@@ -1,5 +1,6 @@
 import Coordinator
 import Foundation
+import Logging
 import Sandbox
 
 // `coordinator run` (nothing to do, inside the reuse window), `status` and `stuck` as new processes
@@ -27,6 +28,7 @@ private func measureCommands(iterations: Int) async throws {
     defer { try? FileManager.default.removeItem(at: root) }
 
     print("new processes (\(binary.path)), one repository, \(iterations) runs each; ms mean / p95")
+    print(benchmarkPostgresURL == nil ? "store: the cache directory's files" : "store: PostgreSQL (COORDINATOR_BENCH_POSTGRES_URL; the history imported with store import)")
     // Trust from SSL_CERT_FILE / SSL_CERT_DIR is parsed by every process (about 20 ms for Debian's
     // bundle and directory): say whether these runs pay it.
     let environment = ProcessInfo.processInfo.environment
@@ -44,7 +46,13 @@ private func measureCommands(iterations: Int) async throws {
         let config = directory.appendingPathComponent("config.toml")
         try writeBenchmarkConfig(
             to: config, server: server, cacheDirectory: cacheDirectory,
-            coordinator: "cache_refresh_minutes = 525600\nduplicate_window_seconds = 31536000")
+            coordinator: "cache_refresh_minutes = 525600\nduplicate_window_seconds = 31536000",
+            tables: benchmarkPostgresURL.map { "[store]\npostgres_url = \"\($0)\"" } ?? "")
+        if let url = benchmarkPostgresURL {
+            var quiet = Logger(label: "benchmark")
+            quiet.logLevel = .critical
+            await (try await openBenchmarkDatabase(url, logger: quiet)).connections.shutdown()
+        }
         /// Wall-clock ms of one run; its CPU ms (user + system, from the children's rusage) go to `cpu`.
         func coordinator(_ arguments: [String], cpu: inout [Double]) throws -> Double {
             let before = childrenCPU()
@@ -70,6 +78,11 @@ private func measureCommands(iterations: Int) async throws {
         _ = try coordinator(["sync", "--all"])
         let store = try benchmarkStore(cacheDirectory)
         try writeHistory(lines: lines, to: store.ledgerURL)
+        if benchmarkPostgresURL != nil {
+            // The cache the sync wrote into the database stays; the history goes in beside it.
+            try? FileManager.default.removeItem(at: store.fileURL)
+            _ = try coordinator(["store", "import", "--all"])
+        }
 
         var cells: [String] = []
         for command in [["run", "--all"], ["status"], ["stuck"]] {
@@ -86,7 +99,8 @@ private func measureCommands(iterations: Int) async throws {
             }
         }
         let logLines = (try? String(contentsOf: store.ledgerURL, encoding: .utf8))?.split(separator: "\n").count ?? 0
-        let checkpoint = (try? FileManager.default.attributesOfItem(atPath: store.historyCheckpointURL.path)[.size] as? Int).map { "\($0 / 1024) KiB" } ?? "none"
+        let checkpoint = benchmarkPostgresURL != nil ? "in the database"
+            : (try? FileManager.default.attributesOfItem(atPath: store.historyCheckpointURL.path)[.size] as? Int).map { "\($0 / 1024) KiB" } ?? "none"
         print(String(lines).padding(toLength: 16, withPad: " ", startingAt: 0) + cells.joined(separator: "  ") + String(format: "  %9d  ", logLines) + checkpoint)
     }
     for verdict in verdicts { print(verdict) }

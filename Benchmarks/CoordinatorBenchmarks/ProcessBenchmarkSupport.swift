@@ -1,5 +1,8 @@
 import Coordinator
+import CoordinatorPostgres
 import Foundation
+import Logging
+import PostgresNIO
 import Sandbox
 
 // What the benchmarks that run the release `coordinator` as processes of its own share: the binary,
@@ -54,6 +57,23 @@ func writeBenchmarkConfig(to url: URL, server: SandboxServer, cacheDirectory: UR
         \(tables)
 
         """.utf8).write(to: url)
+}
+
+/// `COORDINATOR_BENCH_POSTGRES_URL`: the benchmarks that take it (`serve`, `commands`) run on this
+/// PostgreSQL database instead of the cache directory's files; its coordinator tables are emptied
+/// first. Nil: the files.
+let benchmarkPostgresURL: String? = ProcessInfo.processInfo.environment["COORDINATOR_BENCH_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+
+/// The benchmark's database (`benchmarkPostgresURL`), migrated, its coordinator tables emptied.
+func openBenchmarkDatabase(_ url: String, logger: Logger) async throws -> PostgresStore {
+    let settings = PostgresStoreSettings(url: try PostgresURL(parsing: url))
+    let database = try await PostgresStore.open(PostgresEndpoint(settings: settings, applicationName: "coordinator benchmark"), logger: logger)
+    try await database.connections.withConnection { connection in
+        try await connection.queryRows(
+            "TRUNCATE coordinator_issue_cache, coordinator_notes, coordinator_history, coordinator_history_checkpoint, coordinator_deliveries",
+            logger: logger)
+    }
+    return database
 }
 
 /// acme/demo's files in `cacheDirectory`.

@@ -33,7 +33,7 @@ func runServeBenchmark(relabels: Int) async {
         func percentile(_ p: Double) -> Double { ms[min(ms.count - 1, Int(Double(ms.count) * p))] }
         let p95 = percentile(0.95)
         print(String(
-            format: "serve: webhook → Jenkins POST, %d relabels: p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms (budget p95 ≤ 250 ms: %@)",
+            format: "serve (store: \(benchmarkPostgresURL == nil ? "files" : "PostgreSQL")): webhook → Jenkins POST, %d relabels: p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms (budget p95 ≤ 250 ms: %@)",
             ms.count, percentile(0.5), p95, percentile(0.99), ms.last ?? 0, p95 <= 250 ? "holds" : "MISSED"))
     } catch {
         print("serve: webhook → Jenkins POST: n/a (\(error))")
@@ -72,7 +72,17 @@ struct ServeBenchmarkWorld {
                 executorJobPath: "Coordinator/demo/executor", githubCredentialsID: "github-pat")])
         var logger = Logger(label: "benchmark")
         logger.logLevel = .critical
-        return ServeBenchmarkWorld(server: server, directory: directory, workspace: Workspace.open(config: config, logger: logger), logger: logger)
+        var stores: Workspace.Stores?
+        if let url = benchmarkPostgresURL {
+            do {
+                stores = try await openBenchmarkDatabase(url, logger: logger).stores
+            } catch {
+                await server.stop()
+                throw error
+            }
+        }
+        return ServeBenchmarkWorld(
+            server: server, directory: directory, workspace: Workspace.open(config: config, logger: logger, stores: stores), logger: logger)
     }
 
     func stop() async {

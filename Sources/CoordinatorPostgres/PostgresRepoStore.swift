@@ -122,6 +122,10 @@ public final class PostgresRepoStore: RepoStore {
             try await PostgresAdvisoryLock.lock(connection, repo: key, timeout: timeout, logger: logger) { holder in
                 waiting(holder.map(RepoLock.Holder.init(postgres:)))
             }
+            // Under the lock, the projection must hold everything appended before: a dispatch
+            // guarded by a stale one could start a job another instance has started. A session
+            // that cannot read the history does not begin.
+            try await postgresHistory.catchUp(on: connection)
         } catch {
             PostgresConnections.closeQuietly(connection)
             throw database.translate(error)

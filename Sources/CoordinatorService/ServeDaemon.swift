@@ -28,14 +28,15 @@ public final class ServeDaemon: Sendable {
 
     public init(
         workspace: Workspace, endpoint: ServiceEndpoint, pollInterval: Duration?, actor: String,
-        signals: Bool, shutdownGrace: Duration = .seconds(30), observer: (any ServeMonitor)? = nil, logger: Logger
+        signals: Bool, shutdownGrace: Duration = .seconds(30), observer: (any ServeMonitor)? = nil, relay: (any EventRelay)? = nil,
+        logger: Logger
     ) async {
         let metrics = ServiceMetrics()
         await workspace.githubState.observeRequests { status, rateLimit in
             metrics.githubRequest(status: status)
             if let remaining = rateLimit?.remaining { metrics.githubRateLimit(remaining: remaining) }
         }
-        let events = EventHub()
+        let events = EventHub(relay: relay)
         let engine = ServeEngine(
             services: workspace.repos, pollInterval: pollInterval, actor: actor,
             monitor: MonitorFanOut(monitors: [metrics, EventMonitor(hub: events)] + (observer.map { [$0] } ?? [])), logger: logger)
@@ -49,7 +50,7 @@ public final class ServeDaemon: Sendable {
             services: [
                 .init(service: engine),
                 .init(service: application),
-            ],
+            ] + (relay.map { [.init(service: EventRelayService(relay: $0, hub: events))] } ?? []),
             gracefulShutdownSignals: signals ? [.sigterm, .sigint] : [],
             logger: logger)
         configuration.maximumGracefulShutdownDuration = shutdownGrace

@@ -32,8 +32,6 @@ public final class LockedRepo {
         cache = loaded.cache
         notice = loaded.notice
         skipNotes = await service.store.readSkipNotes()
-        // What other processes appended before this session began.
-        await service.history.refresh()
     }
 
     // MARK: The cache

@@ -21,7 +21,9 @@ public protocol RepoStore: Sendable {
     /// The busy-since notes, and why they are none when they could not be read.
     func readBusySince() async -> BusySinceNotes.Read
     /// Takes the repository's lock, waiting at most `timeout`; after `RepoLock.patience`,
-    /// `waiting` is told once who holds it (nil when unknown).
+    /// `waiting` is told once who holds it (nil when unknown). The session begins with `history`
+    /// caught up with everything appended before it (or does not begin): what the dispatcher's
+    /// guard reads must not miss another process's dispatch.
     func lock(timeout: Duration, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async throws -> any StoreSession
 }
 

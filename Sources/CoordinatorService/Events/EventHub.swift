@@ -65,6 +65,8 @@ public struct OperatorEvent: Sendable, Equatable {
 /// which the engine reported them.
 public final class EventHub: Sendable {
     public let epoch: String
+    /// Where this instance's events go to the other instances of a shared store (nil: none).
+    public let relay: (any EventRelay)?
     private let capacity: Int
     private let clientBuffer: Int
 
@@ -81,8 +83,13 @@ public final class EventHub: Sendable {
     ///   - clientBuffer: events one client may have waiting, beyond the `capacity` a replay may
     ///     fill, before it is dropped (it reconnects and resumes from the buffer, or reloads).
     ///   - epoch: names this run in the ids; random, so two runs never share one.
-    public init(epoch: String = String(UInt64.random(in: 1...UInt64(UInt32.max)), radix: 36), capacity: Int = 1024, clientBuffer: Int = 256) {
+    ///   - relay: where events also go to the other instances of a shared store.
+    public init(
+        epoch: String = String(UInt64.random(in: 1...UInt64(UInt32.max)), radix: 36), capacity: Int = 1024, clientBuffer: Int = 256,
+        relay: (any EventRelay)? = nil
+    ) {
         self.epoch = epoch
+        self.relay = relay
         self.capacity = max(1, capacity)
         self.clientBuffer = max(1, clientBuffer)
     }
@@ -90,9 +97,11 @@ public final class EventHub: Sendable {
     /// Clients attached now.
     public var clientCount: Int { state.withLock { $0.clients.count } }
 
-    /// Records an event and hands it to every attached client.
+    /// Records an event and hands it to every attached client; unless it came from another
+    /// instance (`relayed`), the relay sends it to the others too.
     @discardableResult
-    public func publish(_ kind: OperatorEvent.Kind, data: String) -> OperatorEvent {
+    public func publish(_ kind: OperatorEvent.Kind, data: String, relayed: Bool = false) -> OperatorEvent {
+        if !relayed { relay?.send(kind, data: data) }
         let (event, dropped) = state.withLock { state -> (OperatorEvent, [AsyncStream<OperatorEvent>.Continuation]) in
             let sequence = state.nextSequence
             state.nextSequence += 1

@@ -49,17 +49,19 @@ struct ServeCommand: AsyncParsableCommand {
         let (scheme, certificate) = (endpoint.scheme, endpoint.tls.map { " (certificate \($0.files.certificateFile))" } ?? "")
         let logger = global.makeLogger(label: "coordinator.serve")
         var stores = Workspace.Stores.files(in: config.settings.cacheDirectory)
+        var relay: PostgresEventRelay?
         if let settings = config.store.postgres {
             // Delivery ids are shared with the other instances on the database.
             let database = try await StoreOpening.database(settings, command: "serve", logger: logger)
             endpoint.deliveries = PostgresDeliveries(database: database, logger: logger)
+            relay = PostgresEventRelay(database: database, logger: logger)
             stores = database.stores
         }
         let workspace = Workspace.open(config: config, logger: logger, logLevel: global.logLevel, stores: stores)
         let daemon = await ServeDaemon(
             workspace: workspace, endpoint: endpoint,
             pollInterval: config.serve.pollSeconds > 0 ? .seconds(config.serve.pollSeconds) : nil,
-            actor: Workspace.actor("serve"), signals: true, logger: logger)
+            actor: Workspace.actor("serve"), signals: true, relay: relay, logger: logger)
         let operators = config.serve.allOperators
         // Names and roles only: never a token or its digest.
         let apiRoutes = operators.isEmpty

@@ -133,6 +133,26 @@ public final class PostgresRepoStore: RepoStore {
         return Session(store: self, connection: connection)
     }
 
+    public func abandonedDispatches(quiet: Duration) async -> Set<String> {
+        await postgresHistory.refresh()
+        let cutoff = Date().addingTimeInterval(-Double(quiet.components.seconds))
+        let quietOnes = Set(postgresHistory.current().unfinished.filter { $0.lastStepAt < cutoff }.map(\.dispatchID))
+        guard !quietOnes.isEmpty else { return [] }
+        do {
+            let key = self.key
+            return try await database.withConnection { connection in
+                // Free now: nobody is at work on it. Taken and given straight back; the poll this
+                // answer starts takes it for real.
+                guard try await PostgresAdvisoryLock.tryLock(connection, repo: key, logger: self.logger) else { return [] }
+                try await PostgresAdvisoryLock.unlock(connection, repo: key, logger: self.logger)
+                return quietOnes
+            }
+        } catch {
+            logger.warning("could not check \(key) for abandoned work: \(error)")
+            return []
+        }
+    }
+
     // MARK: Statements
 
     static func cacheDocument(key: String, on connection: PostgresConnection, logger: Logger) async throws -> Data? {

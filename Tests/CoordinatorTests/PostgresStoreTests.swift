@@ -56,7 +56,7 @@ final class PostgresStoreTests: XCTestCase {
     }
 
     private func record(_ issue: Int, _ step: HistoryStep, id: String) -> HistoryRecord {
-        HistoryRecord(time: Date(timeIntervalSince1970: 1_800_000_000), dispatchID: id, issue: issue,
+        HistoryRecord(time: Date(timeIntervalSince1970: 1_700_000_000), dispatchID: id, issue: issue,
                       pickup: "status-02:awaiting-planning", busy: "status-03:planning", step: step)
     }
 
@@ -149,6 +149,31 @@ final class PostgresStoreTests: XCTestCase {
         let audit = try await reader.history.audit()
         XCTAssertEqual(audit.dispatches.count, 301)
         XCTAssertEqual(audit.notices.count, 1)
+    }
+
+    func testADispatchLeftUnfinishedIsAbandonedOnlyWhenNobodyHoldsTheLock() async throws {
+        let settings = try freshDatabase()
+        let repo = "github.com_acme_demo"
+        let dead = try await open(settings, name: "dead").repoStore(key: repo, logger: Self.quiet)
+        let other = try await open(settings, name: "other").repoStore(key: repo, logger: Self.quiet)
+        // One dispatch ended, one did not: its process "died" after the intent.
+        let held = try await dead.lock(timeout: .seconds(5), waiting: { _ in })
+        try await held.append(record(1, .intent(.init(workflow: "create-plan", by: "dead")), id: "ended"))
+        try await held.append(record(1, .done(queueID: 1, buildURL: nil, message: nil), id: "ended"))
+        try await held.append(record(2, .intent(.init(workflow: "create-plan", by: "dead")), id: "left"))
+        var abandoned = await other.abandonedDispatches(quiet: .zero)
+        XCTAssertEqual(abandoned, [], "the lock is held: the dispatch is in hand, not abandoned")
+        _ = try server.terminateBackends(applicationLike: "coordinator test dead")
+        try await waitUntil("the dead session's lock is gone", timeout: .seconds(10)) {
+            await other.abandonedDispatches(quiet: .zero) == ["left"]
+        }
+        abandoned = await other.abandonedDispatches(quiet: .seconds(10 * 365 * 86_400))
+        XCTAssertEqual(abandoned, [], "its last record is not ten years old")
+        await held.release()
+        // The files of one machine never hand work to another.
+        let files = FileRepoStore(files: IssueCacheStore(directory: NSTemporaryDirectory(), repo: RepoURL(parsing: "https://github.com/acme/demo")!), logger: Self.quiet)
+        let none = await files.abandonedDispatches(quiet: .zero)
+        XCTAssertEqual(none, [])
     }
 
     func testACorruptCacheIsSetAsideAndRebuilt() async throws {

@@ -25,6 +25,16 @@ public protocol RepoStore: Sendable {
     /// caught up with everything appended before it (or does not begin): what the dispatcher's
     /// guard reads must not miss another process's dispatch.
     func lock(timeout: Duration, waiting: @escaping @Sendable (RepoLock.Holder?) -> Void) async throws -> any StoreSession
+    /// The dispatches a process that no longer holds the lock left unfinished: not ended in the
+    /// history, the newest record older than `quiet`, and nobody holding the repository's lock. A
+    /// store shared by several machines answers it so another instance takes the repository over
+    /// (its next poll finishes them); the files of one machine answer none (the next start, poll
+    /// or run there does it).
+    func abandonedDispatches(quiet: Duration) async -> Set<String>
+}
+
+extension RepoStore {
+    public func abandonedDispatches(quiet: Duration) async -> Set<String> { [] }
 }
 
 /// One repository's store while its lock is held: the only way to write. `release` ends it;

@@ -17,6 +17,8 @@ public final class ServeEngine: Service, WebhookSink, ServiceStatus, ServedRepos
     /// Lower-cased "owner/name" → lane.
     private let byFullName: [String: RepoLane]
     private let pollInterval: Duration?
+    /// How often each repository's store is asked for work a dead instance left (`abandonedWork`).
+    private let takeoverInterval: Duration
     private let actor: String
     private let monitor: (any ServeMonitor)?
     private let logger: Logger
@@ -36,8 +38,10 @@ public final class ServeEngine: Service, WebhookSink, ServiceStatus, ServedRepos
     ///     elsewhere for that long, or a request that does not end).
     public init(
         services: [RepoService], pollInterval: Duration?, actor: String, monitor: (any ServeMonitor)? = nil,
-        concurrency: Int = 4, stallLimit: Duration = .seconds(600), logger: Logger
+        concurrency: Int = 4, stallLimit: Duration = .seconds(600), takeoverInterval: Duration = ServeEngine.takeoverInterval,
+        logger: Logger
     ) {
+        self.takeoverInterval = takeoverInterval
         self.stallLimit = stallLimit
         self.services = services
         self.lanes = services.map(RepoLane.init)
@@ -50,6 +54,10 @@ public final class ServeEngine: Service, WebhookSink, ServiceStatus, ServedRepos
         self.concurrency = concurrency
         self.logger = logger
     }
+
+    /// Checks for abandoned work every 10 s: with the store's quiet time of as much, a dead
+    /// instance's repository is taken over within about 20 s.
+    public static let takeoverInterval: Duration = .seconds(10)
 
     // MARK: WebhookSink
 
@@ -84,12 +92,33 @@ public final class ServeEngine: Service, WebhookSink, ServiceStatus, ServedRepos
                     for lane in lanes { lane.requestPoll() }
                 }
             }
+            // A repository whose dispatch an instance sharing the store left unfinished (it died)
+            // is polled here within `takeoverInterval` plus the store's quiet time, whatever the
+            // poll interval: the poll finishes the dispatch through the same recovery.
+            // Each abandoned dispatch is handed to one poll: one the poll cannot finish (its issue
+            // moved on) is not polled for again and again.
+            let takeover = Task { [takeoverInterval] in
+                var handed: [String: Set<String>] = [:]
+                while !Task.isCancelled {
+                    do { try await Task.sleep(for: takeoverInterval) } catch { return }
+                    for lane in lanes {
+                        let name = lane.service.repo.name
+                        let abandoned = await lane.service.store.abandonedDispatches(quiet: takeoverInterval)
+                        let new = abandoned.subtracting(handed[name] ?? [])
+                        handed[name] = abandoned
+                        guard !new.isEmpty else { continue }
+                        logger.notice("taking over \(name): \(new.count) dispatch(es) left unfinished by a process that no longer holds its lock")
+                        lane.requestPoll()
+                    }
+                }
+            }
             await withTaskGroup(of: Void.self) { group in
                 for lane in lanes {
                     group.addTask { await lane.work(gate: gate, actor: actor, monitor: monitor, logger: logger) }
                 }
             }
             timer.cancel()
+            takeover.cancel()
         } onGracefulShutdown: {
             self.stop()
         }

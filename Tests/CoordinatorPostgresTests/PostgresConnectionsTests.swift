@@ -129,7 +129,7 @@ final class PostgresConnectionsTests: XCTestCase {
     }
 
     func testAServerThatIsDownIsUnavailableNamingTheAddressNeverThePassword() async throws {
-        let port = try TemporaryPostgres.freePort()
+        let port = try LoopbackPort.free()
         let settings = try PostgresTestServer.settings("postgres://coordinator:hunter2-secret@127.0.0.1:\(port)/coordination?sslmode=disable")
         let pool = PostgresTestServer.pool(settings)
         do {

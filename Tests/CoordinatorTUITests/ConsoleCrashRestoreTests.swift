@@ -42,7 +42,7 @@ final class ConsoleCrashRestoreTests: XCTestCase {
     private func killConsole(with signal: Int32, expectedStatus: Int) async throws -> Set<String> {
         let binary = Self.packageRoot.appendingPathComponent(".build/debug/coordinator").path
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: binary), "build the package first: \(binary)")
-        let port = try TmuxSession.freePort()
+        let port = try LoopbackPort.free()
         let pidFile = "\(workdir)/console.pid"
         let sttyFile = "\(workdir)/stty.txt"
         // `exec` keeps the pid written to the file; the shell around it reports the status and then

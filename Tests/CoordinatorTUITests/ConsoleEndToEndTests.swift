@@ -29,7 +29,7 @@ final class ConsoleEndToEndTests: XCTestCase {
     func testDemoShowsStaleRowsDispatchesOnceAndRestoresTheTerminal() async throws {
         let binary = Self.packageRoot.appendingPathComponent(".build/debug/coordinator").path
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: binary), "build the package first: \(binary)")
-        let port = try Self.freePort()
+        let port = try LoopbackPort.free()
         let command = "env LANG=C.UTF-8 TERM=xterm-256color \(binary) demo --port \(port) --workdir \(workdir); echo \"demo exit status $?\"; sleep 600"
         try tmux("new-session", "-d", "-x", "120", "-y", "40", command)
 
@@ -120,7 +120,7 @@ final class ConsoleEndToEndTests: XCTestCase {
     func testHListsADispatchOfCoordinatorRunAndOneOfTheConsoleWithWhoMadeEach() async throws {
         let binary = Self.packageRoot.appendingPathComponent(".build/debug/coordinator").path
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: binary), "build the package first: \(binary)")
-        let port = try Self.freePort()
+        let port = try LoopbackPort.free()
         // No display: `o` shows the URL in the footer instead of starting a browser.
         let command = "env -u DISPLAY -u WAYLAND_DISPLAY LANG=C.UTF-8 TERM=xterm-256color \(binary) demo --port \(port) --workdir \(workdir); echo \"demo exit status $?\"; sleep 600"
         try tmux("new-session", "-d", "-x", "160", "-y", "40", command)
@@ -149,7 +149,7 @@ final class ConsoleEndToEndTests: XCTestCase {
         var environment = ProcessInfo.processInfo.environment
         for name in ["GITHUB_TOKEN", "JENKINS_URL", "JENKINS_USER", "JENKINS_TOKEN", "COORDINATOR_CONFIG"] { environment[name] = nil }
         let config = URL(fileURLWithPath: workdir).appendingPathComponent("config.toml").path
-        let (status, output) = try Self.spawn([binary, "run", "--config", config, "--all", "--force-refresh"], environment: environment)
+        let (status, output) = try ChildProcess.run([binary, "run", "--config", config, "--all", "--force-refresh"], environment: environment)
         XCTAssertEqual(status, 0, output)
 
         // H: both, newest first, each with who made it.
@@ -190,7 +190,7 @@ final class ConsoleEndToEndTests: XCTestCase {
     func testDemoWithServeShowsAHumansRelabelDispatchedWithinSeconds() async throws {
         let binary = Self.packageRoot.appendingPathComponent(".build/debug/coordinator").path
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: binary), "build the package first: \(binary)")
-        let port = try Self.freePort()
+        let port = try LoopbackPort.free()
         let command = "env LANG=C.UTF-8 TERM=xterm-256color \(binary) demo --serve --port \(port) --workdir \(workdir); echo \"demo exit status $?\"; sleep 600"
         try tmux("new-session", "-d", "-x", "160", "-y", "40", command)
         var screen = try await waitFor("serve in the header") { $0.contains("serve http://127.0.0.1:") && $0.components(separatedBy: "updated ").count > 3 }
@@ -219,7 +219,7 @@ final class ConsoleEndToEndTests: XCTestCase {
     func testABuildThatFailedShowsStuckInTheBusyViewAndUnstickGivesThePickupLabelBack() async throws {
         let binary = Self.packageRoot.appendingPathComponent(".build/debug/coordinator").path
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: binary), "build the package first: \(binary)")
-        let port = try Self.freePort()
+        let port = try LoopbackPort.free()
         let command = "env -u NO_COLOR LANG=C.UTF-8 TERM=xterm-256color \(binary) demo --port \(port) --workdir \(workdir); echo \"demo exit status $?\"; sleep 600"
         try tmux("new-session", "-d", "-x", "120", "-y", "40", command)
         _ = try await waitFor("live data for every repo") { $0.components(separatedBy: "updated ").count > 3 }
@@ -300,13 +300,13 @@ final class ConsoleEndToEndTests: XCTestCase {
         environment["TERM"] = "xterm-256color"
         for arguments in [[], ["console"], ["demo"]] {
             // Standard output is a file here, not a terminal.
-            let (code, output) = try Self.spawn([binary] + arguments, environment: environment)
+            let (code, output) = try ChildProcess.run([binary] + arguments, environment: environment)
             XCTAssertEqual(code, 2, "\(arguments): \(output)")
             XCTAssertTrue(output.contains("the console needs a terminal"), output)
             XCTAssertTrue(output.contains("coordinator status"), output)
         }
         environment["TERM"] = "dumb"
-        let (code, output) = try Self.spawn([binary], environment: environment)
+        let (code, output) = try ChildProcess.run([binary], environment: environment)
         XCTAssertEqual(code, 2, output)
     }
 
@@ -328,49 +328,9 @@ final class ConsoleEndToEndTests: XCTestCase {
     /// Runs tmux on the test's private socket.
     @discardableResult
     private func tmux(_ arguments: String...) throws -> String {
-        let (code, text) = try Self.spawn(["tmux", "-L", tmuxSocket] + arguments)
+        let (code, text) = try ChildProcess.run(["tmux", "-L", tmuxSocket] + arguments)
         if code != 0 { throw E2EError("tmux \(arguments.joined(separator: " ")) failed (\(code)): \(text)") }
         return text
-    }
-
-    /// Runs `argv` to completion with `waitpid` and returns its exit code and output. Output goes
-    /// through a file, not a pipe: the tmux server forked by `new-session` inherits the
-    /// descriptors and would hold a pipe open forever.
-    private static func spawn(_ argv: [String], environment: [String: String]? = nil) throws -> (Int32, String) {
-        let outputPath = NSTemporaryDirectory() + "spawn-output-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        // Test threads run with signals blocked; a tmux server inheriting that mask could not be
-        // stopped, nor could it stop the demo. Start children with no signal blocked, default actions.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        var all = sigset_t()
-        sigfillset(&all)
-        sigdelset(&all, SIGKILL)
-        sigdelset(&all, SIGSTOP)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var cArguments = argv.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { env.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawnp(&pid, argv[0], &actions, &attributes, cArguments, env)
-        guard spawned == 0 else { throw E2EError("cannot run \(argv[0]): \(String(cString: strerror(spawned)))") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        let exited = (status & 0x7f) == 0
-        return (exited ? (status >> 8) & 0xff : -1, text)
     }
 
     private func keys(_ keys: String...) throws {
@@ -398,27 +358,6 @@ final class ConsoleEndToEndTests: XCTestCase {
         request.httpBody = body.map { Data($0.utf8) }
         let (data, _) = try await URLSession.shared.data(for: request)
         return try JSONSerialization.jsonObject(with: data)
-    }
-
-    /// A port that was free a moment ago: bind to 0, read the port, close.
-    private static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw E2EError("socket failed") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
-        }
-        guard bound == 0 else { throw E2EError("bind failed") }
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-        }
-        guard named == 0 else { throw E2EError("getsockname failed") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

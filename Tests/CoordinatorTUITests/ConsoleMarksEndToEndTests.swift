@@ -28,7 +28,7 @@ final class ConsoleMarksEndToEndTests: XCTestCase {
     /// implementing, #111 creating its PR; no build of ours, so stuck at once in the demo).
     func testThreeMarkedStuckIssuesAreUnstuckBackToTheirPickupLabelsAfterOneConfirmation() async throws {
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: Self.binary), "build the package first: \(Self.binary)")
-        let port = try TmuxSession.freePort()
+        let port = try LoopbackPort.free()
         let command = "env LANG=C.UTF-8 TERM=xterm-256color \(Self.binary) demo --port \(port) --workdir \(workdir); echo \"demo exit status $?\"; sleep 600"
         try tmux.run("new-session", "-d", "-x", "160", "-y", "40", command)
         _ = try await tmux.waitFor("live data for every repo") { $0.components(separatedBy: "updated ").count > 3 }

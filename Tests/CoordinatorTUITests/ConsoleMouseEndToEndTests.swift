@@ -24,7 +24,7 @@ final class ConsoleMouseEndToEndTests: XCTestCase {
 
     private func startDemo(_ extra: String = "") async throws {
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: Self.binary), "build the package first: \(Self.binary)")
-        let port = try TmuxSession.freePort()
+        let port = try LoopbackPort.free()
         let command = "env LANG=C.UTF-8 TERM=xterm-256color \(Self.binary) demo \(extra) --port \(port) --workdir \(workdir); echo \"demo exit status $?\"; sleep 600"
         try tmux.run("new-session", "-d", "-x", "120", "-y", "40", command)
         _ = try await tmux.waitFor("live data for every repo") { $0.components(separatedBy: "updated ").count > 3 }

@@ -129,7 +129,7 @@ public final class TemporaryPostgres: @unchecked Sendable {
             ], timeout: .seconds(90), what: "initdb")
             var lastError: (any Error)?
             for _ in 0..<4 {
-                let port = try Self.freePort()
+                let port = try LoopbackPort.free()
                 do {
                     try Self.runChecked(asServerUser: true, [
                         binaries.pgCtl, "-D", directory + "/data", "-l", directory + "/server.log", "-w", "-t", "30",
@@ -239,80 +239,18 @@ public final class TemporaryPostgres: @unchecked Sendable {
         return output
     }
 
-    /// Spawns `argv` with an empty signal mask and default dispositions (test threads block
-    /// signals; a postgres inheriting that could not be stopped), PG* variables removed, the C
-    /// locale, and kills it after `timeout`. Output goes through a file: the server pg_ctl
-    /// leaves running must not hold a pipe of ours.
+    /// Runs `argv` (`ChildProcess`) with PG* variables removed and the C locale, killed after
+    /// `timeout`.
     static func run(asServerUser: Bool, _ argv: [String], timeout: Duration) throws -> (status: Int32, output: String) {
         let argv = asServerUser && getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + argv : argv
-        let outputPath = NSTemporaryDirectory() + "pg-output-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        var all = sigset_t()
-        sigfillset(&all)
-        sigdelset(&all, SIGKILL)
-        sigdelset(&all, SIGSTOP)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") && !$0.key.hasPrefix("LC_") }
         environment["LANG"] = "C"
         environment["LC_ALL"] = "C"
-        let cArguments = argv.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { cEnvironment.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawnp(&pid, argv[0], &actions, &attributes, cArguments, cEnvironment)
-        guard spawned == 0 else { throw TemporaryPostgresError("cannot run \(argv[0]): \(String(cString: strerror(spawned)))") }
-        let deadline = ContinuousClock.now + timeout
-        var status: Int32 = 0
-        while true {
-            let waited = waitpid(pid, &status, WNOHANG)
-            if waited == pid { break }
-            if waited == -1 && errno != EINTR { throw TemporaryPostgresError("waitpid for \(argv[0]) failed") }
-            if ContinuousClock.now >= deadline {
-                kill(pid, SIGKILL)
-                while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-                let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-                throw TemporaryPostgresError("\(argv.joined(separator: " ")) did not finish within \(timeout): \(text)")
-            }
-            usleep(5_000)
+        do {
+            return try ChildProcess.run(argv, environment: environment, timeout: timeout)
+        } catch {
+            throw TemporaryPostgresError("\(error)")
         }
-        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        let exited = (status & 0x7f) == 0
-        return (exited ? (status >> 8) & 0xff : -1, text)
-    }
-
-    /// A loopback port that was free a moment ago: bind to 0, read the port, close.
-    public static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw TemporaryPostgresError("socket failed") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
-        }
-        guard bound == 0 else { throw TemporaryPostgresError("bind failed") }
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-        }
-        guard named == 0 else { throw TemporaryPostgresError("getsockname failed") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

@@ -25,7 +25,7 @@ final class StoreCommandTests: CommandTestCase {
         let h = try await start()
         let password = "pg-pass-never-printed-5e1"
         h.addSecret(password)
-        let port = try TemporaryPostgres.freePort()
+        let port = try LoopbackPort.free()
         let config = try storeConfig(h, url: "postgres://coordinator:\(password)@127.0.0.1:\(port)/coordinator?sslmode=disable", name: "down.toml")
         for command in [["run", "--all"], ["status"], ["sync", "--all"], ["serve"], ["store", "migrate"]] {
             let result = try await h.run(command + ["--config", config])

@@ -122,7 +122,11 @@ public final class PostgresRepoStore: RepoStore {
             try await PostgresAdvisoryLock.lock(connection, repo: key, timeout: timeout, logger: logger) { holder in
                 waiting(holder.map(RepoLock.Holder.init(postgres:)))
             }
+            // The history as it stands under the lock, read on the session's own connection: the
+            // duplicate guard must never work from a projection that could not be caught up.
+            try await postgresHistory.catchUp(on: connection)
         } catch {
+            // Closing the connection gives the lock back.
             PostgresConnections.closeQuietly(connection)
             throw database.translate(error)
         }
@@ -256,6 +260,13 @@ public final class PostgresRepoStore: RepoStore {
             }
         }
     }
+}
+
+extension PostgresRepoStore: LosableLockStore {
+    /// A build request is answered within a second or two; label writes likewise. Five seconds
+    /// leave room for a slow Jenkins while keeping an interrupted dispatch's issue waiting well
+    /// under the half minute a pickup may wait.
+    public var requestInFlightAllowance: Duration { .seconds(5) }
 }
 
 extension RepoLock.Holder {

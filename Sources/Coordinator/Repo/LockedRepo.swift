@@ -131,6 +131,10 @@ public final class LockedRepo {
     /// of. `isLive` says `issue` was just read from GitHub in this session, so it is not read again;
     /// `branches` are its linked branches when already looked up (a batch).
     public func dispatch(_ issue: Issue, actor: String, isLive: Bool = false, branches: [String]? = nil) async -> DispatchOutcome {
+        if let unsettled = unsettledByAnotherHolder(issue: issue.number) {
+            logger.info("#\(issue.number) left alone for now: \(unsettled.message)")
+            return .failed(unsettled)
+        }
         let eligibility = service.rules.classify(issue)
         if case let .conflict(pickups, _) = eligibility,
             let finished = await dispatcher(actor: actor).finishInterrupted(issue: issue.number, pickups: pickups, jobPath: service.repo.executorJobPath)

@@ -294,6 +294,7 @@ final class ServeChaosTests: CommandTestCase {
         }
         let storeErrors = lines("PostgreSQL store at", "unavailable")
         let recoveries = lines("started a job without moving the labels; finishing it")
+        let heldBack = lines("left alone for now")
         let wall = ContinuousClock.now - wallStart
         let summary = """
             ServeChaosTests (seed \(seed)): \(relabels) relabels on \(targets.count) issues in 2 repositories → \(totalBuilds) builds, \
@@ -305,7 +306,8 @@ final class ServeChaosTests: CommandTestCase {
             median \(String(format: "%.2f", percentile(0.5))) s, p95 \(String(format: "%.2f", percentile(0.95))) s; \
             chaos \(Self.seconds(chaosEnd - chaosStart)) s, last kill \(lastKill.map { Self.seconds(chaosEnd - $0) } ?? "-") s before its end, \
             settled \(settled), wall \(Self.seconds(wall)) s; \
-            history steps: \(steps); \(recoveries) recoveries, \(storeErrors) store-unavailable log lines
+            history steps: \(steps); \(recoveries) recoveries, \(heldBack) dispatches held back behind an unfinished one, \
+            \(storeErrors) store-unavailable log lines
             """
         print(summary)
         for line in state.startFailures { print("  start failure: \(line)") }
@@ -333,7 +335,11 @@ final class ServeChaosTests: CommandTestCase {
             XCTAssertTrue([0, 1].contains(result.exitCode) && result.signal == nil, String(result.description.suffix(4_000)))
         }
         if !(duplicates.isEmpty && lost.isEmpty && late.isEmpty) {
-            let affected = Set((duplicates + lost + late).compactMap { $0.split(separator: ":").first.map(String.init) })
+            let named = (duplicates + lost + late.prefix(3)).compactMap { $0.split(separator: ":").first.map(String.init) }
+            let affected = Set(named.map { $0.split(separator: " ").first.map(String.init) ?? $0 })
+            for target in targets where affected.contains(target.name) {
+                await Self.printTimeline(of: target, pickups: pickups[target.key] ?? [], builds: finalBuilds[target.key] ?? [], h: h)
+            }
             Self.printTraces(of: affected, in: h.allResults)
         }
     }
@@ -350,6 +356,26 @@ final class ServeChaosTests: CommandTestCase {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
         }
+    }
+
+    /// What happened to one issue, in order: the human's and the bot's label events, its
+    /// builds, and the pickups the test gave it.
+    static func printTimeline(of target: Target, pickups: [Pickup], builds: [SandboxBuild], h: CommandHarness) async {
+        var lines: [(Date, String)] = []
+        for event in await h.server.issueEvents(owner: target.repo.owner, repo: target.repo.repo, number: target.number) ?? [] {
+            lines.append((event.createdAt, "\(event.kind.rawValue) \(event.label?.name ?? "") by \(event.actor)"))
+        }
+        for build in builds {
+            lines.append((build.queuedAt, "build: queue item \(build.queueID), \(workflowName(of: build) ?? "?")"))
+        }
+        for (k, pickup) in pickups.enumerated() {
+            lines.append((pickup.at, "test: pickup \(k + 1) \(pickup.pickup)"))
+        }
+        let format = DateFormatter()
+        format.dateFormat = "HH:mm:ss.SSS"
+        format.timeZone = TimeZone(identifier: "UTC")
+        print("=== \(target.name)")
+        for (time, text) in lines.sorted(by: { $0.0 < $1.0 }) { print("  \(format.string(from: time)) \(text)") }
     }
 
     /// The log lines of every coordinator that name one of `issues` ("alpha#3"), for a failure's diagnosis.

@@ -127,6 +127,7 @@ public final class PostgresRepoStore: RepoStore {
             // that cannot read the history does not begin.
             try await postgresHistory.catchUp(on: connection)
         } catch {
+            // Closing the connection gives the lock back.
             PostgresConnections.closeQuietly(connection)
             throw database.translate(error)
         }
@@ -280,6 +281,13 @@ public final class PostgresRepoStore: RepoStore {
             }
         }
     }
+}
+
+extension PostgresRepoStore: LosableLockStore {
+    /// A build request is answered within a second or two; label writes likewise. Five seconds
+    /// leave room for a slow Jenkins while keeping an interrupted dispatch's issue waiting well
+    /// under the half minute a pickup may wait.
+    public var requestInFlightAllowance: Duration { .seconds(5) }
 }
 
 extension RepoLock.Holder {

@@ -129,6 +129,10 @@ public final class LockedRepo {
     /// of. `isLive` says `issue` was just read from GitHub in this session, so it is not read again;
     /// `branches` are its linked branches when already looked up (a batch).
     public func dispatch(_ issue: Issue, actor: String, isLive: Bool = false, branches: [String]? = nil) async -> DispatchOutcome {
+        if let unsettled = unsettledByAnotherHolder(issue: issue.number) {
+            logger.info("#\(issue.number) left alone for now: \(unsettled.message)")
+            return .failed(unsettled)
+        }
         let eligibility = service.rules.classify(issue)
         if case let .conflict(pickups, _) = eligibility,
             let finished = await dispatcher(actor: actor).finishInterrupted(issue: issue.number, pickups: pickups, jobPath: service.repo.executorJobPath)
@@ -150,7 +154,33 @@ public final class LockedRepo {
             logger.info("#\(number) skipped: \(reason)")
             return .skipped(issue: number, reason: reason)
         case let .ready(plan):
-            let result = await dispatcher(actor: actor).dispatch(plan, live: isLive ? issue : nil)
+            var live = issue
+            if !isLive {
+                // The issue as GitHub has it now (the read the dispatcher would otherwise make),
+                // taken before an earlier dispatch of the plan's pickup is settled: a plan from a
+                // cache that missed a change (a holder that lost its lock moved the labels but
+                // could not save the cache) must not finish the label move of a pickup the issue
+                // no longer carries. That would add the old busy label again, beside the next
+                // pickup a person has just given (with second-resolution `updated_at` an issue
+                // changed within the second looks unchanged to it): a conflict, the pickup lost.
+                do {
+                    live = try await service.github.issue(number: issue.number)
+                } catch {
+                    return .failed(DispatchFailure(
+                        issueNumber: issue.number, stage: .prepare, message: "cannot re-read the issue live: \(error)", jobStarted: false))
+                }
+                let now = service.rules.classify(live)
+                if now.route != plan.route {
+                    await upsert(live)
+                    // Another pickup, or a conflict an interrupted dispatch may have left: taken
+                    // as the issue is now. Without any pickup there is nothing to dispatch or settle.
+                    if case .ineligible = now {
+                        return .skipped(issue: issue.number, reason: .labelsChanged(live: live.labels))
+                    }
+                    return await dispatch(live, actor: actor, isLive: true)
+                }
+            }
+            let result = await dispatcher(actor: actor).dispatch(plan, live: live)
             logger.info("\(result.summary)")
             return result
         }

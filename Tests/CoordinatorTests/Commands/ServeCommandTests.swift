@@ -16,9 +16,10 @@ final class ServeCommandTests: CommandTestCase {
         }
     }
 
-    /// Starts `serve` and waits for the port it announces.
-    static func launchServe(_ h: CommandHarness, config: String) async throws -> (LaunchedCommand, Int) {
-        let serve = try h.launch(["serve", "--config", config])
+    /// Starts `serve` (with `arguments` after the config, e.g. `--listen`) and waits for the port
+    /// it announces.
+    static func launchServe(_ h: CommandHarness, config: String, arguments: [String] = []) async throws -> (LaunchedCommand, Int) {
+        let serve = try h.launch(["serve", "--config", config] + arguments)
         var port: Int?
         try await waitUntil("serve announces its port", timeout: .seconds(30), detail: serve.stderrSoFar) {
             if serve.isFinished { return true }

@@ -130,6 +130,14 @@ class CommandTestCase: XCTestCase {
         return Int(words[index + 3])
     }
 
+    /// The workflow a build was started for, read off its COMMAND (`mcp-coder --log-level L WORKFLOW N …`).
+    static func workflowName(of build: SandboxBuild) -> String? {
+        guard let last = build.parameters["COMMAND"]?.split(separator: "\n").last else { return nil }
+        let words = last.split(separator: " ")
+        guard let index = words.firstIndex(of: "--log-level"), index + 2 < words.count else { return nil }
+        return String(words[index + 2])
+    }
+
     func buildCounts(_ h: CommandHarness) async -> [BuildKey: Int] {
         var counts: [BuildKey: Int] = [:]
         for build in await h.server.builds() {

@@ -73,6 +73,14 @@ public enum PostgresMigrations {
             "CREATE TABLE coordinator_idempotency (key text PRIMARY KEY, operator text NOT NULL, answer bytea, created_at timestamptz NOT NULL DEFAULT now())",
             "CREATE TABLE coordinator_lanes (repo text PRIMARY KEY, owner text NOT NULL, renewed_at timestamptz NOT NULL)",
         ]),
+        // Version 1's idempotency table and lanes were never written: a key belongs to an
+        // operator and keeps its request's fingerprint and answer; a repository's lane is its
+        // advisory lock, so it needs no table.
+        PostgresMigration(version: 2, name: "idempotency keys per operator", statements: [
+            "DROP TABLE coordinator_lanes",
+            "DROP TABLE coordinator_idempotency",
+            "CREATE TABLE coordinator_idempotency (operator text NOT NULL, key text NOT NULL, fingerprint text NOT NULL, status integer NOT NULL, body bytea NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (operator, key))",
+        ]),
     ]
 
     /// The newest version this binary knows.

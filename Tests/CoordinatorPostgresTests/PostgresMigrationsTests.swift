@@ -20,17 +20,17 @@ final class PostgresMigrationsTests: XCTestCase {
         super.tearDown()
     }
 
-    func testAFreshDatabaseGetsEveryTableOfVersionOne() async throws {
+    func testAFreshDatabaseGetsEveryTableOfTheLatestVersion() async throws {
         let settings = try PostgresTestServer.freshDatabase(on: server)
         let pool = PostgresTestServer.pool(settings)
         let applied = try await pool.withConnection { try await PostgresMigrations.migrate($0) }
-        XCTAssertEqual(applied, [1])
+        XCTAssertEqual(applied, [1, 2])
         let tables = try server.psql(
             "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'",
             database: settings.database)
         XCTAssertEqual(tables, [
             "coordinator_deliveries", "coordinator_history", "coordinator_history_checkpoint", "coordinator_idempotency",
-            "coordinator_issue_cache", "coordinator_lanes", "coordinator_notes", "coordinator_schema_migrations",
+            "coordinator_issue_cache", "coordinator_notes", "coordinator_schema_migrations",
         ].joined(separator: ","))
         let index = try server.psql(
             "SELECT indexdef FROM pg_indexes WHERE indexname = 'coordinator_history_repo_seq'", database: settings.database)
@@ -43,13 +43,13 @@ final class PostgresMigrationsTests: XCTestCase {
         let pool = PostgresTestServer.pool(settings)
         let first = try await pool.withConnection { try await PostgresMigrations.migrate($0) }
         let second = try await pool.withConnection { try await PostgresMigrations.migrate($0) }
-        XCTAssertEqual(first, [1])
+        XCTAssertEqual(first, [1, 2])
         XCTAssertEqual(second, [])
-        XCTAssertEqual(try server.psql("SELECT count(*) FROM coordinator_schema_migrations", database: settings.database), "1")
+        XCTAssertEqual(try server.psql("SELECT count(*) FROM coordinator_schema_migrations", database: settings.database), "2")
         await pool.shutdown()
     }
 
-    func testTwoInstancesMigratingTogetherApplyVersionOneOnce() async throws {
+    func testTwoInstancesMigratingTogetherApplyEachVersionOnce() async throws {
         let settings = try PostgresTestServer.freshDatabase(on: server)
         let one = PostgresTestServer.pool(settings)
         let two = PostgresTestServer.pool(settings)
@@ -59,8 +59,8 @@ final class PostgresMigrationsTests: XCTestCase {
         async let fromA = PostgresMigrations.migrate(a)
         async let fromB = PostgresMigrations.migrate(b)
         let results = try await [fromA, fromB]
-        XCTAssertEqual(results.sorted { $0.count < $1.count }, [[], [1]])
-        XCTAssertEqual(try server.psql("SELECT string_agg(version::text, ',') FROM coordinator_schema_migrations", database: settings.database), "1")
+        XCTAssertEqual(results.sorted { $0.count < $1.count }, [[], [1, 2]])
+        XCTAssertEqual(try server.psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM coordinator_schema_migrations", database: settings.database), "1,2")
         await one.give(back: a)
         await two.give(back: b)
         await one.shutdown()
@@ -73,13 +73,13 @@ final class PostgresMigrationsTests: XCTestCase {
         let before = try await pool.withConnection { try await PostgresMigrations.status($0) }
         XCTAssertEqual(before, PostgresSchemaStatus(applied: [], known: PostgresMigrations.latestVersion))
         XCTAssertNil(before.current)
-        XCTAssertEqual(before.pending, [1])
-        XCTAssertEqual(before.description, "no schema; this coordinator knows 1, pending: 1")
+        XCTAssertEqual(before.pending, [1, 2])
+        XCTAssertEqual(before.description, "no schema; this coordinator knows 2, pending: 1, 2")
         try await pool.withConnection { _ = try await PostgresMigrations.migrate($0) }
         let after = try await pool.withConnection { try await PostgresMigrations.status($0) }
-        XCTAssertEqual(after.current, 1)
+        XCTAssertEqual(after.current, 2)
         XCTAssertEqual(after.pending, [])
-        XCTAssertEqual(after.description, "version 1, up to date")
+        XCTAssertEqual(after.description, "version 2, up to date")
         await pool.shutdown()
     }
 
@@ -92,12 +92,28 @@ final class PostgresMigrationsTests: XCTestCase {
             try await pool.withConnection { _ = try await PostgresMigrations.migrate($0) }
             XCTFail("migrated a newer schema")
         } catch let error as SchemaTooNew {
-            XCTAssertEqual("\(error)", "database schema version 7 is newer than this coordinator (1); upgrade coordinator")
+            XCTAssertEqual("\(error)", "database schema version 7 is newer than this coordinator (2); upgrade coordinator")
         }
         let status = try await pool.withConnection { try await PostgresMigrations.status($0) }
         XCTAssertTrue(status.isNewerThanKnown)
-        XCTAssertEqual(status.description, "version 7, newer than this coordinator (1); upgrade coordinator")
-        XCTAssertEqual(try server.psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM coordinator_schema_migrations", database: settings.database), "1,7")
+        XCTAssertEqual(status.description, "version 7, newer than this coordinator (2); upgrade coordinator")
+        XCTAssertEqual(try server.psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM coordinator_schema_migrations", database: settings.database), "1,2,7")
+        await pool.shutdown()
+    }
+
+    func testADatabaseAtVersionOneIsBroughtToTheLatest() async throws {
+        let settings = try PostgresTestServer.freshDatabase(on: server)
+        let pool = PostgresTestServer.pool(settings)
+        let first = try await pool.withConnection { try await PostgresMigrations.migrate($0, migrations: Array(PostgresMigrations.all.prefix(1))) }
+        XCTAssertEqual(first, [1])
+        XCTAssertEqual(try server.psql("SELECT to_regclass('coordinator_lanes') IS NOT NULL", database: settings.database), "t")
+        let rest = try await pool.withConnection { try await PostgresMigrations.migrate($0) }
+        XCTAssertEqual(rest, [2])
+        XCTAssertEqual(try server.psql("SELECT to_regclass('coordinator_lanes') IS NULL", database: settings.database), "t")
+        let key = try server.psql(
+            "SELECT string_agg(a.attname, ',' ORDER BY array_position(i.indkey, a.attnum)) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = 'coordinator_idempotency'::regclass AND i.indisprimary",
+            database: settings.database)
+        XCTAssertEqual(key, "operator,key")
         await pool.shutdown()
     }
 
@@ -105,7 +121,7 @@ final class PostgresMigrationsTests: XCTestCase {
         let settings = try PostgresTestServer.freshDatabase(on: server)
         let pool = PostgresTestServer.pool(settings)
         let broken = PostgresMigrations.all + [
-            PostgresMigration(version: 2, name: "broken", statements: ["CREATE TABLE coordinator_half (x int)", "SELECT no_such_function()"]),
+            PostgresMigration(version: 3, name: "broken", statements: ["CREATE TABLE coordinator_half (x int)", "SELECT no_such_function()"]),
         ]
         do {
             try await pool.withConnection { _ = try await PostgresMigrations.migrate($0, migrations: broken) }
@@ -113,7 +129,7 @@ final class PostgresMigrationsTests: XCTestCase {
         } catch let error as StoreQueryFailed {
             XCTAssertTrue("\(error)".contains("no_such_function"), "\(error)")
         }
-        // One transaction: neither version 1 nor the half of version 2 stayed.
+        // One transaction: neither versions 1 and 2 nor the half of version 3 stayed.
         XCTAssertEqual(try server.psql("SELECT to_regclass('coordinator_schema_migrations') IS NULL AND to_regclass('coordinator_half') IS NULL", database: settings.database), "t")
         await pool.shutdown()
     }

@@ -4,14 +4,21 @@ import HTTPTypes
 import Hummingbird
 
 /// An API answer as data: what an `Idempotency-Key` keeps to answer a retry with.
-struct APIAnswer: Sendable, Equatable {
-    var status: HTTPResponse.Status
-    var body: Data
+public struct APIAnswer: Sendable, Equatable {
+    public var status: HTTPResponse.Status
+    public var body: Data
 
     init(status: HTTPResponse.Status = .ok, body: Data) {
         self.status = status
         self.body = body
     }
+
+    /// An answer kept outside this process: its HTTP status code (100…599, else a 500) and body.
+    public init(statusCode: Int, body: Data) {
+        self.init(status: (100...599).contains(statusCode) ? HTTPResponse.Status(code: statusCode) : .internalServerError, body: body)
+    }
+
+    public var statusCode: Int { status.code }
 
     init(_ document: some Encodable, status: HTTPResponse.Status = .ok) {
         do {
@@ -21,7 +28,7 @@ struct APIAnswer: Sendable, Equatable {
         }
     }
 
-    init(_ error: APIError) {
+    public init(_ error: APIError) {
         self.init(APIErrorDocument(error: error.code, message: error.message), status: error.status)
     }
 
@@ -33,11 +40,36 @@ struct APIAnswer: Sendable, Equatable {
     }
 }
 
-/// The answers of operator actions sent with an `Idempotency-Key`, per operator, for a day: a
-/// retry (a lost answer, a client that sent twice) gets the first request's answer and acts no
-/// second time; a retry while the first is still running waits for its answer; the same key with
-/// another request is refused (`422`). At most `capacity` keys are kept, the oldest let go first.
-actor IdempotencyKeys {
+/// Where the answers of operator actions sent with an `Idempotency-Key` are kept, per operator,
+/// for a day: a retry (a lost answer, a client that sent twice) gets the first request's answer
+/// and acts no second time; a retry while the first is still running waits for its answer; the
+/// same key with another request is refused (`422`). `IdempotencyKeys` keeps them in this
+/// process's memory; a store every instance shares keeps them for all of them.
+public protocol IdempotencyLedger: Sendable {
+    /// The answer for `key` of `operatorName`: `act`'s, or the one an earlier request with the
+    /// same key and `fingerprint` got (`replayed`).
+    func answer(
+        key: String, operatorName: String, fingerprint: String, _ act: @escaping @Sendable () async -> APIAnswer
+    ) async -> (answer: APIAnswer, replayed: Bool)
+}
+
+extension IdempotencyLedger {
+    /// A key as a client may send it: 1 to 255 printable ASCII characters.
+    public static func isValid(_ key: String) -> Bool {
+        (1...255).contains(key.utf8.count) && key.utf8.allSatisfy { (0x21...0x7E).contains($0) }
+    }
+}
+
+/// The answer to the same key sent with another request.
+extension APIAnswer {
+    public static let idempotencyKeyReused = APIAnswer(APIError(
+        status: .unprocessableContent, code: "idempotency_key_reused",
+        message: "this Idempotency-Key was sent with another request: use a new key for a new action"))
+}
+
+/// An `IdempotencyLedger` in this process's memory. At most `capacity` keys are kept, the oldest
+/// let go first.
+public actor IdempotencyKeys: IdempotencyLedger {
     private enum Entry {
         case running(fingerprint: String, waiters: [CheckedContinuation<APIAnswer, Never>])
         case done(fingerprint: String, answer: APIAnswer, at: Date)
@@ -49,29 +81,22 @@ actor IdempotencyKeys {
     private let lifetime: TimeInterval
     private let clock: @Sendable () -> Date
 
-    init(capacity: Int = 10_000, lifetime: TimeInterval = 86_400, clock: @escaping @Sendable () -> Date = Date.init) {
+    public init(capacity: Int = 10_000, lifetime: TimeInterval = 86_400, clock: @escaping @Sendable () -> Date = Date.init) {
         self.capacity = max(1, capacity)
         self.lifetime = lifetime
         self.clock = clock
     }
 
-    /// A key as a client may send it: 1 to 255 printable ASCII characters.
-    static func isValid(_ key: String) -> Bool {
-        (1...255).contains(key.utf8.count) && key.utf8.allSatisfy { (0x21...0x7E).contains($0) }
-    }
-
-    /// The answer for `key` of `operatorName`: `act`'s, or the one an earlier request with the
-    /// same key and `fingerprint` got (`replayed`).
-    func answer(
+    public func answer(
         key: String, operatorName: String, fingerprint: String, _ act: @escaping @Sendable () async -> APIAnswer
     ) async -> (answer: APIAnswer, replayed: Bool) {
         let scoped = operatorName + "\u{0}" + key
         forgetOld()
         switch entries[scoped] {
         case let .done(seen, answer, _)?:
-            return seen == fingerprint ? (answer, true) : (Self.reused, false)
+            return seen == fingerprint ? (answer, true) : (.idempotencyKeyReused, false)
         case let .running(seen, _)?:
-            guard seen == fingerprint else { return (Self.reused, false) }
+            guard seen == fingerprint else { return (.idempotencyKeyReused, false) }
             let answer = await withCheckedContinuation { continuation in
                 switch entries[scoped] {
                 case let .running(seen, waiters)?:
@@ -94,10 +119,6 @@ actor IdempotencyKeys {
             return (answer, false)
         }
     }
-
-    private static let reused = APIAnswer(APIError(
-        status: .unprocessableContent, code: "idempotency_key_reused",
-        message: "this Idempotency-Key was sent with another request: use a new key for a new action"))
 
     /// Lets go of keys older than the lifetime, then of the oldest beyond the capacity (never of
     /// one still running).

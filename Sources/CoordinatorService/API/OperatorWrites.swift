@@ -53,7 +53,7 @@ public struct SyncResultDocument: Codable, Sendable, Equatable {
 struct OperatorWrites: Sendable {
     let repositories: any OperatedRepositories
     let served: any ServedRepositories
-    let keys: IdempotencyKeys
+    let keys: any IdempotencyLedger
 
     /// The target of `{"to": "pickup" | "failure"}`; nil for anything else.
     static func unstickTarget(_ body: Data) -> UnstickTarget? {

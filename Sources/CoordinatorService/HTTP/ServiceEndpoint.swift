@@ -40,6 +40,9 @@ public struct ServiceEndpoint: Sendable {
     /// Where delivery ids are remembered when instances share them (a database); nil: this
     /// process's memory, `deliveryMemoryCapacity` ids.
     public var deliveries: (any DeliveryLedger)?
+    /// Where the answers of operator actions sent with an `Idempotency-Key` are kept when
+    /// instances share them (a database); nil: this process's memory.
+    public var idempotency: (any IdempotencyLedger)?
     /// A connection silent this long is closed, so a stalled client cannot hold one forever.
     public var idleTimeout: Duration = .seconds(60)
     /// How often a quiet event stream carries a keepalive comment.
@@ -147,7 +150,7 @@ public struct ServiceEndpoint: Sendable {
                 return APIJSON.response(try await reads.live(repo: context.parameters.get("name") ?? ""))
             }
             OperatorReports.addReports(to: api, repositories: repositories)
-            let writes = operated.map { OperatorWrites(repositories: $0, served: repositories, keys: IdempotencyKeys()) }
+            let writes = operated.map { OperatorWrites(repositories: $0, served: repositories, keys: idempotency ?? IdempotencyKeys()) }
             if let writes { Self.addWrites(to: api, writes: writes) }
             ConsoleEndpoints.add(to: api, ConsoleEndpoints(repositories: repositories, writes: writes))
             api.get("events") { request, context -> Response in

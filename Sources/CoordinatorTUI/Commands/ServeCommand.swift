@@ -51,9 +51,10 @@ struct ServeCommand: AsyncParsableCommand {
         var stores = Workspace.Stores.files(in: config.settings.cacheDirectory)
         var relay: PostgresEventRelay?
         if let settings = config.store.postgres {
-            // Delivery ids are shared with the other instances on the database.
+            // Delivery ids and Idempotency-Keys are shared with the other instances on the database.
             let database = try await StoreOpening.database(settings, command: "serve", logger: logger)
             endpoint.deliveries = PostgresDeliveries(database: database, logger: logger)
+            endpoint.idempotency = PostgresIdempotency(database: database, logger: logger)
             relay = PostgresEventRelay(database: database, logger: logger)
             stores = database.stores
         }

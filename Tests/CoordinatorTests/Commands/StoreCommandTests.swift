@@ -1,3 +1,4 @@
+import CoordinatorPostgres
 import Foundation
 import Sandbox
 import TestSupport
@@ -55,7 +56,7 @@ final class StoreCommandTests: CommandTestCase {
 
         let migrate = try await h.run(["store", "migrate", "--config", shared])
         assertExit(migrate, 0)
-        assertContains(migrate.stdout, ["schema version 1", "knows 1"], migrate)
+        assertContains(migrate.stdout, ["schema version \(PostgresMigrations.latestVersion)", "knows \(PostgresMigrations.latestVersion)"], migrate)
         let imported = try await h.run(["store", "import", "--all", "--config", shared])
         assertExit(imported, 0)
         assertContains(imported.stdout, ["alpha:", "cache imported", "history lines added"], imported)

@@ -71,7 +71,7 @@ public final class PostgresEventRelay: EventRelay {
                 } catch {
                     if let connection { PostgresConnections.closeQuietly(connection) }
                     connection = nil
-                    logger.warning("events not sent to the other instances (trying again): \(error)")
+                    logger.warning("events not sent to the other instances (trying again): \(database.translate(error))")
                     guard (try? await Task.sleep(for: backoff.next())) != nil else { break }
                 }
             }
@@ -116,7 +116,7 @@ public final class PostgresEventRelay: EventRelay {
                     group.cancelAll()
                 }
             } catch {
-                if !Task.isCancelled { logger.warning("events of the other instances not heard (listening again): \(error)") }
+                if !Task.isCancelled { logger.warning("events of the other instances not heard (listening again): \(database.translate(error))") }
             }
             PostgresConnections.closeQuietly(connection)
             wasDown = true

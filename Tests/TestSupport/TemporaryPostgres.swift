@@ -131,11 +131,9 @@ public final class TemporaryPostgres: @unchecked Sendable {
             for _ in 0..<4 {
                 let port = try LoopbackPort.free()
                 do {
-                    try Self.runChecked(asServerUser: true, [
-                        binaries.pgCtl, "-D", directory + "/data", "-l", directory + "/server.log", "-w", "-t", "30",
-                        "-o", "-p \(port) -k \(socketDirectory) -h 127.0.0.1 -c max_connections=40 -c shared_buffers=16MB",
-                        "start",
-                    ], timeout: .seconds(40), what: "pg_ctl start")
+                    try Self.runChecked(
+                        asServerUser: true, Self.startArguments(binaries, directory: directory, socketDirectory: socketDirectory, port: port),
+                        timeout: .seconds(40), what: "pg_ctl start")
                     started = port
                     break
                 } catch {
@@ -164,6 +162,28 @@ public final class TemporaryPostgres: @unchecked Sendable {
     }
 
     deinit { stop() }
+
+    /// `pg_ctl start` of the server in `directory` on `port`, its socket in `socketDirectory`.
+    private static func startArguments(_ binaries: Binaries, directory: String, socketDirectory: String, port: Int) -> [String] {
+        [
+            binaries.pgCtl, "-D", directory + "/data", "-l", directory + "/server.log", "-w", "-t", "30",
+            "-o", "-p \(port) -k \(socketDirectory) -h 127.0.0.1 -c max_connections=40 -c shared_buffers=16MB",
+            "start",
+        ]
+    }
+
+    /// Stops the server as an administrator would (`pg_ctl -m fast`: every connection ended),
+    /// keeping its data for `restart()`: the database is down until then.
+    public func halt() throws {
+        try Self.runChecked(asServerUser: true, [binaries.pgCtl, "-D", dataDirectory, "-m", "fast", "-w", "-t", "30", "stop"], timeout: .seconds(40), what: "pg_ctl stop")
+    }
+
+    /// Starts a halted server again on its port, with its data.
+    public func restart() throws {
+        try Self.runChecked(
+            asServerUser: true, Self.startArguments(binaries, directory: directory, socketDirectory: socketDirectory, port: port),
+            timeout: .seconds(40), what: "pg_ctl start")
+    }
 
     /// Stops the server at once (`pg_ctl -m immediate`; the process if that fails) and removes
     /// the directory. Idempotent.

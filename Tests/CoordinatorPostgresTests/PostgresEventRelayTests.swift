@@ -18,12 +18,6 @@ final class PostgresEventRelayTests: XCTestCase {
         super.tearDown()
     }
 
-    private static var quiet: Logger {
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        return logger
-    }
-
     /// What one hub's client heard, collected as it arrives.
     final class Heard: @unchecked Sendable {
         private let lock = NSLock()
@@ -66,8 +60,8 @@ final class PostgresEventRelayTests: XCTestCase {
         let server = try Self.postgres.server()
         let settings = try PostgresTestServer.freshDatabase(on: server)
         func instance(_ name: String) async throws -> (PostgresStore, EventHub, Task<Void, Never>) {
-            let database = try await PostgresStore.open(PostgresEndpoint(settings: settings, applicationName: "coordinator relay \(name)"), logger: Self.quiet)
-            let relay = PostgresEventRelay(database: database, logger: Self.quiet)
+            let database = try await PostgresStore.open(PostgresEndpoint(settings: settings, applicationName: "coordinator relay \(name)"), logger: PostgresMigrations.quietLogger)
+            let relay = PostgresEventRelay(database: database, logger: PostgresMigrations.quietLogger)
             let hub = EventHub(relay: relay)
             let task = Task { await relay.run { kind, data in hub.publish(kind, data: data, relayed: true) } }
             return (database, hub, task)

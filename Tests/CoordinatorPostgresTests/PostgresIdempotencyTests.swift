@@ -18,12 +18,6 @@ final class PostgresIdempotencyTests: XCTestCase {
         super.tearDown()
     }
 
-    private static var quiet: Logger {
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        return logger
-    }
-
     /// How many times the actions of a test ran, and a gate that holds them until opened.
     final class Actions: @unchecked Sendable {
         private let lock = NSLock()
@@ -44,31 +38,57 @@ final class PostgresIdempotencyTests: XCTestCase {
         }
     }
 
-    private func instance(_ name: String, settings: PostgresStoreSettings, wait: Duration = .seconds(50)) async throws -> (PostgresStore, PostgresIdempotency) {
-        let database = try await PostgresStore.open(
-            PostgresEndpoint(settings: settings, applicationName: "coordinator keys \(name)"), logger: Self.quiet)
-        return (database, PostgresIdempotency(database: database, wait: wait, logger: Self.quiet))
-    }
+    /// Two instances, A and B, on a fresh database; B waits `waitB` for a key still running.
+    private struct Instances {
+        var server: TemporaryPostgres
+        var settings: PostgresStoreSettings
+        var databases: [PostgresStore]
+        var a: PostgresIdempotency { keys[0] }
+        var b: PostgresIdempotency { keys[1] }
+        var keys: [PostgresIdempotency]
 
-    /// Waits until a connection of instance `name` waits on a row lock.
-    private func waitForLockWait(_ name: String, server: TemporaryPostgres, database: String) async throws {
-        try await waitUntil("instance \(name) waits on the key's row", timeout: .seconds(10)) {
-            try server.psql(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'coordinator keys \(name)' AND wait_event_type = 'Lock'",
-                database: database) == "1"
+        func shutdown() async {
+            for database in databases { await database.connections.shutdown() }
         }
     }
 
-    func testAKeySentToTwoInstancesActsOnceAndTheSecondGetsTheFirstsAnswer() async throws {
+    private func instances(waitB: Duration = .seconds(50)) async throws -> Instances {
         let server = try Self.postgres.server()
         let settings = try PostgresTestServer.freshDatabase(on: server)
-        let (dbA, a) = try await instance("a", settings: settings)
-        let (dbB, b) = try await instance("b", settings: settings)
+        var databases: [PostgresStore] = []
+        var keys: [PostgresIdempotency] = []
+        for (name, wait) in [("a", Duration.seconds(50)), ("b", waitB)] {
+            let database = try await PostgresStore.open(
+                PostgresEndpoint(settings: settings, applicationName: "coordinator keys \(name)"), logger: PostgresMigrations.quietLogger)
+            databases.append(database)
+            keys.append(PostgresIdempotency(database: database, wait: wait, logger: PostgresMigrations.quietLogger))
+        }
+        return Instances(server: server, settings: settings, databases: databases, keys: keys)
+    }
+
+    /// Waits until a connection of instance `name` waits on a row lock.
+    private func waitForLockWait(_ name: String, _ instances: Instances) async throws {
+        try await waitUntil("instance \(name) waits on the key's row", timeout: .seconds(10)) {
+            try instances.server.psql(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'coordinator keys \(name)' AND wait_event_type = 'Lock'",
+                database: instances.settings.database) == "1"
+        }
+    }
+
+    /// `keys` answering `key` of "ada" with an action held by `actions`, once it acts.
+    private func actingHeld(_ keys: PostgresIdempotency, key: String, _ actions: Actions) async throws -> Task<(answer: APIAnswer, replayed: Bool), Never> {
+        let first = Task { await keys.answer(key: key, operatorName: "ada", fingerprint: "POST /x {}", actions.action("from a", held: true)) }
+        try await waitUntil("the first request acts", timeout: .seconds(10)) { actions.count == 1 }
+        return first
+    }
+
+    func testAKeySentToTwoInstancesActsOnceAndTheSecondGetsTheFirstsAnswer() async throws {
+        let instances = try await instances()
+        let (a, b) = (instances.a, instances.b)
         let actions = Actions()
-        let first = Task { await a.answer(key: "k-1", operatorName: "ada", fingerprint: "POST /x {}", actions.action("from a", held: true)) }
-        try await waitUntil("a acts", timeout: .seconds(10)) { actions.count == 1 }
+        let first = try await actingHeld(a, key: "k-1", actions)
         let second = Task { await b.answer(key: "k-1", operatorName: "ada", fingerprint: "POST /x {}", actions.action("from b")) }
-        try await waitForLockWait("b", server: server, database: settings.database)
+        try await waitForLockWait("b", instances)
         actions.release()
         let (answerA, replayedA) = await first.value
         let (answerB, replayedB) = await second.value
@@ -84,15 +104,12 @@ final class PostgresIdempotencyTests: XCTestCase {
         XCTAssertTrue(replayedLater)
         XCTAssertEqual(later, answerA)
         XCTAssertEqual(actions.count, 1)
-        await dbA.connections.shutdown()
-        await dbB.connections.shutdown()
+        await instances.shutdown()
     }
 
     func testTheKeyWithAnotherRequestIsRefusedAndKeysBelongToTheirOperator() async throws {
-        let server = try Self.postgres.server()
-        let settings = try PostgresTestServer.freshDatabase(on: server)
-        let (dbA, a) = try await instance("a", settings: settings)
-        let (dbB, b) = try await instance("b", settings: settings)
+        let instances = try await instances()
+        let (a, b) = (instances.a, instances.b)
         let actions = Actions()
         _ = await a.answer(key: "k-2", operatorName: "ada", fingerprint: "POST /repos/demo/issues/7/dispatch ", actions.action("dispatched 7"))
         let (reused, replayed) = await b.answer(key: "k-2", operatorName: "ada", fingerprint: "POST /repos/demo/issues/8/dispatch ", actions.action("dispatched 8"))
@@ -105,23 +122,19 @@ final class PostgresIdempotencyTests: XCTestCase {
         XCTAssertFalse(ownReplayed)
         XCTAssertEqual(String(decoding: own.body, as: UTF8.self), "dispatched 8")
         XCTAssertEqual(actions.count, 2)
-        await dbA.connections.shutdown()
-        await dbB.connections.shutdown()
+        await instances.shutdown()
     }
 
     func testAnInstanceDyingMidActionLetsTheWaitingRequestActInItsPlace() async throws {
-        let server = try Self.postgres.server()
-        let settings = try PostgresTestServer.freshDatabase(on: server)
-        let (dbA, a) = try await instance("a", settings: settings)
-        let (dbB, b) = try await instance("b", settings: settings)
+        let instances = try await instances()
+        let (a, b) = (instances.a, instances.b)
         let held = Actions()
-        let first = Task { await a.answer(key: "k-3", operatorName: "ada", fingerprint: "POST /x {}", held.action("from a", held: true)) }
-        try await waitUntil("a acts", timeout: .seconds(10)) { held.count == 1 }
+        let first = try await actingHeld(a, key: "k-3", held)
         let actions = Actions()
         let second = Task { await b.answer(key: "k-3", operatorName: "ada", fingerprint: "POST /x {}", actions.action("from b")) }
-        try await waitForLockWait("b", server: server, database: settings.database)
+        try await waitForLockWait("b", instances)
         // A's connection dies as a killed instance's would: its row goes with its transaction.
-        XCTAssertEqual(try server.terminateBackends(applicationLike: "coordinator keys a"), 1)
+        XCTAssertEqual(try instances.server.terminateBackends(applicationLike: "coordinator keys a"), 1)
         let (answerB, replayedB) = await second.value
         XCTAssertFalse(replayedB)
         XCTAssertEqual(String(decoding: answerB.body, as: UTF8.self), "from b")
@@ -131,20 +144,16 @@ final class PostgresIdempotencyTests: XCTestCase {
         let (answerA, _) = await first.value
         XCTAssertEqual(String(decoding: answerA.body, as: UTF8.self), "from a")
         XCTAssertEqual(
-            try server.psql("SELECT convert_from(body, 'UTF8') FROM coordinator_idempotency WHERE key = 'k-3'", database: settings.database),
+            try instances.server.psql("SELECT convert_from(body, 'UTF8') FROM coordinator_idempotency WHERE key = 'k-3'", database: instances.settings.database),
             "from b")
-        await dbA.connections.shutdown()
-        await dbB.connections.shutdown()
+        await instances.shutdown()
     }
 
     func testAKeyStillRunningPastTheWaitIsAnsweredRetryAndAnExpiredKeyActsAgain() async throws {
-        let server = try Self.postgres.server()
-        let settings = try PostgresTestServer.freshDatabase(on: server)
-        let (dbA, a) = try await instance("a", settings: settings)
-        let (dbB, b) = try await instance("b", settings: settings, wait: .milliseconds(300))
+        let instances = try await instances(waitB: .milliseconds(300))
+        let (a, b) = (instances.a, instances.b)
         let held = Actions()
-        let first = Task { await a.answer(key: "k-4", operatorName: "ada", fingerprint: "POST /x {}", held.action("from a", held: true)) }
-        try await waitUntil("a acts", timeout: .seconds(10)) { held.count == 1 }
+        let first = try await actingHeld(a, key: "k-4", held)
         let actions = Actions()
         let (retry, replayed) = await b.answer(key: "k-4", operatorName: "ada", fingerprint: "POST /x {}", actions.action("from b"))
         XCTAssertFalse(replayed)
@@ -155,26 +164,25 @@ final class PostgresIdempotencyTests: XCTestCase {
         _ = await first.value
 
         // A day and more later the key is forgotten: the same request acts again.
-        try server.psql("UPDATE coordinator_idempotency SET created_at = now() - interval '25 hours' WHERE key = 'k-4'", database: settings.database)
+        try instances.server.psql(
+            "UPDATE coordinator_idempotency SET created_at = now() - interval '25 hours' WHERE key = 'k-4'", database: instances.settings.database)
         let (again, againReplayed) = await b.answer(key: "k-4", operatorName: "ada", fingerprint: "POST /x {}", actions.action("from b"))
         XCTAssertFalse(againReplayed)
         XCTAssertEqual(String(decoding: again.body, as: UTF8.self), "from b")
         XCTAssertEqual(actions.count, 1)
-        await dbA.connections.shutdown()
-        await dbB.connections.shutdown()
+        await instances.shutdown()
     }
 
     func testADatabaseThatCannotAnswerActsNotAndSaysSendAgain() async throws {
-        let server = try Self.postgres.server()
-        let settings = try PostgresTestServer.freshDatabase(on: server)
-        let (database, keys) = try await instance("a", settings: settings)
-        try server.psql("DROP DATABASE \(settings.database) WITH (FORCE)")
+        let instances = try await instances()
+        let keys = instances.a
+        try instances.server.psql("DROP DATABASE \(instances.settings.database) WITH (FORCE)")
         let actions = Actions()
         let (answer, replayed) = await keys.answer(key: "k-5", operatorName: "ada", fingerprint: "POST /x {}", actions.action("acted"))
         XCTAssertFalse(replayed)
         XCTAssertEqual(answer.statusCode, 503)
         XCTAssertTrue(String(decoding: answer.body, as: UTF8.self).contains("nothing was done"), String(decoding: answer.body, as: UTF8.self))
         XCTAssertEqual(actions.count, 0)
-        await database.connections.shutdown()
+        await instances.shutdown()
     }
 }

@@ -61,6 +61,20 @@ final class ServeInstancesTests: CommandTestCase {
         XCTAssertEqual(stopped.exitCode, 0, stopped.description)
     }
 
+    /// Whether `serve` on `port` has ended its start-up poll: both repositories have a survey.
+    private func hasSurveyed(port: Int) async -> Bool {
+        let http = self.http ?? HTTPClient(eventLoopGroupProvider: .singleton)
+        self.http = http
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/repos")
+        request.headers.add(name: "Authorization", value: "Bearer \(Self.apiToken)")
+        guard let response = try? await http.execute(request, timeout: .seconds(5)),
+            let body = try? await response.body.collect(upTo: 1 << 20),
+            let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
+            let repos = object["repos"] as? [[String: Any]]
+        else { return false }
+        return repos.count == 2 && repos.allSatisfy { $0["stuck"] is Int }
+    }
+
     /// `POST url` as the operator `api` with `key`: the status, body and `Idempotent-Replayed`.
     private func post(_ url: String, key: String) async throws -> (status: Int, body: String, replayed: Bool) {
         let http = self.http ?? HTTPClient(eventLoopGroupProvider: .singleton)
@@ -80,8 +94,14 @@ final class ServeInstancesTests: CommandTestCase {
         let config = try sharedConfig(h, server: server, pollSeconds: 0)
         let (a, portA) = try await ServeCommandTests.launchServe(h, config: config)
         let (b, portB) = try await ServeCommandTests.launchServe(h, config: config)
-        // The start-up polls dispatch the standard scenario, once between them.
+        // The start-up polls dispatch the standard scenario, once between them; both are over
+        // (each has surveyed its busy issues) before anything else changes.
         try await waitUntil("the start-up polls dispatch", timeout: .seconds(30)) { await self.allExpectedDispatched(h) }
+        for (serve, port) in [(a, portA), (b, portB)] {
+            try await waitUntil("serve on \(port) ends its start-up poll and survey", timeout: .seconds(30), detail: serve.stderrSoFar) {
+                await self.hasSurveyed(port: port)
+            }
+        }
         let before = await buildCounts(h)
 
         // alpha #8 is handed back to the bots; no webhook tells serve, the operator dispatches it.

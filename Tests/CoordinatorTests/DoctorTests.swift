@@ -428,6 +428,50 @@ final class DoctorTests: XCTestCase {
         XCTAssertEqual(try check(fixed, "cache.mode").status, .ok)
     }
 
+    // MARK: A database store
+
+    /// The config with `[store] postgres_url` (nothing listens there: the checks are injected).
+    private func databaseConfig(_ h: SandboxHarness) throws -> CoordinatorConfig {
+        var config = try config(h)
+        config.store = StoreSettings(backend: .postgres(PostgresStoreSettings(
+            url: try PostgresURL(parsing: "postgres://coordinator:pg-secret-9@127.0.0.1:1/coordinator?sslmode=disable"))))
+        return config
+    }
+
+    func testADatabaseStoreIsCheckedWhereTheCacheDirectoryWouldBeAndItsLockWithEachRepository() async throws {
+        let h = try await start()
+        let injected = [
+            DoctorCheck(id: "store.connection", status: .ok, found: "reachable"),
+            DoctorCheck(id: "store.schema", status: .warning, found: "schema at 0", fix: "migrate"),
+            DoctorCheck(id: "store.lock", repo: "demo", status: .ok, found: "lock free"),
+        ]
+        let report = await Doctor(
+            config: try databaseConfig(h), githubHTTP: h.http, jenkinsHTTP: h.http, retryPolicy: SandboxHarness.fastRetries,
+            requestTimeout: .seconds(5), logger: SandboxHarness.logger, storeChecks: { injected }
+        ).run()
+
+        XCTAssertEqual(report.checks.map(\.id), [
+            "github.token", "github.rate_limit", "jenkins.connection", "store.connection", "store.schema",
+            "github.repository", "github.scopes", "github.labels", "github.failure_labels", "github.linked_branches",
+            "jenkins.job", "jenkins.job_parameters", "store.lock",
+        ])
+        XCTAssertEqual(report.checks.filter { $0.id.hasPrefix("store.") }, injected)
+        XCTAssertTrue(report.allGood, "a warning is no failure")
+        // The cache directory holds no state then: doctor neither checks nor creates it.
+        XCTAssertFalse(FileManager.default.fileExists(atPath: cacheDir))
+    }
+
+    func testADatabaseStoreWithoutItsChecksIsSaidNotCheckedNeverTakenForTheFiles() async throws {
+        let h = try await start()
+        let report = await doctor(h, try databaseConfig(h))
+        XCTAssertEqual(report.checks.filter { $0.id.hasPrefix("cache.") }, [])
+        let store = try check(report, "store.connection")
+        XCTAssertEqual(store.status, .unknown)
+        XCTAssertEqual(
+            store.found,
+            "the PostgreSQL store postgres://coordinator:***@127.0.0.1:1/coordinator?sslmode=disable was not checked (this doctor has no database checks)")
+    }
+
     // MARK: The document
 
     func testTheJSONDocumentHasOneShape() async throws {

@@ -4,13 +4,15 @@ import Logging
 
 /// `coordinator doctor`: checks, for a loaded config, everything a run needs from outside — the
 /// GitHub token and its rights, the rate limit, each repository and its labels, the linked-branches
-/// query, Jenkins and each executor job with its parameters, the cache directory, and with `[serve]`
-/// each repository's webhook (`WebhookChecks`) — and says for each
+/// query, Jenkins and each executor job with its parameters, where the state lives (the cache
+/// directory, or with `[store] postgres_url` the database, through `storeChecks`), and with
+/// `[serve]` each repository's webhook (`WebhookChecks`) — and says for each
 /// what it found and, when something is wrong, what to do.
 ///
 /// Every request goes through the same `GitHubClient` and `JenkinsClient` a run uses, so what
 /// doctor reports is what a run would meet. Nothing is written on either service; the only write is
-/// a probe file in the cache directory (and the directory itself, when missing, as a run would).
+/// a probe file in the cache directory (and the directory itself, when missing, as a run would) —
+/// none with a database store, whose checks only read.
 /// A check that cannot run because one before it failed is `skipped` with the reason, not another
 /// failure.
 public struct Doctor: Sendable {
@@ -20,6 +22,12 @@ public struct Doctor: Sendable {
     let retryPolicy: RetryPolicy
     let requestTimeout: Duration
     let logger: Logger
+    let storeChecks: StoreChecks?
+
+    /// The checks of a store other than the files (`CoordinatorPostgres`' `PostgresDoctor`, which
+    /// this target cannot import): those of the whole store (`repo` nil) go where the cache
+    /// directory's go, each repository's at the end of that repository's checks.
+    public typealias StoreChecks = @Sendable () async -> [DoctorCheck]
 
     /// Retries a failing server or connection once, as a run would, but never waits for a spent
     /// rate limit: doctor reports it instead.
@@ -28,9 +36,13 @@ public struct Doctor: Sendable {
     /// - Parameters:
     ///   - githubHTTP, jenkinsHTTP: the shared clients (`HTTPClientFactory`); the caller shuts
     ///     them down. They may be the same object.
+    ///   - storeChecks: with `[store] postgres_url`, the database's checks; they replace the
+    ///     cache directory's (which then holds no state). Without them such a store is reported
+    ///     as not checked (`unknown`).
     public init(
         config: CoordinatorConfig, githubHTTP: HTTPClient, jenkinsHTTP: HTTPClient,
-        retryPolicy: RetryPolicy = Doctor.retryPolicy, requestTimeout: Duration = .seconds(15), logger: Logger
+        retryPolicy: RetryPolicy = Doctor.retryPolicy, requestTimeout: Duration = .seconds(15), logger: Logger,
+        storeChecks: StoreChecks? = nil
     ) {
         self.config = config
         self.githubHTTP = githubHTTP
@@ -38,10 +50,11 @@ public struct Doctor: Sendable {
         self.retryPolicy = retryPolicy
         self.requestTimeout = requestTimeout
         self.logger = logger
+        self.storeChecks = storeChecks
     }
 
-    /// Runs every check, in order: GitHub (once per API base), Jenkins, the cache directory, then
-    /// each repository in file order.
+    /// Runs every check, in order: GitHub (once per API base), Jenkins, the cache directory (or
+    /// the database store), then each repository in file order.
     public func run() async -> DoctorReport {
         var checks: [DoctorCheck] = []
         let auth = config.github.auth(
@@ -74,9 +87,21 @@ public struct Doctor: Sendable {
         let (jenkinsCheck, jenkinsProblem) = await checkJenkins(jenkins)
         checks.append(jenkinsCheck)
 
-        let cache = CacheDirectoryInspection.directoryChecks(path: config.settings.cacheDirectory)
-        checks += cache
-        let cacheUsable = cache.first?.status == .ok
+        // Where the state lives: the cache directory, or the database (whose per-repository
+        // checks wait for their repository).
+        var cacheUsable = false
+        var storeChecksByRepo: [String: [DoctorCheck]] = [:]
+        if let database = config.store.postgres {
+            let found = await storeChecks?() ?? [DoctorCheck(
+                id: "store.connection", status: .unknown, found: "the PostgreSQL store \(database) was not checked (this doctor has no database checks)")]
+            for check in found {
+                if let repo = check.repo { storeChecksByRepo[repo, default: []].append(check) } else { checks.append(check) }
+            }
+        } else {
+            let cache = CacheDirectoryInspection.directoryChecks(path: config.settings.cacheDirectory)
+            checks += cache
+            cacheUsable = cache.first?.status == .ok
+        }
 
         for (index, repo) in config.repos.enumerated() {
             let github = access[bases[index]] ?? .unusable(reason: "GitHub was not asked")
@@ -90,11 +115,17 @@ public struct Doctor: Sendable {
                 }
             }
             checks += await checkJob(repo, jenkins: jenkins, jenkinsProblem: jenkinsProblem)
-            let store = IssueCacheStore(directory: config.settings.cacheDirectory, repo: repo.repo)
-            checks.append(cacheUsable
-                ? CacheDirectoryInspection.filesCheck(store: store, repo: repo.name)
-                : .skipped("cache.files", repo: repo.name, because: "the cache directory is not usable"))
+            if config.store.postgres != nil {
+                checks += storeChecksByRepo.removeValue(forKey: repo.name) ?? []
+            } else {
+                let store = IssueCacheStore(directory: config.settings.cacheDirectory, repo: repo.repo)
+                checks.append(cacheUsable
+                    ? CacheDirectoryInspection.filesCheck(store: store, repo: repo.name)
+                    : .skipped("cache.files", repo: repo.name, because: "the cache directory is not usable"))
+            }
         }
+        // A store check of a repository the config does not name is still said, never dropped.
+        checks += storeChecksByRepo.sorted { $0.key < $1.key }.flatMap(\.value)
         return DoctorReport(config: config.path, checks: checks)
     }
 

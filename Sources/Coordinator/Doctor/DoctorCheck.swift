@@ -18,7 +18,7 @@ public struct DoctorCheck: Sendable, Equatable, Encodable {
     /// Which check, stable across versions: `github.token`, `github.labels`, `jenkins.job`, ….
     public var id: String
     /// The `[coordinator.repos.NAME]` it concerns; nil for checks of the whole config (the
-    /// token, Jenkins, the cache directory).
+    /// token, Jenkins, the cache directory, the database store).
     public var repo: String?
     public var status: Status
     /// What was found, in one line.
@@ -38,7 +38,7 @@ public struct DoctorCheck: Sendable, Equatable, Encodable {
     }
 
     /// What the line is about: the repository's name, else the service (`github`, `jenkins`,
-    /// `cache`), the part of `id` before the dot.
+    /// `cache`, `store`), the part of `id` before the dot.
     public var subject: String {
         repo ?? String(id.split(separator: ".").first ?? "")
     }

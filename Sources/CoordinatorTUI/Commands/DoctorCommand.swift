@@ -1,14 +1,16 @@
 import ArgumentParser
 import Coordinator
+import CoordinatorPostgres
 import Foundation
 
 /// `coordinator doctor`: the first command a newcomer runs. Loads the config (errors as every
-/// command reports them), then checks GitHub, Jenkins, the cache directory and each repository,
-/// one line per check with a fix for each failure.
+/// command reports them), then checks GitHub, Jenkins, the cache directory (or, with `[store]
+/// postgres_url`, the database: reachable, its schema, who holds each repository's lock) and each
+/// repository, one line per check with a fix for each failure.
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Check the config against GitHub, Jenkins and the cache directory, with a fix for each problem (exit 0 all good, 1 otherwise).")
+        abstract: "Check the config against GitHub, Jenkins and the cache directory or PostgreSQL store, with a fix for each problem (exit 0 all good, 1 otherwise).")
 
     @OptionGroup var global: GlobalOptions
 
@@ -19,7 +21,16 @@ struct DoctorCommand: AsyncParsableCommand {
         let config = try global.loadConfig()
         // The same clients a run gets, so each service is checked with the CAs it is configured to trust.
         let http = HTTPClientFactory.makeHTTPClients(github: config.github.trust, jenkins: config.jenkins.trust)
-        let report = await Doctor(config: config, githubHTTP: http.github, jenkinsHTTP: http.jenkins, logger: global.makeLogger()).run()
+        let logger = global.makeLogger()
+        // The database's checks read only: doctor never migrates nor locks.
+        var storeChecks: Doctor.StoreChecks?
+        if let settings = config.store.postgres {
+            let repos = config.repos
+            storeChecks = { await PostgresDoctor.checks(settings, repos: repos, logger: logger) }
+        }
+        let report = await Doctor(
+            config: config, githubHTTP: http.github, jenkinsHTTP: http.jenkins, logger: logger, storeChecks: storeChecks
+        ).run()
         await http.shutdown()
         if json {
             print(try JSONText.encode(report))

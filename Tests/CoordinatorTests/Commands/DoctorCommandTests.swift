@@ -1,11 +1,21 @@
 import Coordinator
 import Foundation
 import Sandbox
+import TestSupport
 import XCTest
 
 /// `coordinator doctor` end to end: exit codes, the lines it prints in a UTF-8 and an ASCII
-/// locale, `--json`. The base class checks every output for secrets.
+/// locale, `--json`, and with `[store] postgres_url` the database's lines in the cache
+/// directory's place. The base class checks every output for secrets.
 final class DoctorCommandTests: CommandTestCase {
+    /// Started by the first test that needs it.
+    static let postgres = TemporaryPostgres.Shared()
+
+    override class func tearDown() {
+        postgres.stop()
+        super.tearDown()
+    }
+
     /// The standard scenario with every workflow label defined in each repository.
     static func labelledScenario() -> Scenario {
         var scenario = standardScenario()
@@ -99,6 +109,56 @@ final class DoctorCommandTests: CommandTestCase {
         assertExit(good, 0)
         let document = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(good.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(document["ok"] as? Bool, true)
+    }
+
+    private func databaseConfig(_ h: CommandHarness, url: String, name: String) throws -> String {
+        try writeStandardConfig(h, name: name) { $0.extra = "\n[store]\npostgres_url = \"\(url)\"\n" }
+    }
+
+    func testWithADatabaseStoreItsLinesStandInForTheCacheDirectorysAndNothingIsMigrated() async throws {
+        let server = try Self.postgres.server()
+        let h = try await start(Self.labelledScenario())
+        let database = "doctor_" + UUID().uuidString.prefix(8).lowercased()
+        try server.psql("CREATE DATABASE \(database)")
+        let url = "postgres://\(TemporaryPostgres.user)@127.0.0.1:\(server.port)/\(database)?sslmode=disable"
+        let result = try await h.run(["doctor", "--config", try databaseConfig(h, url: url, name: "db.toml")])
+        assertExit(result, 0)
+        assertContains(result.stdout, [
+            "✓ store: \(url) reachable (PostgreSQL ",
+            "! store: schema at 0 (no coordinator tables yet), this binary migrates to 1 at its first command — fix: run `coordinator store migrate` now",
+            "✓ alpha: lock of acme/alpha free (no coordinator is at work on it now)\n",
+            "✓ beta.tools: lock of acme/beta.tools free (no coordinator is at work on it now)\n",
+            "no failures: 1 warnings, ",
+        ], result)
+        XCTAssertFalse(result.stdout.contains("cache:"), "the cache directory is not the state's home here:\n\(result)")
+        XCTAssertEqual(result.stdout.split(separator: "\n").count, 5 + 2 * 8 + 1, "one line per check, one summary:\n\(result)")
+        XCTAssertEqual(try server.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", database: database), "0", "doctor migrated")
+    }
+
+    func testADatabaseThatCannotBeReachedFailsWithoutItsPassword() async throws {
+        let h = try await start(Self.labelledScenario())
+        let password = "pg-doctor-cmd-secret-41c"
+        h.addSecret(password)
+        let port = try closedLoopbackPort()
+        let config = try databaseConfig(h, url: "postgres://coordinator:\(password)@127.0.0.1:\(port)/coordinator?sslmode=disable", name: "down.toml")
+        let result = try await h.run(["doctor", "--config", config])
+        assertExit(result, 1)
+        assertContains(result.stdout, [
+            "✗ store: postgres://coordinator:***@127.0.0.1:\(port)/coordinator?sslmode=disable is unavailable: ",
+            " — fix: start PostgreSQL, or check the host and port in [store] postgres_url",
+            "- store: skipped: the store cannot be reached\n",
+            "- alpha: skipped: the store cannot be reached\n",
+            "✓ alpha: all 6 pickup and busy labels exist in acme/alpha\n",
+        ], result)
+        let json = try await h.run(["doctor", "--json", "--config", config])
+        assertExit(json, 1)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json)")
+        let checks = try XCTUnwrap(object["checks"] as? [[String: Any]])
+        let store = try XCTUnwrap(checks.first { $0["id"] as? String == "store.connection" }, "\(json)")
+        XCTAssertEqual(store["subject"] as? String, "store")
+        XCTAssertEqual(store["status"] as? String, "failed")
+        XCTAssertEqual(checks.filter { $0["id"] as? String == "store.lock" }.compactMap { $0["repo"] as? String }, ["alpha", "beta.tools"])
+        // The harness's tearDown fails the test if any output holds the password.
     }
 
     func testAMissingConfigIsReportedAsByEveryCommand() async throws {

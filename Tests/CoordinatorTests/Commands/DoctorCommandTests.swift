@@ -1,4 +1,5 @@
 import Coordinator
+import CoordinatorPostgres
 import Foundation
 import Sandbox
 import TestSupport
@@ -125,7 +126,7 @@ final class DoctorCommandTests: CommandTestCase {
         assertExit(result, 0)
         assertContains(result.stdout, [
             "✓ store: \(url) reachable (PostgreSQL ",
-            "! store: schema at 0 (no coordinator tables yet), this binary migrates to 1 at its first command — fix: run `coordinator store migrate` now",
+            "! store: schema at 0 (no coordinator tables yet), this binary migrates to \(PostgresMigrations.latestVersion) at its first command — fix: run `coordinator store migrate` now",
             "✓ alpha: lock of acme/alpha free (no coordinator is at work on it now)\n",
             "✓ beta.tools: lock of acme/beta.tools free (no coordinator is at work on it now)\n",
             "no failures: 1 warnings, ",

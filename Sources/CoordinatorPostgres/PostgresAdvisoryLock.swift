@@ -52,9 +52,8 @@ public struct RepoLockTimeout: Error, Sendable, CustomStringConvertible {
     public var holder: PostgresLockHolder?
 
     public var description: String {
-        let seconds = Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18
-        let who = holder.map { " by \($0)" } ?? ""
-        return "repository \(repo) stayed locked\(who) for \(String(format: "%.1f", seconds)) s; gave up waiting"
+                let who = holder.map { " by \($0)" } ?? ""
+        return "repository \(repo) stayed locked\(who) for \(String(format: "%.1f", waited.inSeconds)) s; gave up waiting"
     }
 }
 

@@ -30,7 +30,7 @@ public final class PostgresDeliveries: DeliveryLedger {
     public func remember(_ id: String) async -> Bool {
         guard local.remember(id) else { return false }
         let logger = self.logger
-        let seconds = Double(lifetime.components.seconds)
+        let seconds = lifetime.inSeconds
         do {
             let new = try await database.withConnection { connection in
                 let rows = try await connection.queryRows(

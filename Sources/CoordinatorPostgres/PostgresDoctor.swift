@@ -39,7 +39,7 @@ public enum PostgresDoctor {
         }
         do {
             // Session-local, so a statement waiting behind another session's lock ends in time.
-            let milliseconds = max(1, connectTimeout.components.seconds * 1000 + connectTimeout.components.attoseconds / 1_000_000_000_000_000)
+            let milliseconds = max(1, connectTimeout.inMilliseconds)
             try await connection.queryRows("SELECT set_config('statement_timeout', \(String(milliseconds)), false)", logger: logger)
             version = try await connection.queryFirst("SHOW server_version", as: String.self, logger: logger) ?? "version unknown"
         } catch {

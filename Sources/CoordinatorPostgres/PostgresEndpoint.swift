@@ -54,10 +54,7 @@ public struct PostgresEndpoint: Sendable, CustomStringConvertible {
 
     /// `duration` as NIO's `TimeAmount`, at least a millisecond and at most a day (no overflow).
     static func timeAmount(_ duration: Duration) -> TimeAmount {
-        let (seconds, attoseconds) = duration.components
-        guard seconds >= 0 else { return .milliseconds(1) }
-        guard seconds < 86_400 else { return .seconds(86_400) }
-        return .milliseconds(max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+        .milliseconds(min(max(1, duration.inMilliseconds), 86_400_000))
     }
 
     /// libpq's `sslmode` in NIOSSL terms: `prefer` and `require` encrypt without checking the

@@ -44,8 +44,8 @@ public final class PostgresIdempotency: IdempotencyLedger {
             return (unavailable(error), false)
         }
         let logger = self.logger
-        let lifetime = Double(lifetime.components.seconds)
-        let waitMilliseconds = "\(max(1, wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000))ms"
+        let lifetime = lifetime.inSeconds
+        let waitMilliseconds = "\(max(1, wait.inMilliseconds))ms"
         let claimed: Bool
         do {
             try await connection.queryRows("BEGIN", logger: logger)
@@ -109,10 +109,10 @@ public final class PostgresIdempotency: IdempotencyLedger {
     /// Deletes expired keys once every `sweepEvery` new ones.
     private func sweepNowAndThen() async {
         guard inserted.withLock({ count in count += 1; return count % Self.sweepEvery == 0 }) else { return }
-        let seconds = Double(lifetime.components.seconds)
+        let seconds = lifetime.inSeconds
         do {
             try await database.withConnection { connection in
-                try await connection.queryRows(
+                _ = try await connection.queryRows(
                     "DELETE FROM coordinator_idempotency WHERE created_at < now() - make_interval(secs => \(seconds))", logger: logger)
             }
         } catch {

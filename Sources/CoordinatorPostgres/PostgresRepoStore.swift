@@ -136,7 +136,7 @@ public final class PostgresRepoStore: RepoStore {
 
     public func abandonedDispatches(quiet: Duration) async -> Set<String> {
         await postgresHistory.refresh()
-        let cutoff = Date().addingTimeInterval(-Double(quiet.components.seconds))
+        let cutoff = Date().addingTimeInterval(-quiet.inSeconds)
         let quietOnes = Set(postgresHistory.current().unfinished.filter { $0.lastStepAt < cutoff }.map(\.dispatchID))
         guard !quietOnes.isEmpty else { return [] }
         do {
@@ -228,7 +228,7 @@ public final class PostgresRepoStore: RepoStore {
                 // moved aside.
                 let aside = key + ".corrupt-" + Timestamp.format(Date()).replacingOccurrences(of: ":", with: "") + "-" + UUID().uuidString.prefix(8).lowercased()
                 try await run {
-                    try await connection.queryRows("UPDATE coordinator_issue_cache SET repo = \(aside) WHERE repo = \(key)", logger: logger)
+                    _ = try await connection.queryRows("UPDATE coordinator_issue_cache SET repo = \(aside) WHERE repo = \(key)", logger: logger)
                 }
                 return IssueCacheStore.Loaded(
                     cache: .empty, notice: "the cache of \(store.location) was corrupt (\(reason)); kept aside as repository \(aside) and rebuilt from GitHub")

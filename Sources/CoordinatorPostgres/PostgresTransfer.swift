@@ -89,7 +89,7 @@ public struct PostgresTransfer: Sendable {
                 try await connection.queryRows("COMMIT", logger: logger)
                 return imported
             } catch {
-                try? await connection.queryRows("ROLLBACK", logger: logger)
+                _ = try? await connection.queryRows("ROLLBACK", logger: logger)
                 throw error
             }
         }

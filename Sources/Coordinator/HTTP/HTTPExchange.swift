@@ -85,10 +85,10 @@ struct HTTPExchange: Sendable {
             )
             answer.truncated = truncated
             logger.debug(
-                "\(request.method.rawValue) \(request.url) -> \(answer.status) in \(Self.milliseconds(clock.now - started)) ms",
+                "\(request.method.rawValue) \(request.url) -> \(answer.status) in \((clock.now - started).inMilliseconds) ms",
                 metadata: [
                     "method": "\(request.method.rawValue)", "url": "\(request.url)",
-                    "status": "\(answer.status)", "duration_ms": "\(Self.milliseconds(clock.now - started))",
+                    "status": "\(answer.status)", "duration_ms": "\((clock.now - started).inMilliseconds)",
                 ])
             return answer
         } catch {
@@ -96,18 +96,13 @@ struct HTTPExchange: Sendable {
             let failure = CertificateFailure.transportFailure(error, url: request.url, service: service)
                 ?? Self.classify(error, timeout: timeout, url: request.url)
             logger.debug(
-                "\(request.method.rawValue) \(request.url) failed after \(Self.milliseconds(clock.now - started)) ms: \(failure.message)",
+                "\(request.method.rawValue) \(request.url) failed after \((clock.now - started).inMilliseconds) ms: \(failure.message)",
                 metadata: [
                     "method": "\(request.method.rawValue)", "url": "\(request.url)",
-                    "duration_ms": "\(Self.milliseconds(clock.now - started))",
+                    "duration_ms": "\((clock.now - started).inMilliseconds)",
                 ])
             throw failure
         }
-    }
-
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 
     /// Turns whatever AsyncHTTPClient or NIO threw into a message an operator can read and a

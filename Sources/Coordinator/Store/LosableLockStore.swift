@@ -20,8 +20,7 @@ extension LockedRepo {
     /// lost while its holder lives, or there is no such dispatch.
     func unsettledByAnotherHolder(issue number: Int, now: Date = Date()) -> DispatchFailure? {
         guard let store = service.store as? any LosableLockStore else { return nil }
-        let allowance = Double(store.requestInFlightAllowance.components.seconds)
-            + Double(store.requestInFlightAllowance.components.attoseconds) / 1e18
+        let allowance = store.requestInFlightAllowance.inSeconds
         let pending = service.history.current().unfinished.filter { $0.issue == number }
         guard let newest = pending.max(by: { $0.lastStepAt < $1.lastStepAt }) else { return nil }
         let age = now.timeIntervalSince(newest.lastStepAt)

@@ -174,9 +174,7 @@ public final class ServiceMetrics: Sendable {
     public func render() -> String {
         let instant = now()
         for (repo, polled) in lastPolls.withLock({ $0 }) {
-            let age = instant - polled
-            let seconds = Double(age.components.seconds) + Double(age.components.attoseconds) / 1e18
-            registry.makeGauge(descriptor: Self.lastPollAge, labels: [("repo", repo)]).set(to: max(0, seconds))
+            registry.makeGauge(descriptor: Self.lastPollAge, labels: [("repo", repo)]).set(to: max(0, (instant - polled).inSeconds))
         }
         return registry.emitToString() + process.render()
     }

@@ -60,8 +60,8 @@ extension IdempotencyLedger {
     }
 }
 
-/// The answer to the same key sent with another request.
 extension APIAnswer {
+    /// The answer to the same key sent with another request.
     public static let idempotencyKeyReused = APIAnswer(APIError(
         status: .unprocessableContent, code: "idempotency_key_reused",
         message: "this Idempotency-Key was sent with another request: use a new key for a new action"))

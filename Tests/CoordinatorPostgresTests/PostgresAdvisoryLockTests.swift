@@ -8,15 +8,13 @@ import XCTest
 /// Repository locks against a real PostgreSQL (one server per class): exclusive between
 /// connections, released by unlock, by a closed connection and by a terminated backend; `lock`
 /// waits, tells who holds it, gives up on time and on cancellation.
-final class PostgresAdvisoryLockTests: XCTestCase {
-    static let postgres = TemporaryPostgres.Shared()
-    private var server: TemporaryPostgres!
+final class PostgresAdvisoryLockTests: PostgresTestCase {
     private var pool: PostgresConnections!
     private var lent: [PostgresConnection] = []
     private let applicationName = "coordinator \(ProcessInfo.processInfo.processIdentifier)@locktest (test)"
 
     override func setUp() async throws {
-        server = try Self.postgres.server()
+        try await super.setUp()
         pool = PostgresConnections(
             endpoint: PostgresEndpoint(settings: try PostgresTestServer.settings(server.url), applicationName: applicationName),
             connectTimeout: .seconds(5))
@@ -26,11 +24,6 @@ final class PostgresAdvisoryLockTests: XCTestCase {
         for connection in lent { try? await connection.close() }
         lent = []
         await pool?.shutdown()
-    }
-
-    override class func tearDown() {
-        postgres.stop()
-        super.tearDown()
     }
 
     /// Two connections of the pool, both lent (so distinct); tearDown closes them.

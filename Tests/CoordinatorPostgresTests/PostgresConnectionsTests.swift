@@ -7,18 +7,7 @@ import XCTest
 
 /// The pool against a real PostgreSQL (one per class): TCP and the unix socket, reuse, a
 /// terminated connection replaced, and what a caller sees when the server is down or says no.
-final class PostgresConnectionsTests: XCTestCase {
-    static let postgres = TemporaryPostgres.Shared()
-    private var server: TemporaryPostgres!
-
-    override func setUp() async throws {
-        server = try Self.postgres.server()
-    }
-
-    override class func tearDown() {
-        postgres.stop()
-        super.tearDown()
-    }
+final class PostgresConnectionsTests: PostgresTestCase {
 
     func testConnectsOverTCP() async throws {
         let pool = PostgresTestServer.pool(try PostgresTestServer.settings(server.url))

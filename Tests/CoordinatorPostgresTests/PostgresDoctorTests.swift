@@ -10,24 +10,12 @@ import XCTest
 /// fresh database per test): reachable and its version, the schema behind, equal and ahead of
 /// this binary, who holds each repository's lock, and a server that cannot be reached — without
 /// ever writing to the database or printing the password.
-final class PostgresDoctorTests: XCTestCase {
-    static let postgres = TemporaryPostgres.Shared()
-    private var server: TemporaryPostgres!
+final class PostgresDoctorTests: PostgresTestCase {
     private var pools: [PostgresConnections] = []
-    private let quiet = Logger(label: "doctor-test", factory: { _ in SwiftLogNoOpLogHandler() })
-
-    override func setUp() async throws {
-        server = try Self.postgres.server()
-    }
 
     override func tearDown() async throws {
         for pool in pools { await pool.shutdown() }
         pools = []
-    }
-
-    override class func tearDown() {
-        postgres.stop()
-        super.tearDown()
     }
 
     static let demo = repo("demo", "https://github.com/acme/demo.git")
@@ -39,7 +27,7 @@ final class PostgresDoctorTests: XCTestCase {
 
     /// The doctor's session names itself uniquely, so a test can look for it in pg_stat_activity.
     private func doctor(_ settings: PostgresStoreSettings, repos: [RepoConfig] = [demo, tools], name: String = "coordinator doctor-test") async -> [DoctorCheck] {
-        await PostgresDoctor.checks(settings, repos: repos, connectTimeout: .seconds(5), applicationName: name, logger: quiet)
+        await PostgresDoctor.checks(settings, repos: repos, connectTimeout: .seconds(5), applicationName: name, logger: PostgresMigrations.quietLogger)
     }
 
     private func check(_ checks: [DoctorCheck], _ id: String, repo: String? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> DoctorCheck {
@@ -122,9 +110,9 @@ final class PostgresDoctorTests: XCTestCase {
         let settings = try await migrated()
         // The store every command opens, keyed as it keys a repository; its session holds the lock.
         let holderName = "coordinator 4242@doctor-test (serve)"
-        let database = try await PostgresStore.open(PostgresEndpoint(settings: settings, applicationName: holderName), logger: quiet)
+        let database = try await PostgresStore.open(PostgresEndpoint(settings: settings, applicationName: holderName), logger: PostgresMigrations.quietLogger)
         pools.append(database.connections)
-        let store = database.stores.store(Self.demo, 90, quiet)
+        let store = database.stores.store(Self.demo, 90, PostgresMigrations.quietLogger)
         let session = try await store.lock(timeout: .seconds(5), waiting: { _ in })
         let holderPID = try server.psql("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted", database: settings.database)
 

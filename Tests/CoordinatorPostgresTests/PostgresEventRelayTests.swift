@@ -10,13 +10,7 @@ import XCTest
 /// consoles once (and not A's twice), a relayed event is not sent back, an event too large for a
 /// NOTIFY becomes a reload, and after B's listening connection is cut B's consoles are told to
 /// reload and hear A again.
-final class PostgresEventRelayTests: XCTestCase {
-    static let postgres = TemporaryPostgres.Shared()
-
-    override class func tearDown() {
-        postgres.stop()
-        super.tearDown()
-    }
+final class PostgresEventRelayTests: PostgresTestCase {
 
     /// What one hub's client heard, collected as it arrives.
     final class Heard: @unchecked Sendable {
@@ -57,7 +51,6 @@ final class PostgresEventRelayTests: XCTestCase {
     }
 
     func testEventsReachTheOtherInstanceOnceAndAfterACutConnectionItReloads() async throws {
-        let server = try Self.postgres.server()
         let settings = try PostgresTestServer.freshDatabase(on: server)
         func instance(_ name: String) async throws -> (PostgresStore, EventHub, Task<Void, Never>) {
             let database = try await PostgresStore.open(PostgresEndpoint(settings: settings, applicationName: "coordinator relay \(name)"), logger: PostgresMigrations.quietLogger)

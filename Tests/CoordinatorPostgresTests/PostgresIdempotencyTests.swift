@@ -10,13 +10,7 @@ import XCTest
 /// once (the second waits for the first's answer), another request with the key is refused, an
 /// instance dying mid-action lets the waiting one act, an expired key acts again, and a database
 /// that cannot answer acts not at all.
-final class PostgresIdempotencyTests: XCTestCase {
-    static let postgres = TemporaryPostgres.Shared()
-
-    override class func tearDown() {
-        postgres.stop()
-        super.tearDown()
-    }
+final class PostgresIdempotencyTests: PostgresTestCase {
 
     /// How many times the actions of a test ran, and a gate that holds them until opened.
     final class Actions: @unchecked Sendable {
@@ -53,7 +47,6 @@ final class PostgresIdempotencyTests: XCTestCase {
     }
 
     private func instances(waitB: Duration = .seconds(50)) async throws -> Instances {
-        let server = try Self.postgres.server()
         let settings = try PostgresTestServer.freshDatabase(on: server)
         var databases: [PostgresStore] = []
         var keys: [PostgresIdempotency] = []

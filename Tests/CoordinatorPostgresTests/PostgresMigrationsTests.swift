@@ -7,18 +7,7 @@ import XCTest
 
 /// The schema against a real PostgreSQL (one server per class, a fresh database per test):
 /// applied once, idempotent, serialised between instances, and refused when newer than known.
-final class PostgresMigrationsTests: XCTestCase {
-    static let postgres = TemporaryPostgres.Shared()
-    private var server: TemporaryPostgres!
-
-    override func setUp() async throws {
-        server = try Self.postgres.server()
-    }
-
-    override class func tearDown() {
-        postgres.stop()
-        super.tearDown()
-    }
+final class PostgresMigrationsTests: PostgresTestCase {
 
     func testAFreshDatabaseGetsEveryTableOfTheLatestVersion() async throws {
         let settings = try PostgresTestServer.freshDatabase(on: server)

@@ -37,3 +37,20 @@ enum PostgresTestServer {
         return value
     }
 }
+
+/// A test class against a real PostgreSQL: one server for the class's tests (started by the
+/// first `setUp`), stopped after its last one; `server` is it.
+class PostgresTestCase: XCTestCase {
+    static let postgres = TemporaryPostgres.Shared()
+    private(set) var server: TemporaryPostgres!
+
+    override func setUp() async throws {
+        try await super.setUp()
+        server = try Self.postgres.server()
+    }
+
+    override class func tearDown() {
+        postgres.stop()
+        super.tearDown()
+    }
+}

@@ -3,19 +3,7 @@ import XCTest
 
 /// `[serve]`: optional for every other command, validated like the rest of the file.
 final class ServeConfigTests: XCTestCase {
-    let base = """
-        [github]
-        token = "ghp_secret_value"
-        [jenkins]
-        server_url = "http://127.0.0.1:8080"
-        username = "bot"
-        api_token = "jenkins_secret_value"
-        [coordinator.repos.demo]
-        repo_url = "https://github.com/acme/demo.git"
-        executor_job_path = "Job"
-        github_credentials_id = "pat"
-
-        """
+    let base = MinimalConfig.toml
 
     func testWithoutTheTableServeHasDefaultsAndNoSecret() throws {
         let serve = try ConfigLoader.parse(base, path: "c.toml").serve

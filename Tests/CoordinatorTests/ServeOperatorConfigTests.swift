@@ -3,19 +3,7 @@ import XCTest
 
 /// `[serve.operators.NAME]`: who may use `serve`'s API, with which role; tokens kept as digests.
 final class ServeOperatorConfigTests: XCTestCase {
-    let base = """
-        [github]
-        token = "ghp_secret_value"
-        [jenkins]
-        server_url = "http://127.0.0.1:8080"
-        username = "bot"
-        api_token = "jenkins_secret_value"
-        [coordinator.repos.demo]
-        repo_url = "https://github.com/acme/demo.git"
-        executor_job_path = "Job"
-        github_credentials_id = "pat"
-
-        """
+    let base = MinimalConfig.toml
 
     func parse(_ serve: String, environment: [String: String] = [:]) throws -> ServeSettings {
         try ConfigLoader.parse(base + "[serve]\n" + serve, path: "/etc/c.toml", environment: environment).serve

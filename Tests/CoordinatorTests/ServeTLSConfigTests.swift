@@ -7,17 +7,7 @@ import XCTest
 /// read by `serve` at start-up (`ServeTLSFiles.load`), each problem naming the key and the file,
 /// never the key's content.
 final class ServeTLSConfigTests: XCTestCase {
-    let base = """
-        [github]
-        token = "ghp_secret_value"
-        [jenkins]
-        server_url = "http://127.0.0.1:8080"
-        username = "bot"
-        api_token = "jenkins_secret_value"
-        [coordinator.repos.demo]
-        repo_url = "https://github.com/acme/demo.git"
-        executor_job_path = "Job"
-        github_credentials_id = "pat"
+    let base = MinimalConfig.toml + """
         [serve]
         webhook_secret = "whsec"
 

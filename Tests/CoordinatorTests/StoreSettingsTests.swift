@@ -6,19 +6,7 @@ import XCTest
 /// wins) parsed fully, the password from the URL, else `PGPASSWORD`, else `password_file`, and no
 /// password in any message or description.
 final class StoreSettingsTests: XCTestCase {
-    let base = """
-        [github]
-        token = "ghp_secret_value"
-        [jenkins]
-        server_url = "http://127.0.0.1:8080"
-        username = "bot"
-        api_token = "jenkins_secret_value"
-        [coordinator.repos.demo]
-        repo_url = "https://github.com/acme/demo.git"
-        executor_job_path = "Job"
-        github_credentials_id = "pat"
-
-        """
+    let base = MinimalConfig.toml
     static let configPath = "/etc/coordinator/config.toml"
     private var temporary: [URL] = []
 

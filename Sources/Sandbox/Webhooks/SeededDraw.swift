@@ -1,9 +1,11 @@
 /// SplitMix64: tiny, seedable, and the same on every platform (the standard generator is none of
 /// these), so a seeded fault or draw repeats exactly from run to run.
-struct SeededDraw: Sendable, Equatable {
-    var state: UInt64
+public struct SeededDraw: RandomNumberGenerator, Sendable, Equatable {
+    public var state: UInt64
 
-    mutating func next() -> UInt64 {
+    public init(state: UInt64) { self.state = state }
+
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

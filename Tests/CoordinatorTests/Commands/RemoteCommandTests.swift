@@ -45,17 +45,7 @@ final class RemoteCommandTests: CommandTestCase {
         let url = "http://127.0.0.1:\(port)"
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         self.http = http
-        // The start-up poll dispatches, then surveys the busy issues: wait for both repositories'.
-        try await waitUntil("serve's start-up poll and survey", timeout: .seconds(30), detail: serve.stderrSoFar) {
-            var request = HTTPClientRequest(url: url + "/api/repos")
-            request.headers.add(name: "Authorization", value: "Bearer \(Self.apiToken)")
-            guard let response = try? await http.execute(request, timeout: .seconds(5)),
-                let body = try? await response.body.collect(upTo: 1 << 20),
-                let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
-                let repos = object["repos"] as? [[String: Any]]
-            else { return false }
-            return repos.count == 2 && repos.allSatisfy { $0["stuck"] is Int }
-        }
+        try await ServeCommandTests.waitForStartUp(serve, url: url, token: Self.apiToken, http: http)
         return (h, config, url, serve)
     }
 

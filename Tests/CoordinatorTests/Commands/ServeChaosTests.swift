@@ -117,7 +117,7 @@ final class ServeChaosTests: CommandTestCase {
 
                 """
         }
-        var rng = SplitMix64(seed: UInt64(Date().timeIntervalSince1970 * 1000))
+        var rng = SeededDraw(state: UInt64(Date().timeIntervalSince1970 * 1000))
         let seed = rng.state
 
         await h.server.injectFault(.delay(milliseconds: Self.jenkinsLatencyMs, method: "POST", path: "buildWithParameters", count: 1_000_000))
@@ -437,7 +437,7 @@ private struct ChaosRig: Sendable {
 
     /// SIGKILL A and restart it on its port; then B; … every few seconds.
     func killLoop(seed: UInt64) async {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededDraw(state: seed)
         var which = 0
         while state.chaos {
             await state.pause(milliseconds: Int.random(in: ServeChaosTests.killPause, using: &rng))
@@ -463,7 +463,7 @@ private struct ChaosRig: Sendable {
 
     /// Cuts every coordinator's connections (serve and cron alike) now and then.
     func cutLoop(seed: UInt64) async {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededDraw(state: seed)
         while state.chaos {
             await state.pause(milliseconds: Int.random(in: ServeChaosTests.cutPause, using: &rng))
             guard state.chaos else { break }
@@ -545,17 +545,3 @@ private final class ChaosState: @unchecked Sendable {
     }
 }
 
-/// A small seeded generator, so a run's kill and cut timing can be told (the seed is printed).
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -33,6 +33,22 @@ final class ServeCommandTests: CommandTestCase {
         return (serve, port)
     }
 
+    /// Waits until `serve` at `url` has ended its start-up poll: it dispatches, then surveys the
+    /// busy issues, so both repositories of the standard scenario have their survey in
+    /// `GET /api/repos` (asked with `token`).
+    static func waitForStartUp(_ serve: LaunchedCommand, url: String, token: String, http: HTTPClient) async throws {
+        try await waitUntil("serve's start-up poll and survey", timeout: .seconds(30), detail: serve.stderrSoFar) {
+            var request = HTTPClientRequest(url: url + "/api/repos")
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            guard let response = try? await http.execute(request, timeout: .seconds(5)),
+                let body = try? await response.body.collect(upTo: 1 << 20),
+                let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
+                let repos = object["repos"] as? [[String: Any]]
+            else { return false }
+            return repos.count == 2 && repos.allSatisfy { $0["stuck"] is Int }
+        }
+    }
+
     /// The port of "serving on http://127.0.0.1:PORT" (or https://).
     static func announcedPort(in log: String) -> Int? {
         guard let range = log.range(of: "serving on http://127.0.0.1:") ?? log.range(of: "serving on https://127.0.0.1:") else { return nil }

@@ -61,20 +61,6 @@ final class ServeInstancesTests: CommandTestCase {
         XCTAssertEqual(stopped.exitCode, 0, stopped.description)
     }
 
-    /// Whether `serve` on `port` has ended its start-up poll: both repositories have a survey.
-    private func hasSurveyed(port: Int) async -> Bool {
-        let http = self.http ?? HTTPClient(eventLoopGroupProvider: .singleton)
-        self.http = http
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/repos")
-        request.headers.add(name: "Authorization", value: "Bearer \(Self.apiToken)")
-        guard let response = try? await http.execute(request, timeout: .seconds(5)),
-            let body = try? await response.body.collect(upTo: 1 << 20),
-            let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
-            let repos = object["repos"] as? [[String: Any]]
-        else { return false }
-        return repos.count == 2 && repos.allSatisfy { $0["stuck"] is Int }
-    }
-
     /// `POST url` as the operator `api` with `key`: the status, body and `Idempotent-Replayed`.
     private func post(_ url: String, key: String) async throws -> (status: Int, body: String, replayed: Bool) {
         let http = self.http ?? HTTPClient(eventLoopGroupProvider: .singleton)
@@ -97,10 +83,10 @@ final class ServeInstancesTests: CommandTestCase {
         // The start-up polls dispatch the standard scenario, once between them; both are over
         // (each has surveyed its busy issues) before anything else changes.
         try await waitUntil("the start-up polls dispatch", timeout: .seconds(30)) { await self.allExpectedDispatched(h) }
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        self.http = http
         for (serve, port) in [(a, portA), (b, portB)] {
-            try await waitUntil("serve on \(port) ends its start-up poll and survey", timeout: .seconds(30), detail: serve.stderrSoFar) {
-                await self.hasSurveyed(port: port)
-            }
+            try await ServeCommandTests.waitForStartUp(serve, url: "http://127.0.0.1:\(port)", token: Self.apiToken, http: http)
         }
         let before = await buildCounts(h)
 
